@@ -1,0 +1,15 @@
+{
+    "name": "Partner Revenue Share on Payments",
+    "summary": "Earn partner revenue shares when customer invoices are paid, "
+    "pro rata and reversibly, from any reconciliation or payment provider",
+    "version": "18.0.1.0.0",
+    "category": "Accounting",
+    "website": "https://github.com/partner-revshare/partner-revshare",
+    "author": "Partner Revshare contributors",
+    "license": "LGPL-3",
+    "depends": ["partner_revshare", "account_payment"],
+    "data": [],
+    "demo": [],
+    "installable": True,
+    "auto_install": False,
+}
