@@ -1,0 +1,27 @@
+from odoo import fields, models
+
+
+class ResConfigSettings(models.TransientModel):
+    """Revenue-share defaults in the Accounting settings (stored on the company)."""
+
+    _inherit = "res.config.settings"
+
+    revshare_journal_id = fields.Many2one(
+        related="company_id.revshare_journal_id",
+        readonly=False,
+        check_company=True,
+        domain="[('type', 'in', ('general', 'purchase'))]",
+    )
+    revshare_expense_account_id = fields.Many2one(
+        related="company_id.revshare_expense_account_id",
+        readonly=False,
+        check_company=True,
+        domain="[('deprecated', '=', False), "
+        "('account_type', 'in', ('expense', 'expense_direct_cost'))]",
+    )
+    revshare_product_id = fields.Many2one(
+        related="company_id.revshare_product_id",
+        readonly=False,
+        check_company=True,
+        domain="[('type', '=', 'service')]",
+    )
