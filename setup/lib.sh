@@ -1,0 +1,300 @@
+# shellcheck shell=bash
+# Shared functions of the setup scripts: sourced, never run.
+#
+# Everything here is idempotent: each step checks what exists and only does what is missing, and
+# writes its "done" marker last, so an interrupted run is repaired by running it again.
+
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+LOCAL_DIR="$ROOT/.local"
+VENV="$ROOT/.venv"
+REQUIREMENTS="$ROOT/setup/requirements.txt"
+CACHE_DIR="${XDG_CACHE_HOME:-$HOME/.cache}/partner-revshare"
+ODOO_CACHE="$CACHE_DIR/odoo-18.0"
+ODOO_ARCHIVE_URL="${ODOO_ARCHIVE_URL:-https://nightly.odoo.com/18.0/nightly/src/odoo_18.0.latest.tar.gz}"
+ODOO_CONF="$LOCAL_DIR/odoo.conf"
+OUR_ADDONS="partner_revshare,partner_revshare_payment"
+# Odoo addons the tests and the demo need besides ours (payment_demo: online payment tests).
+EXTRA_ADDONS="payment_demo"
+
+say() { printf '[setup] %s\n' "$*" >&2; }
+die() {
+    printf 'error: %s\n' "$*" >&2
+    exit 1
+}
+
+is_root() { [ "$(id -u)" -eq 0 ]; }
+
+# ---------------------------------------------------------------------------------------------
+# System packages
+# ---------------------------------------------------------------------------------------------
+
+pg_bindir() {
+    # The newest installed PostgreSQL server binaries (Debian keeps them out of PATH).
+    local d
+    d=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
+    if [ -n "$d" ] && [ -x "$d/initdb" ]; then
+        echo "$d"
+    elif command -v initdb >/dev/null 2>&1; then
+        dirname "$(command -v initdb)"
+    fi
+}
+
+# Decided once, before pg_start exports PG* variables for the private cluster.
+if [ -n "${PGHOST:-}${PGPORT:-}${PGUSER:-}${PGPASSWORD:-}" ]; then EXTERNAL_PG=1; else EXTERNAL_PG=0; fi
+use_external_pg() { [ "$EXTERNAL_PG" = 1 ]; }
+
+missing_system_packages() {
+    local missing=()
+    if ! use_external_pg && [ -z "$(pg_bindir)" ]; then missing+=(postgresql); fi
+    command -v psql >/dev/null 2>&1 || missing+=(postgresql-client)
+    command -v pg_config >/dev/null 2>&1 || missing+=(libpq-dev)
+    command -v gcc >/dev/null 2>&1 || missing+=(gcc)
+    command -v wkhtmltopdf >/dev/null 2>&1 || missing+=(wkhtmltopdf)
+    command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 ||
+        command -v google-chrome >/dev/null 2>&1 || missing+=(chromium)
+    echo "${missing[@]:-}"
+}
+
+ensure_system_packages() {
+    local missing
+    missing=$(missing_system_packages)
+    [ -z "$missing" ] && return 0
+    if is_root && command -v apt-get >/dev/null 2>&1; then
+        say "installing system packages: $missing"
+        export DEBIAN_FRONTEND=noninteractive
+        apt-get update -qq >/dev/null || die "apt-get update failed; install these packages by hand: $missing"
+        # shellcheck disable=SC2086
+        apt-get install -y -qq --no-install-recommends $missing python3-dev >/dev/null ||
+            die "apt-get could not install: $missing"
+    else
+        # Not root: we cannot install; say exactly what is needed. The browser and the PDF
+        # renderer only serve tours and PDF reports, so only the rest stops us.
+        local essential=""
+        for p in $missing; do
+            case "$p" in chromium | wkhtmltopdf) ;; *) essential="$essential $p" ;; esac
+        done
+        if [ -n "$essential" ]; then
+            die "missing system packages; run: sudo apt-get install$essential python3-dev (and optionally chromium wkhtmltopdf)"
+        fi
+        say "optional packages missing (tours / PDF reports): sudo apt-get install $missing"
+    fi
+}
+
+# ---------------------------------------------------------------------------------------------
+# Python environment
+# ---------------------------------------------------------------------------------------------
+
+pick_python() {
+    local py
+    for py in "${PYTHON:-}" python3.11 python3.12 python3.10 python3; do
+        [ -n "$py" ] || continue
+        command -v "$py" >/dev/null 2>&1 || continue
+        if "$py" -c 'import sys; sys.exit(not ((3, 10) <= sys.version_info[:2] <= (3, 12)))' 2>/dev/null; then
+            echo "$py"
+            return 0
+        fi
+    done
+    die "Odoo 18 needs Python 3.10, 3.11 or 3.12; none found (set PYTHON=/path/to/python3.x)"
+}
+
+ensure_venv() {
+    local stamp="$VENV/.requirements.sha256" want
+    want=$(sha256sum "$REQUIREMENTS" | cut -d' ' -f1)
+    if [ -x "$VENV/bin/python" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$want" ]; then
+        return 0
+    fi
+    if [ ! -x "$VENV/bin/python" ]; then
+        local py
+        py=$(pick_python)
+        say "creating $VENV with $py"
+        "$py" -m venv "$VENV" || die "could not create the virtualenv (install python3-venv)"
+    fi
+    say "installing the pinned Python requirements (setup/requirements.txt)"
+    "$VENV/bin/python" -m pip install -q --disable-pip-version-check -r "$REQUIREMENTS" 2>"$LOCAL_DIR/pip.log" ||
+        die "pip install failed; see $LOCAL_DIR/pip.log (system headers: libpq-dev python3-dev gcc)"
+    echo "$want" >"$stamp"
+}
+
+# ---------------------------------------------------------------------------------------------
+# Odoo 18.0 source
+# ---------------------------------------------------------------------------------------------
+
+is_odoo18_tree() {
+    local d="$1"
+    [ -f "$d/odoo-bin" ] && [ -f "$d/addons/account/__manifest__.py" ] &&
+        grep -Eq '^version_info = \(18, 0,' "$d/odoo/release.py" 2>/dev/null
+}
+
+download_odoo() {
+    command -v curl >/dev/null 2>&1 || return 1
+    local tmp="$CACHE_DIR/download.$$"
+    mkdir -p "$tmp"
+    say "downloading the official Odoo 18.0 source archive into $ODOO_CACHE"
+    if curl -fsSL --retry 2 --connect-timeout 20 "$ODOO_ARCHIVE_URL" -o "$tmp/odoo.tar.gz" &&
+        tar -xzf "$tmp/odoo.tar.gz" -C "$tmp"; then
+        local top
+        top=$(find "$tmp" -mindepth 2 -maxdepth 2 -name odoo-bin -printf '%h\n' | head -n 1)
+        if [ -n "$top" ] && is_odoo18_tree "$top"; then
+            rm -rf "$ODOO_CACHE"
+            mv "$top" "$ODOO_CACHE"
+            rm -rf "$tmp"
+            return 0
+        fi
+    fi
+    rm -rf "$tmp"
+    return 1
+}
+
+# Sets ODOO_SRC: --odoo-src / ODOO_SRC first, then the per-user cache, then a download.
+resolve_odoo_src() {
+    if [ -n "${ODOO_SRC:-}" ]; then
+        [ -d "$ODOO_SRC" ] || die "ODOO_SRC / --odoo-src: no such folder: $ODOO_SRC"
+        ODOO_SRC=$(cd "$ODOO_SRC" && pwd)
+        is_odoo18_tree "$ODOO_SRC" || die "not an Odoo 18.0 source tree (needs odoo-bin, odoo/release.py at 18.0, addons/account): $ODOO_SRC"
+        return 0
+    fi
+    if is_odoo18_tree "$ODOO_CACHE"; then
+        ODOO_SRC="$ODOO_CACHE"
+        return 0
+    fi
+    mkdir -p "$CACHE_DIR"
+    if download_odoo; then
+        ODOO_SRC="$ODOO_CACHE"
+        return 0
+    fi
+    die "Odoo 18.0 source not found. Give it one of three ways: (1) --odoo-src PATH or ODOO_SRC=PATH \
+pointing at an Odoo 18.0 tree (odoo-bin, odoo/, addons/); (2) put that tree at $ODOO_CACHE; \
+(3) on a machine with internet, let setup download $ODOO_ARCHIVE_URL into that folder."
+}
+
+# ---------------------------------------------------------------------------------------------
+# PostgreSQL: a private cluster owned by the project, unless PG* variables name a server
+# ---------------------------------------------------------------------------------------------
+
+pg_paths() {
+    PG_DATA="${REVSHARE_PGDATA:-$LOCAL_DIR/pgdata}"
+    PG_SOCKET_DIR="$LOCAL_DIR/pgrun"
+    # A Unix socket path is limited to 107 bytes: fall back to a short per-checkout folder.
+    if [ ${#PG_SOCKET_DIR} -gt 80 ]; then
+        PG_SOCKET_DIR="/tmp/revshare-pg-$(printf '%s' "$ROOT" | sha256sum | cut -c1-10)"
+    fi
+    PG_LOG="$LOCAL_DIR/postgresql.log"
+    PG_PORT_PRIVATE="${REVSHARE_PGPORT:-5432}"
+}
+
+# The OS user the private server runs as: PostgreSQL refuses to run as root.
+pg_os_user() {
+    if is_root; then
+        id postgres >/dev/null 2>&1 || useradd --system --no-create-home --shell /usr/sbin/nologin postgres ||
+            die "could not create the system user 'postgres' to run PostgreSQL"
+        echo postgres
+    else
+        id -un
+    fi
+}
+
+as_pg_user() {
+    if is_root; then
+        runuser -u postgres -- "$@"
+    else
+        "$@"
+    fi
+}
+
+# The database role: the running user's name (Odoo refuses to connect as 'postgres').
+db_role() {
+    local me
+    me=$(id -un)
+    [ "$me" = postgres ] && me=odoo
+    echo "$me"
+}
+
+pg_start() {
+    if use_external_pg; then
+        say "using the PostgreSQL server named by PGHOST/PGPORT/PGUSER"
+        psql -d postgres -Atc 'select 1' >/dev/null 2>&1 ||
+            die "cannot connect to the PostgreSQL server named by PGHOST=${PGHOST:-} PGPORT=${PGPORT:-} PGUSER=${PGUSER:-}"
+        return 0
+    fi
+    pg_paths
+    local bindir user
+    bindir=$(pg_bindir)
+    [ -n "$bindir" ] || die "PostgreSQL server binaries not found (install the 'postgresql' package)"
+    user=$(pg_os_user)
+    mkdir -p "$LOCAL_DIR" "$PG_SOCKET_DIR"
+    if is_root; then
+        chown "$user" "$PG_SOCKET_DIR"
+        # The server runs as 'postgres': it must reach its data folder inside this checkout.
+        if ! runuser -u postgres -- test -x "$LOCAL_DIR" 2>/dev/null; then
+            PG_DATA="/var/lib/partner-revshare/$(printf '%s' "$ROOT" | sha256sum | cut -c1-10)/pgdata"
+            say "user 'postgres' cannot enter $LOCAL_DIR; keeping the cluster in $PG_DATA"
+            mkdir -p "$(dirname "$PG_DATA")"
+            chown postgres "$(dirname "$PG_DATA")"
+        fi
+    fi
+    if [ ! -f "$PG_DATA/PG_VERSION" ]; then
+        say "creating a private PostgreSQL cluster in $PG_DATA"
+        rm -rf "$PG_DATA"
+        mkdir -p "$PG_DATA"
+        is_root && chown "$user" "$PG_DATA"
+        as_pg_user "$bindir/initdb" -D "$PG_DATA" -U "$(db_role)" -A trust -E UTF8 --locale=C.UTF-8 >"$LOCAL_DIR/initdb.log" 2>&1 ||
+            { rm -rf "$PG_DATA"; die "initdb failed; see $LOCAL_DIR/initdb.log"; }
+    fi
+    touch "$PG_LOG"
+    is_root && chown "$user" "$PG_LOG"
+    if ! as_pg_user "$bindir/pg_ctl" -D "$PG_DATA" status >/dev/null 2>&1; then
+        as_pg_user "$bindir/pg_ctl" -D "$PG_DATA" -l "$PG_LOG" -w -t 60 \
+            -o "-k $PG_SOCKET_DIR -p $PG_PORT_PRIVATE -c listen_addresses='' -c fsync=off -c full_page_writes=off -c synchronous_commit=off" \
+            start >/dev/null 2>&1 ||
+            die "PostgreSQL could not start: $(tail -n 1 "$PG_LOG" 2>/dev/null || echo 'no log') (full log: $PG_LOG)"
+    fi
+    export PGHOST="$PG_SOCKET_DIR" PGPORT="$PG_PORT_PRIVATE" PGUSER
+    PGUSER=$(db_role)
+}
+
+pg_stop() {
+    use_external_pg && return 0
+    pg_paths
+    [ -f "$PG_DATA/PG_VERSION" ] || return 0
+    local bindir
+    bindir=$(pg_bindir)
+    as_pg_user "$bindir/pg_ctl" -D "$PG_DATA" -m fast stop >/dev/null 2>&1 || true
+}
+
+# ---------------------------------------------------------------------------------------------
+# Odoo configuration and databases
+# ---------------------------------------------------------------------------------------------
+
+write_odoo_conf() {
+    mkdir -p "$LOCAL_DIR/filestore"
+    cat >"$ODOO_CONF" <<EOF
+; generated by setup/ on each run: edit setup/lib.sh, not this file
+[options]
+addons_path = $ODOO_SRC/addons,$ODOO_SRC/odoo/addons,$ROOT
+data_dir = $LOCAL_DIR/filestore
+db_host = ${PGHOST:-}
+db_port = ${PGPORT:-5432}
+db_user = ${PGUSER:-$(db_role)}
+db_password = ${PGPASSWORD:-False}
+list_db = False
+without_demo = False
+EOF
+}
+
+odoo_bin() { "$VENV/bin/python" "$ODOO_SRC/odoo-bin" -c "$ODOO_CONF" "$@"; }
+
+db_exists() { [ "$(psql -d postgres -Atc "select 1 from pg_database where datname = '$1'")" = 1 ]; }
+
+free_port() { "$VENV/bin/python" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+
+# Everything install.sh does, for the other scripts.
+ensure_all() {
+    mkdir -p "$LOCAL_DIR"
+    ensure_system_packages
+    resolve_odoo_src
+    ensure_venv
+    pg_start
+    write_odoo_conf
+}

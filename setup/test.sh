@@ -1,0 +1,176 @@
+#!/usr/bin/env bash
+# The test command: installs what is missing, builds a fresh test database with both addons,
+# runs the addons' own tests with Odoo's runner (unit, HttpCase, tours), the top-level tests/ with
+# pytest-odoo, and the linters. Ends with "N passed, N failed" and a non-zero exit on any failure,
+# any ERROR logged by Odoo, or any lint error.
+source "$(dirname "$0")/lib.sh"
+
+usage() {
+    cat <<USAGE
+Usage: setup/test.sh [options] [PATH ...]
+  (no argument)     everything: Odoo's runner on both addons, pytest-odoo on tests/, linters
+  PATH ...          only these test files or folders, with pytest-odoo (addon or top-level tests;
+                    pytest-odoo skips HttpCase: use --tags for those)
+  --tags SPEC       only Odoo's runner, with this --test-tags spec (e.g. /partner_revshare:TestShares)
+  --reuse-db        keep the test database of the previous run when it exists (quick loops)
+  --no-lint         skip ruff and pylint-odoo
+  --odoo-src PATH   an Odoo 18.0 source tree (see setup/install.sh --help)
+USAGE
+}
+
+TAGS=""
+PATHS=()
+REUSE_DB=0
+LINT=1
+while [ $# -gt 0 ]; do
+    case "$1" in
+    --tags) [ $# -ge 2 ] || die "--tags needs a spec"; TAGS="$2"; shift 2 ;;
+    --reuse-db) REUSE_DB=1; shift ;;
+    --no-lint) LINT=0; shift ;;
+    --odoo-src) [ $# -ge 2 ] || die "--odoo-src needs a path"; ODOO_SRC="$2"; shift 2 ;;
+    --odoo-src=*) ODOO_SRC="${1#*=}"; shift ;;
+    -h | --help) usage; exit 0 ;;
+    -*) die "unknown option: $1 (see setup/test.sh --help)" ;;
+    *) [ -e "$1" ] || die "no such test file or folder: $1"; PATHS+=("$1"); shift ;;
+    esac
+done
+if [ ${#PATHS[@]} -gt 0 ] && [ -n "$TAGS" ]; then die "give either test paths or --tags, not both"; fi
+
+ensure_all
+
+LOG_DIR="$LOCAL_DIR/test-logs"
+rm -rf "$LOG_DIR"
+mkdir -p "$LOG_DIR"
+TEST_DB="${REVSHARE_TEST_DB:-revshare_test}"
+RUN_ODOO=1
+RUN_PYTEST=1
+if [ -n "$TAGS" ]; then RUN_PYTEST=0; LINT=0; fi
+if [ ${#PATHS[@]} -gt 0 ]; then RUN_ODOO=0; LINT=0; fi
+[ -n "$TAGS" ] || TAGS="/${OUR_ADDONS//,/,/}"
+
+PASSED=0
+FAILED=0
+FAILURES=()
+check() { # name, status
+    if [ "$2" -eq 0 ]; then PASSED=$((PASSED + 1)); else FAILED=$((FAILED + 1)); FAILURES+=("$1"); fi
+}
+
+# --- the test database -------------------------------------------------------------------------
+# Odoo's own addons are installed once into a template database (about a minute with demo data)
+# that later runs copy in seconds; the key changes when the Odoo tree or the addon list changes.
+base_modules="account,portal,mail,account_payment,$EXTRA_ADDONS"
+base_key=$(printf '%s|%s|%s' "$ODOO_SRC" "$(stat -c %Y "$ODOO_SRC/odoo/release.py")" "$base_modules" | sha256sum | cut -c1-8)
+BASE_DB="revshare_base_$base_key"
+db_comment() { psql -d postgres -Atc "select shobj_description(oid, 'pg_database') from pg_database where datname = '$1'"; }
+
+if ! db_exists "$BASE_DB" || [ "$(db_comment "$BASE_DB")" != complete ]; then
+    for old in $(psql -d postgres -Atc "select datname from pg_database where datname like 'revshare_base_%'"); do
+        dropdb "$old"
+        rm -rf "$LOCAL_DIR/filestore/filestore/$old"
+    done
+    say "building the template database $BASE_DB ($base_modules, with demo data)"
+    if ! odoo_bin -d "$BASE_DB" -i "$base_modules" --stop-after-init --log-level=warn --http-port "$(free_port)" >"$LOG_DIR/base.log" 2>&1; then
+        dropdb --if-exists "$BASE_DB"
+        die "building the template database failed; see $LOG_DIR/base.log"
+    fi
+    psql -d postgres -qc "comment on database $BASE_DB is 'complete'"
+fi
+
+fresh_test_db() {
+    dropdb --if-exists "$TEST_DB"
+    rm -rf "$LOCAL_DIR/filestore/filestore/$TEST_DB"
+    createdb -T "$BASE_DB" "$TEST_DB"
+    if [ -d "$LOCAL_DIR/filestore/filestore/$BASE_DB" ]; then
+        cp -a "$LOCAL_DIR/filestore/filestore/$BASE_DB" "$LOCAL_DIR/filestore/filestore/$TEST_DB"
+    fi
+}
+
+odoo_errors() { grep -E '^[0-9-]+ [0-9:,]+ [0-9]+ (ERROR|CRITICAL) ' "$1" || true; }
+
+# --- 1. Odoo's own runner on the addons: installs them and runs at_install and post_install tests
+if [ "$RUN_ODOO" = 1 ]; then
+    fresh_test_db
+    say "installing $OUR_ADDONS and running their tests with Odoo's runner ($TAGS)"
+    odoo_log="$LOG_DIR/odoo.log"
+    set +e
+    odoo_bin -d "$TEST_DB" -i "$OUR_ADDONS" --test-enable --test-tags "$TAGS" --stop-after-init \
+        --log-level=info --http-port "$(free_port)" >"$odoo_log" 2>&1
+    odoo_rc=$?
+    set -e
+    summary=$(grep -Eo '[0-9]+ failed, [0-9]+ error\(s\) of [0-9]+ tests' "$odoo_log" | tail -n 1 || true)
+    if [ -n "$summary" ]; then
+        read -r nfail nerr ntotal < <(echo "$summary" | sed -E 's/([0-9]+) failed, ([0-9]+) error\(s\) of ([0-9]+) tests/\1 \2 \3/')
+        PASSED=$((PASSED + ntotal - nfail - nerr))
+        FAILED=$((FAILED + nfail + nerr))
+        [ $((nfail + nerr)) -eq 0 ] || FAILURES+=("Odoo runner: $summary")
+        say "Odoo runner: $summary"
+    else
+        say "Odoo runner: no test summary in the log"
+    fi
+    errors=$(odoo_errors "$odoo_log")
+    if [ -n "$errors" ] && [ "${nfail:-0}${nerr:-0}" = 00 ]; then
+        # An ERROR outside a failing test (a failing test already counts itself).
+        printf '%s\n' "$errors" | head -n 40 >&2
+        check "no ERROR logged by Odoo (see $odoo_log)" 1
+    elif [ -z "$summary" ] && [ "$odoo_rc" -ne 0 ]; then
+        tail -n 30 "$odoo_log" >&2
+        check "Odoo exited with status $odoo_rc (see $odoo_log)" 1
+    fi
+elif ! db_exists "$TEST_DB" || [ "$REUSE_DB" = 0 ]; then
+    fresh_test_db
+    say "installing $OUR_ADDONS into $TEST_DB"
+    odoo_bin -d "$TEST_DB" -i "$OUR_ADDONS" --stop-after-init --log-level=warn --http-port "$(free_port)" >"$LOG_DIR/install.log" 2>&1 ||
+        die "installing the addons failed; see $LOG_DIR/install.log"
+fi
+
+# --- 2. pytest-odoo: the top-level tests/ (or the given paths) ----------------------------------
+if [ "$RUN_PYTEST" = 1 ]; then
+    targets=("${PATHS[@]:-tests}")
+    say "running pytest-odoo on ${targets[*]}"
+    set +e
+    (cd "$ROOT" && PYTHONPATH="$ODOO_SRC${PYTHONPATH:+:$PYTHONPATH}" "$VENV/bin/python" -m pytest \
+        -p no:cacheprovider --odoo-config="$ODOO_CONF" --odoo-database="$TEST_DB" \
+        --junitxml="$LOG_DIR/pytest.xml" -q -W ignore::DeprecationWarning "${targets[@]}") >"$LOG_DIR/pytest.log" 2>&1
+    pytest_rc=$?
+    set -e
+    tail -n 15 "$LOG_DIR/pytest.log" >&2
+    if [ -f "$LOG_DIR/pytest.xml" ]; then
+        read -r ptotal pfail perr pskip < <("$VENV/bin/python" - "$LOG_DIR/pytest.xml" <<'PY'
+import sys
+import xml.etree.ElementTree as ET
+
+root = ET.parse(sys.argv[1]).getroot()
+suites = [root] if root.tag == "testsuite" else root.findall("testsuite")
+print(*(sum(int(s.get(k, 0)) for s in suites) for k in ("tests", "failures", "errors", "skipped")))
+PY
+        )
+        PASSED=$((PASSED + ptotal - pfail - perr - pskip))
+        FAILED=$((FAILED + pfail + perr))
+        [ $((pfail + perr)) -eq 0 ] || FAILURES+=("pytest: $pfail failed, $perr errors (see $LOG_DIR/pytest.log)")
+    fi
+    # 5 = no test collected: not a failure of the run by itself.
+    if [ "$pytest_rc" -ne 0 ] && [ "$pytest_rc" -ne 5 ] && [ "${pfail:-0}${perr:-0}" = 00 ]; then
+        check "pytest exited with status $pytest_rc (see $LOG_DIR/pytest.log)" 1
+    fi
+fi
+
+# --- 3. linters ---------------------------------------------------------------------------------
+if [ "$LINT" = 1 ]; then
+    say "linting (ruff, pylint-odoo mandatory checks)"
+    lint_paths=(partner_revshare partner_revshare_payment tests)
+    set +e
+    (cd "$ROOT" && "$VENV/bin/ruff" check --no-fix "${lint_paths[@]}") >"$LOG_DIR/ruff.log" 2>&1
+    check "ruff check (see $LOG_DIR/ruff.log)" $?
+    (cd "$ROOT" && "$VENV/bin/ruff" format --check "${lint_paths[@]}") >"$LOG_DIR/ruff-format.log" 2>&1
+    check "ruff format (see $LOG_DIR/ruff-format.log)" $?
+    (cd "$ROOT" && PYTHONPATH="$ODOO_SRC" "$VENV/bin/pylint" --rcfile=.pylintrc-mandatory \
+        partner_revshare partner_revshare_payment) >"$LOG_DIR/pylint.log" 2>&1
+    check "pylint-odoo (see $LOG_DIR/pylint.log)" $?
+    set -e
+fi
+
+if [ ${#FAILURES[@]} -gt 0 ]; then
+    printf 'FAILED: %s\n' "${FAILURES[@]}" >&2
+fi
+echo "$PASSED passed, $FAILED failed"
+[ "$FAILED" -eq 0 ]
