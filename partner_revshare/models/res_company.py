@@ -4,9 +4,9 @@ from odoo import fields, models
 class ResCompany(models.Model):
     """Company-level defaults of revenue-share agreements.
 
-    New agreements take their journal, expense account and vendor-bill product
-    from their company (see ``_revshare_default_accounts``), so that a
-    bookkeeper sets them once in the Accounting settings.
+    An agreement without its own journal, accounts or bill product uses its
+    company's (see ``_revshare_default_accounts``), so that a bookkeeper sets
+    them once in the Accounting settings.
     """
 
     _inherit = "res.company"
@@ -15,9 +15,16 @@ class ResCompany(models.Model):
         comodel_name="account.journal",
         string="Revenue Share Journal",
         check_company=True,
-        domain="[('type', 'in', ('general', 'purchase'))]",
-        help="Default journal of new revenue-share agreements: the journal of the "
-        "entries (or vendor bills) that book what partners earned.",
+        domain="[('type', '=', 'general')]",
+        help="Miscellaneous journal of the entries that book what partners earned.",
+    )
+    revshare_bill_journal_id = fields.Many2one(
+        comodel_name="account.journal",
+        string="Revenue Share Bill Journal",
+        check_company=True,
+        domain="[('type', '=', 'purchase')]",
+        help="Purchase journal of the vendor bills that pay partners their share. "
+        "Empty: the company's first purchase journal.",
     )
     revshare_expense_account_id = fields.Many2one(
         comodel_name="account.account",
@@ -25,28 +32,37 @@ class ResCompany(models.Model):
         check_company=True,
         domain="[('deprecated', '=', False), "
         "('account_type', 'in', ('expense', 'expense_direct_cost'))]",
-        help="Default expense account of new revenue-share agreements.",
+        help="Expense account debited by the entries that book what partners earned.",
+    )
+    revshare_payable_account_id = fields.Many2one(
+        comodel_name="account.account",
+        string="Revenue Share Payable Account",
+        check_company=True,
+        domain="[('deprecated', '=', False), "
+        "('account_type', '=', 'liability_payable')]",
+        help="Account credited with what partners earned. Empty: each partner's "
+        "payable account.",
     )
     revshare_product_id = fields.Many2one(
         comodel_name="product.product",
         string="Revenue Share Bill Product",
         check_company=True,
         domain="[('type', '=', 'service')]",
-        help="Default service product of the vendor bills that pay partners their "
-        "share.",
+        help="Service product of the vendor bills that pay partners their share.",
     )
 
     def _revshare_default_accounts(self):
         """Return the revenue-share defaults of this company as agreement values.
 
         Keys are field names of ``revshare.agreement``; a key is present only
-        when the company has a value, so callers can ``update`` create values
-        without overwriting what the user chose.
+        when the company has a value, so callers can ``setdefault`` them into
+        create values without overwriting what the user chose.
         """
         self.ensure_one()
         defaults = {
             "journal_id": self.revshare_journal_id.id,
             "expense_account_id": self.revshare_expense_account_id.id,
+            "payable_account_id": self.revshare_payable_account_id.id,
             "product_id": self.revshare_product_id.id,
         }
         return {key: value for key, value in defaults.items() if value}

@@ -10,7 +10,13 @@ class ResConfigSettings(models.TransientModel):
         related="company_id.revshare_journal_id",
         readonly=False,
         check_company=True,
-        domain="[('type', 'in', ('general', 'purchase'))]",
+        domain="[('type', '=', 'general')]",
+    )
+    revshare_bill_journal_id = fields.Many2one(
+        related="company_id.revshare_bill_journal_id",
+        readonly=False,
+        check_company=True,
+        domain="[('type', '=', 'purchase')]",
     )
     revshare_expense_account_id = fields.Many2one(
         related="company_id.revshare_expense_account_id",
@@ -18,6 +24,13 @@ class ResConfigSettings(models.TransientModel):
         check_company=True,
         domain="[('deprecated', '=', False), "
         "('account_type', 'in', ('expense', 'expense_direct_cost'))]",
+    )
+    revshare_payable_account_id = fields.Many2one(
+        related="company_id.revshare_payable_account_id",
+        readonly=False,
+        check_company=True,
+        domain="[('deprecated', '=', False), "
+        "('account_type', '=', 'liability_payable')]",
     )
     revshare_product_id = fields.Many2one(
         related="company_id.revshare_product_id",
