@@ -10,7 +10,10 @@
     "depends": ["account", "portal", "mail"],
     "data": [
         "security/partner_revshare_groups.xml",
+        "security/revshare_security.xml",
         "security/ir.model.access.csv",
+        "data/ir_sequence_data.xml",
+        "data/ir_cron_data.xml",
     ],
     "demo": [],
     "installable": True,

@@ -1,0 +1,169 @@
+from markupsafe import Markup, escape
+
+from odoo import api, fields, models
+
+
+class AccountMove(models.Model):
+    """Customer invoices earn revenue shares when posted; our own documents
+    (``revshare_origin``) never do."""
+
+    _inherit = "account.move"
+
+    revshare_line_ids = fields.One2many(
+        "revshare.line", "invoice_id", string="Revenue Shares", readonly=True
+    )
+    revshare_amount = fields.Monetary(
+        string="Revenue Share",
+        compute="_compute_revshare_amount",
+        currency_field="company_currency_id",
+        help="Net revenue shares of this invoice (expected and earned), in company "
+        "currency.",
+    )
+    revshare_line_count = fields.Integer(compute="_compute_revshare_amount")
+    revshare_origin = fields.Boolean(
+        string="Revenue Share Document",
+        readonly=True,
+        copy=False,
+        index=True,
+        help="Created by the revenue share engine: never earns shares itself.",
+    )
+    revshare_preview_amount = fields.Monetary(
+        string="Revenue Share Preview",
+        compute="_compute_revshare_preview",
+        currency_field="company_currency_id",
+    )
+    revshare_preview_html = fields.Html(
+        string="Revenue Share Preview Details",
+        compute="_compute_revshare_preview",
+        sanitize=False,
+    )
+
+    @api.depends("revshare_line_ids.amount_company", "revshare_line_ids.state")
+    def _compute_revshare_amount(self):
+        for move in self:
+            rows = move.revshare_line_ids.filtered(lambda r: r.state != "cancelled")
+            move.revshare_amount = sum(rows.mapped("amount_company"))
+            move.revshare_line_count = len(move.revshare_line_ids)
+
+    @api.depends(
+        "state",
+        "invoice_line_ids.price_subtotal",
+        "invoice_line_ids.product_id",
+        "partner_id",
+        "invoice_date",
+    )
+    def _compute_revshare_preview(self):
+        """Shares a draft invoice would earn if posted now (nothing stored). Only for
+        saved drafts: the computation reads the stored invoice lines."""
+        drafts = self.filtered(
+            lambda m: m.state == "draft"
+            and isinstance(m.id, int)
+            and m.move_type in ("out_invoice", "out_refund")
+            and not m.revshare_origin
+        )
+        (self - drafts).revshare_preview_amount = 0.0
+        (self - drafts).revshare_preview_html = False
+        if not drafts:
+            return
+        # sudo: a preview for whoever edits the invoice, read-only.
+        vals_list = (
+            self.env["revshare.agreement"]
+            .sudo()
+            ._revshare_compute_shares(drafts.invoice_line_ids)
+        )
+        by_move = {}
+        for vals in vals_list:
+            by_move.setdefault(vals["invoice_id"], []).append(vals)
+        agreements = self.env["revshare.agreement"].sudo().browse(
+            {vals["agreement_id"] for vals in vals_list}
+        )
+        names = {a.id: a.display_name for a in agreements}
+        for move in drafts:
+            move_vals = by_move.get(move.id, [])
+            move.revshare_preview_amount = sum(v["amount_company"] for v in move_vals)
+            if not move_vals:
+                move.revshare_preview_html = False
+                continue
+            totals = {}
+            for vals in move_vals:
+                totals[vals["agreement_id"]] = (
+                    totals.get(vals["agreement_id"], 0.0) + vals["amount_company"]
+                )
+            rows = Markup("").join(
+                Markup("<tr><td>%s</td><td class='text-end'>%s</td></tr>")
+                % (
+                    names[agreement_id],
+                    move.company_currency_id.format(amount),
+                )
+                for agreement_id, amount in totals.items()
+            )
+            move.revshare_preview_html = (
+                Markup("<table class='table table-sm'><tbody>%s</tbody></table>") % rows
+            )
+
+    def _post(self, soft=True):
+        posted = super()._post(soft=soft)
+        posted._revshare_create_lines()
+        return posted
+
+    def button_draft(self):
+        res = super().button_draft()
+        self._revshare_undo_lines()
+        return res
+
+    def _revshare_invoices(self):
+        return self.filtered(
+            lambda m: m.move_type in ("out_invoice", "out_refund")
+            and not m.revshare_origin
+        )
+
+    def _revshare_create_lines(self):
+        """Compute and store the shares of posted customer invoices, in one batch:
+        ``expected`` rows for agreements earned later (another trigger), ``earned``
+        rows booked at once for ``trigger=invoice``."""
+        invoices = self._revshare_invoices().filtered(lambda m: m.state == "posted")
+        if not invoices:
+            return self.env["revshare.line"]
+        # sudo: posting users (billing) may not read every agreement nor write the
+        # ledger; the agreements are filtered by the invoices' companies and the rows
+        # come from our computation only.
+        Agreement = self.env["revshare.agreement"].sudo()
+        vals_list = Agreement._revshare_compute_shares(invoices.invoice_line_ids)
+        if not vals_list:
+            return self.env["revshare.line"]
+        agreements = Agreement.browse({vals["agreement_id"] for vals in vals_list})
+        triggers = {a.id: a.trigger for a in agreements}
+        for vals in vals_list:
+            vals["state"] = (
+                "earned" if triggers[vals["agreement_id"]] == "invoice" else "expected"
+            )
+        rows = self.env["revshare.line"].sudo().create(vals_list)
+        earned = rows.filtered(lambda r: r.state == "earned")
+        for invoice in invoices:
+            invoice_rows = earned.filtered(lambda r, inv=invoice: r.invoice_id == inv)
+            if invoice_rows:
+                invoice_rows._revshare_book(
+                    date=invoice.date, ref=invoice.name
+                )
+        return rows
+
+    def _revshare_undo_lines(self):
+        """Invoice back to draft (or cancelled): expected rows are cancelled, earned
+        rows reversed (rows already reversed, e.g. by an unreconciled payment, are
+        left alone)."""
+        invoices = self._revshare_invoices()
+        rows = invoices.sudo().revshare_line_ids
+        if not rows:
+            return
+        rows.filtered(lambda r: r.state == "expected").write({"state": "cancelled"})
+        rows.filtered(lambda r: r.state in ("earned", "settled"))._revshare_reverse()
+
+    def action_view_revshare_lines(self):
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Revenue Shares"),
+            "res_model": "revshare.line",
+            "view_mode": "list,form",
+            "domain": [("invoice_id", "=", self.id)],
+        }

@@ -1,0 +1,879 @@
+from collections import defaultdict
+from datetime import date as dt_date
+
+from dateutil.relativedelta import relativedelta
+
+from odoo import api, fields, models
+from odoo.exceptions import UserError, ValidationError
+from odoo.tools import float_is_zero
+
+# First month of each settlement period, by period kind (months per period).
+PERIOD_MONTHS = {"monthly": 1, "quarterly": 3, "half_yearly": 6, "yearly": 12}
+
+
+class RevshareAgreement(models.Model):
+    """A partner's revenue-share agreement: who is paid (``partner_id``), on which
+    customer invoice lines (the scope fields), how much (``rule_ids``), when it is
+    earned (``trigger``) and how it is booked (``settlement_mode``)."""
+
+    _name = "revshare.agreement"
+    _description = "Revenue Share Agreement"
+    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _order = "sequence, id"
+    _check_company_auto = True
+
+    active = fields.Boolean(default=True, tracking=True)
+    name = fields.Char(required=True, tracking=True)
+    code = fields.Char(
+        readonly=True, copy=False, default="/", index=True, tracking=True
+    )
+    partner_id = fields.Many2one(
+        "res.partner",
+        string="Beneficiary",
+        required=True,
+        tracking=True,
+        check_company=True,
+        index=True,
+    )
+    role = fields.Selection(
+        [
+            ("reseller", "Reseller"),
+            ("referral", "Referral"),
+            ("technology", "Technology Partner"),
+            ("platform", "Platform"),
+            ("payment_gateway", "Payment Gateway"),
+            ("vendor", "Vendor"),
+            ("salesperson", "Salesperson"),
+            ("other", "Other"),
+        ],
+        required=True,
+        default="reseller",
+        tracking=True,
+    )
+    company_id = fields.Many2one(
+        "res.company",
+        required=True,
+        default=lambda self: self.env.company,
+        index=True,
+        tracking=True,
+    )
+    company_currency_id = fields.Many2one(
+        related="company_id.currency_id", string="Company Currency"
+    )
+    currency_id = fields.Many2one(
+        "res.currency",
+        required=True,
+        default=lambda self: self.env.company.currency_id,
+        tracking=True,
+        help="Currency the partner is paid in.",
+    )
+    date_start = fields.Date(tracking=True)
+    date_end = fields.Date(tracking=True)
+    state = fields.Selection(
+        [
+            ("draft", "Draft"),
+            ("active", "Active"),
+            ("suspended", "Suspended"),
+            ("expired", "Expired"),
+            ("cancelled", "Cancelled"),
+        ],
+        required=True,
+        default="draft",
+        copy=False,
+        tracking=True,
+        index=True,
+    )
+    trigger = fields.Selection(
+        [("invoice", "Invoice posted")],
+        required=True,
+        default="invoice",
+        tracking=True,
+        help="When a share is earned. Invoice posted: at once, when the customer "
+        "invoice is posted.",
+    )
+    settlement_mode = fields.Selection(
+        [
+            ("entry", "Journal entry"),
+            ("bill", "Vendor bill"),
+            ("periodic", "Periodic settlement"),
+        ],
+        required=True,
+        default="entry",
+        tracking=True,
+        help="Journal entry: each earned share is booked at once as a payable to the "
+        "partner. Vendor bill: a vendor bill is posted for each event. Periodic: "
+        "shares wait for the settlement run, which bills them.",
+    )
+    settlement_period = fields.Selection(
+        [
+            ("monthly", "Monthly"),
+            ("quarterly", "Quarterly"),
+            ("half_yearly", "Half-yearly"),
+            ("yearly", "Yearly"),
+        ],
+        required=True,
+        default="monthly",
+        tracking=True,
+    )
+    base = fields.Selection(
+        [
+            ("untaxed", "Untaxed amount"),
+            ("total", "Total (tax included)"),
+            ("margin", "Margin (untaxed minus cost)"),
+        ],
+        required=True,
+        default="untaxed",
+        tracking=True,
+    )
+    sequence = fields.Integer(
+        default=10,
+        help="Order in which agreements apply to an invoice line (waterfall).",
+    )
+    waterfall = fields.Boolean(
+        tracking=True,
+        help="The base is what is left of the invoice line after the shares of the "
+        "agreements with a lower sequence (net revenue sharing).",
+    )
+    # Scope: each empty field means "any".
+    customer_ids = fields.Many2many(
+        "res.partner",
+        "revshare_agreement_customer_rel",
+        "agreement_id",
+        "partner_id",
+        string="Customers",
+        check_company=True,
+    )
+    customer_category_ids = fields.Many2many(
+        "res.partner.category",
+        "revshare_agreement_customer_category_rel",
+        "agreement_id",
+        "category_id",
+        string="Customer Tags",
+    )
+    referred_only = fields.Boolean(
+        help="Only customers whose referrer is this agreement's partner."
+    )
+    product_ids = fields.Many2many(
+        "product.product",
+        "revshare_agreement_product_rel",
+        "agreement_id",
+        "product_id",
+        string="Products",
+        check_company=True,
+    )
+    product_category_ids = fields.Many2many(
+        "product.category",
+        "revshare_agreement_product_category_rel",
+        "agreement_id",
+        "category_id",
+        string="Product Categories",
+        help="Child categories included.",
+    )
+    salesperson_ids = fields.Many2many(
+        "res.users",
+        "revshare_agreement_salesperson_rel",
+        "agreement_id",
+        "user_id",
+        string="Salespersons",
+    )
+    journal_ids = fields.Many2many(
+        "account.journal",
+        "revshare_agreement_journal_rel",
+        "agreement_id",
+        "journal_id",
+        string="Sales Journals",
+        check_company=True,
+        domain="[('type', '=', 'sale')]",
+    )
+    country_ids = fields.Many2many(
+        "res.country",
+        "revshare_agreement_country_rel",
+        "agreement_id",
+        "country_id",
+        string="Customer Countries",
+    )
+    # Accounting
+    expense_account_id = fields.Many2one(
+        "account.account",
+        check_company=True,
+        tracking=True,
+        domain="[('deprecated', '=', False)]",
+    )
+    payable_account_id = fields.Many2one(
+        "account.account",
+        check_company=True,
+        tracking=True,
+        domain="[('account_type', '=', 'liability_payable'), ('deprecated', '=', False)]",
+        help="Empty: the partner's payable account.",
+    )
+    journal_id = fields.Many2one(
+        "account.journal",
+        check_company=True,
+        tracking=True,
+        help="Journal of the entries (miscellaneous) or bills (purchase).",
+    )
+    product_id = fields.Many2one(
+        "product.product",
+        string="Service",
+        check_company=True,
+        help="Product used on the vendor bills.",
+    )
+    rule_ids = fields.One2many("revshare.rule", "agreement_id", string="Rules")
+    line_ids = fields.One2many("revshare.line", "agreement_id", string="Ledger")
+    line_count = fields.Integer(compute="_compute_amounts")
+    amount_earned = fields.Monetary(compute="_compute_amounts")
+    amount_settled = fields.Monetary(compute="_compute_amounts")
+    amount_due = fields.Monetary(compute="_compute_amounts")
+
+    _sql_constraints = [
+        (
+            "code_company_uniq",
+            "unique(code, company_id)",
+            "The agreement code must be unique per company.",
+        ),
+    ]
+
+    @api.depends("name", "code")
+    def _compute_display_name(self):
+        for agreement in self:
+            if agreement.code and agreement.code != "/":
+                agreement.display_name = f"[{agreement.code}] {agreement.name or ''}"
+            else:
+                agreement.display_name = agreement.name or ""
+
+    @api.depends("line_ids.amount", "line_ids.state")
+    def _compute_amounts(self):
+        """Earned = earned and settled rows; due = earned not yet settled. One grouped
+        read for all agreements."""
+        totals = defaultdict(lambda: defaultdict(float))
+        counts = defaultdict(int)
+        if self.ids:
+            groups = (
+                self.env["revshare.line"]
+                .sudo()
+                ._read_group(
+                    [("agreement_id", "in", self.ids)],
+                    ["agreement_id", "state"],
+                    ["amount:sum", "__count"],
+                )
+            )
+            for agreement, state, amount, count in groups:
+                totals[agreement.id][state] += amount
+                counts[agreement.id] += count
+        for agreement in self:
+            sums = totals[agreement._origin.id]
+            agreement.line_count = counts[agreement._origin.id]
+            agreement.amount_earned = sums["earned"] + sums["settled"]
+            agreement.amount_settled = sums["settled"]
+            agreement.amount_due = sums["earned"]
+
+    @api.constrains("date_start", "date_end")
+    def _check_dates(self):
+        for agreement in self:
+            if (
+                agreement.date_start
+                and agreement.date_end
+                and agreement.date_end < agreement.date_start
+            ):
+                raise ValidationError(
+                    self.env._(
+                        "The end date of agreement %(agreement)s is before its start "
+                        "date.",
+                        agreement=agreement.display_name,
+                    )
+                )
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            if vals.get("code", "/") == "/":
+                company = self.env["res.company"].browse(
+                    vals.get("company_id") or self.env.company.id
+                )
+                vals["code"] = (
+                    self.env["ir.sequence"]
+                    .with_company(company)
+                    .next_by_code("revshare.agreement")
+                    or "/"
+                )
+        return super().create(vals_list)
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_ledger(self):
+        used = (
+            self.env["revshare.line"]
+            .sudo()
+            ._read_group([("agreement_id", "in", self.ids)], ["agreement_id"])
+        )
+        if used:
+            raise UserError(
+                self.env._(
+                    "Agreement %(agreement)s has revenue-share ledger rows and cannot "
+                    "be deleted. Archive it instead.",
+                    agreement=used[0][0].display_name,
+                )
+            )
+
+    def copy_data(self, default=None):
+        vals_list = super().copy_data(default=default)
+        for agreement, vals in zip(self, vals_list, strict=True):
+            vals.setdefault("name", self.env._("%s (copy)", agreement.name))
+            vals.setdefault(
+                "rule_ids",
+                [
+                    fields.Command.create(
+                        dict(
+                            rule.copy_data()[0],
+                            agreement_id=False,
+                            tier_ids=[
+                                fields.Command.create(
+                                    dict(tier.copy_data()[0], rule_id=False)
+                                )
+                                for tier in rule.tier_ids
+                            ],
+                        )
+                    )
+                    for rule in agreement.rule_ids
+                ],
+            )
+        return vals_list
+
+    # ------------------------------------------------------------------
+    # Actions
+    # ------------------------------------------------------------------
+
+    def action_activate(self):
+        self._revshare_check_activable()
+        self.write({"state": "active"})
+
+    def action_suspend(self):
+        self._revshare_check_state(("active",), self.env._("suspend"))
+        self.write({"state": "suspended"})
+
+    def action_expire(self):
+        self._revshare_check_state(("active", "suspended"), self.env._("expire"))
+        self.write({"state": "expired"})
+
+    def action_cancel(self):
+        self._revshare_check_state(
+            ("draft", "active", "suspended", "expired"), self.env._("cancel")
+        )
+        self.write({"state": "cancelled"})
+
+    def action_draft(self):
+        self._revshare_check_state(
+            ("suspended", "expired", "cancelled"), self.env._("reset to draft")
+        )
+        self.write({"state": "draft"})
+
+    def action_new_version(self):
+        """Close this agreement today and open a draft copy starting tomorrow: the
+        way to change the terms of an agreement that already earned shares."""
+        self.ensure_one()
+        today = fields.Date.context_today(self)
+        new = self.copy({"date_start": today + relativedelta(days=1)})
+        self.write({"date_end": max(today, self.date_start or today)})
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": self._name,
+            "res_id": new.id,
+            "view_mode": "form",
+        }
+
+    def action_view_lines(self):
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Ledger"),
+            "res_model": "revshare.line",
+            "view_mode": "list,form,pivot,graph",
+            "domain": [("agreement_id", "=", self.id)],
+            "context": {"default_agreement_id": self.id},
+        }
+
+    def _revshare_check_state(self, allowed, action):
+        for agreement in self:
+            if agreement.state not in allowed:
+                raise UserError(
+                    self.env._(
+                        "You cannot %(action)s agreement %(agreement)s in state "
+                        "%(state)s.",
+                        action=action,
+                        agreement=agreement.display_name,
+                        state=dict(
+                            agreement._fields["state"]._description_selection(self.env)
+                        )[agreement.state],
+                    )
+                )
+
+    def _revshare_check_activable(self):
+        """Catch a missing journal, account or product now rather than when an
+        invoice is posted or paid."""
+        self._revshare_check_state(("draft", "suspended"), self.env._("activate"))
+        for agreement in self:
+            if not agreement.rule_ids:
+                raise UserError(
+                    self.env._(
+                        "Agreement %(agreement)s has no rule: add at least one rule "
+                        "before activating it.",
+                        agreement=agreement.display_name,
+                    )
+                )
+            if agreement.settlement_mode == "entry":
+                if not agreement._revshare_get_expense_account():
+                    raise UserError(
+                        self.env._(
+                            "Agreement %(agreement)s books journal entries: set its "
+                            "expense account (or the default one in the Accounting "
+                            "settings) before activating it.",
+                            agreement=agreement.display_name,
+                        )
+                    )
+                if not agreement._revshare_get_journal():
+                    raise UserError(
+                        self.env._(
+                            "Agreement %(agreement)s books journal entries: set its "
+                            "journal (or the default one in the Accounting settings) "
+                            "before activating it.",
+                            agreement=agreement.display_name,
+                        )
+                    )
+            if agreement.settlement_mode in ("entry", "bill") and not (
+                agreement._revshare_get_payable_account()
+            ):
+                raise UserError(
+                    self.env._(
+                        "Agreement %(agreement)s: partner %(partner)s has no payable "
+                        "account. Set one on the agreement or on the partner.",
+                        agreement=agreement.display_name,
+                        partner=agreement.partner_id.display_name,
+                    )
+                )
+            if agreement.settlement_mode == "bill":
+                if not agreement._revshare_get_product():
+                    raise UserError(
+                        self.env._(
+                            "Agreement %(agreement)s makes vendor bills: set the "
+                            "service product used on the bills before activating it.",
+                            agreement=agreement.display_name,
+                        )
+                    )
+                if not agreement._revshare_get_journal("purchase"):
+                    raise UserError(
+                        self.env._(
+                            "Agreement %(agreement)s makes vendor bills but company "
+                            "%(company)s has no purchase journal.",
+                            agreement=agreement.display_name,
+                            company=agreement.company_id.display_name,
+                        )
+                    )
+
+    @api.model
+    def _cron_expire_agreements(self):
+        """Daily: agreements past their end date stop earning."""
+        today = fields.Date.context_today(self)
+        expired = self.search(
+            [("state", "in", ("active", "suspended")), ("date_end", "<", today)]
+        )
+        expired.action_expire()
+        return expired
+
+    # ------------------------------------------------------------------
+    # Accounting setup (agreement first, then the company's defaults)
+    # ------------------------------------------------------------------
+
+    def _revshare_get_expense_account(self):
+        self.ensure_one()
+        return self.expense_account_id or self.company_id.revshare_expense_account_id
+
+    def _revshare_get_payable_account(self):
+        self.ensure_one()
+        return (
+            self.payable_account_id
+            or self.company_id.revshare_payable_account_id
+            or self.partner_id.with_company(self.company_id).property_account_payable_id
+        )
+
+    def _revshare_get_product(self):
+        self.ensure_one()
+        return self.product_id or self.company_id.revshare_product_id
+
+    def _revshare_get_journal(self, journal_type="general"):
+        """Journal of our documents: the agreement's when it has the right type, else
+        the company default, else the first journal of that type."""
+        self.ensure_one()
+        if self.journal_id.type == journal_type:
+            return self.journal_id
+        if journal_type == "general":
+            default = self.company_id.revshare_journal_id
+        else:
+            default = self.company_id.revshare_bill_journal_id
+        if default and default.type == journal_type:
+            return default
+        return self.env["account.journal"].search(
+            [
+                *self.env["account.journal"]._check_company_domain(self.company_id),
+                ("type", "=", journal_type),
+            ],
+            limit=1,
+        )
+
+    # ------------------------------------------------------------------
+    # Business
+    # ------------------------------------------------------------------
+
+    def _revshare_last_earned_dates(self):
+        """{agreement id: date of its last earned (or settled) row}."""
+        groups = (
+            self.env["revshare.line"]
+            .sudo()
+            ._read_group(
+                [
+                    ("agreement_id", "in", self.ids),
+                    ("state", "in", ("earned", "settled")),
+                ],
+                ["agreement_id"],
+                ["date:max"],
+            )
+        )
+        return {agreement.id: last for agreement, last in groups}
+
+    def _revshare_period_start(self, day):
+        """First day of the settlement period of this agreement containing ``day``
+        (periods are aligned on calendar months, quarters, half-years, years)."""
+        self.ensure_one()
+        months = PERIOD_MONTHS[self.settlement_period]
+        month = (day.month - 1) // months * months + 1
+        return dt_date(day.year, month, 1)
+
+    def _revshare_period_bounds(self, day):
+        start = self._revshare_period_start(day)
+        months = PERIOD_MONTHS[self.settlement_period]
+        return start, start + relativedelta(months=months, days=-1)
+
+    def _revshare_match_line(self, line, ctx):
+        """Whether an invoice line is in this agreement's scope. ``ctx`` holds the
+        batch-prefetched values (category paths, etc.)."""
+        move = line.move_id
+        customer = move.commercial_partner_id
+        invoice_date = move.invoice_date or move.date
+        if self.company_id != move.company_id:
+            return False
+        if self.date_start and invoice_date < self.date_start:
+            return False
+        if self.date_end and invoice_date > self.date_end:
+            return False
+        if self.customer_ids and not (
+            customer in self.customer_ids or move.partner_id in self.customer_ids
+        ):
+            return False
+        if self.customer_category_ids and not (
+            self.customer_category_ids & (customer.category_id | move.partner_id.category_id)
+        ):
+            return False
+        if self.referred_only and customer.revshare_referrer_id != self.partner_id:
+            return False
+        if self.product_ids and line.product_id not in self.product_ids:
+            return False
+        if self.product_category_ids and not (
+            set(self.product_category_ids.ids) & ctx["categ_path"](line.product_id)
+        ):
+            return False
+        if self.salesperson_ids and move.invoice_user_id not in self.salesperson_ids:
+            return False
+        if self.journal_ids and move.journal_id not in self.journal_ids:
+            return False
+        if self.country_ids and customer.country_id not in self.country_ids:
+            return False
+        return True
+
+    def _revshare_match_rule(self, line, ctx):
+        """First active rule (by sequence) of this agreement matching the line."""
+        invoice_date = line.move_id.invoice_date or line.move_id.date
+        for rule in ctx["rules"][self.id]:
+            if rule.date_start and invoice_date < rule.date_start:
+                continue
+            if rule.date_end and invoice_date > rule.date_end:
+                continue
+            if rule.product_ids and line.product_id not in rule.product_ids:
+                continue
+            if rule.product_category_ids and not (
+                set(rule.product_category_ids.ids) & ctx["categ_path"](line.product_id)
+            ):
+                continue
+            return rule
+        return None
+
+    @api.model
+    def _revshare_line_bases(self, line):
+        """Signed bases of an invoice line (positive on invoices, negative on credit
+        notes) in company and invoice currency: {base: (company, invoice)}."""
+        move = line.move_id
+        sign = -1 if move.move_type == "out_refund" else 1
+        untaxed_company = -line.balance
+        untaxed_invoice = -line.amount_currency
+        total_invoice = sign * line.price_total
+        if move.currency_id == move.company_currency_id:
+            total_company = total_invoice
+        else:
+            rate = move.invoice_currency_rate or 1.0
+            total_company = move.company_currency_id.round(total_invoice / rate)
+        bases = {
+            "untaxed": (untaxed_company, untaxed_invoice),
+            "total": (total_company, total_invoice),
+        }
+        # Margin: untaxed minus the product cost (company currency) of the quantity
+        # sold, converted at the invoice rate. A margin of the wrong sign (sale below
+        # cost) earns nothing rather than a negative share.
+        cost = 0.0
+        product = line.product_id
+        if product:
+            qty = line.product_uom_id._compute_quantity(
+                line.quantity, product.uom_id, round=False
+            ) if line.product_uom_id and product.uom_id else line.quantity
+            cost = sign * product.with_company(move.company_id).standard_price * qty
+        margin_company = untaxed_company - cost
+        if margin_company * sign < 0:
+            margin_company = 0.0
+        if move.currency_id == move.company_currency_id:
+            margin_invoice = margin_company
+        else:
+            margin_invoice = margin_company * (move.invoice_currency_rate or 1.0)
+        bases["margin"] = (margin_company, margin_invoice)
+        return bases
+
+    def _revshare_compute_shares(self, invoice_lines):
+        """THE computation of revenue shares.
+
+        :param invoice_lines: ``account.move.line`` product lines of customer invoices
+            and credit notes (any number, any companies).
+        :return: list of ``revshare.line`` create values (``state`` not set), one per
+            agreement and invoice line with a non-zero share.
+
+        ``self`` restricts the agreements considered; when empty, every active
+        agreement of the invoices' companies is used. Agreements apply by
+        ``(sequence, id)``: a ``waterfall`` agreement's base is what is left of the
+        line after the shares already computed for it.
+
+        Amounts are computed in the agreement currency and rounded once per row;
+        ``amount_company`` and ``amount_invoice_currency`` use the invoice's rate.
+
+        Tiered rules use a provisional rate: the tier reached by the agreement's
+        cumulative base in the settlement period of the invoice date, counting the
+        rows already in the ledger plus the invoices of this batch up to and
+        including the current invoice. The settlement run adds an ``adjustment`` row
+        when the period's final tier differs.
+
+        The number of queries does not depend on the number of lines or agreements:
+        agreements, rules and their relations are read with prefetching, and the
+        tiered cumulative bases come from one grouped read.
+        """
+        lines = invoice_lines.filtered(
+            lambda l: l.display_type == "product"
+            and l.move_id.move_type in ("out_invoice", "out_refund")
+            and not l.move_id.revshare_origin
+        )
+        if not lines:
+            return []
+        moves = lines.move_id
+        agreements = self
+        if not agreements:
+            agreements = self.search(
+                [
+                    ("state", "=", "active"),
+                    ("company_id", "in", moves.company_id.ids),
+                ],
+                order="sequence, id",
+            )
+        else:
+            agreements = agreements.sorted(lambda a: (a.sequence, a.id))
+        if not agreements:
+            return []
+
+        # Prefetch everything the matching reads, once for the whole batch.
+        lines.mapped("product_id.categ_id")
+        moves.mapped("commercial_partner_id.category_id")
+        moves.mapped("commercial_partner_id.revshare_referrer_id")
+        moves.mapped("partner_id.category_id")
+        for fname in (
+            "customer_ids",
+            "customer_category_ids",
+            "product_ids",
+            "product_category_ids",
+            "salesperson_ids",
+            "journal_ids",
+            "country_ids",
+        ):
+            agreements.mapped(fname)
+        all_rules = agreements.rule_ids.filtered("active")
+        all_rules.mapped("product_ids")
+        all_rules.mapped("product_category_ids")
+        all_rules.mapped("tier_ids")
+        rules_by_agreement = defaultdict(list)
+        for rule in all_rules.sorted(lambda r: (r.sequence, r.id)):
+            rules_by_agreement[rule.agreement_id.id].append(rule)
+
+        categ_cache = {}
+
+        def categ_path(product):
+            categ = product.categ_id
+            if categ.id not in categ_cache:
+                categ_cache[categ.id] = {
+                    int(x) for x in (categ.parent_path or "").split("/") if x
+                }
+            return categ_cache[categ.id]
+
+        ctx = {"rules": rules_by_agreement, "categ_path": categ_path}
+
+        # Cumulative bases of the tiered agreements, by (agreement, period start).
+        tiered = agreements.filtered(
+            lambda a: any(r.compute == "tiered" for r in rules_by_agreement[a.id])
+        )
+        cumulative = defaultdict(float)
+        if tiered:
+            dates = [m.invoice_date or m.date for m in moves]
+            starts = [a._revshare_period_start(min(dates)) for a in tiered]
+            groups = (
+                self.env["revshare.line"]
+                .sudo()
+                ._read_group(
+                    [
+                        ("agreement_id", "in", tiered.ids),
+                        ("state", "in", ("expected", "earned", "settled")),
+                        ("kind", "in", ("share", "reversal", "clawback")),
+                        ("date", ">=", min(starts)),
+                        ("date", "<=", max(dates)),
+                    ],
+                    ["agreement_id", "date:month"],
+                    ["base_amount:sum"],
+                )
+            )
+            for agreement, month, base_sum in groups:
+                start = agreement._revshare_period_start(month)
+                cumulative[(agreement.id, start)] += base_sum
+
+        rate_cache = {}
+
+        def agreement_rate(agreement, move):
+            """Units of agreement currency per unit of company currency."""
+            if agreement.currency_id == move.company_currency_id:
+                return 1.0
+            if agreement.currency_id == move.currency_id:
+                return move.invoice_currency_rate or 1.0
+            key = (agreement.currency_id.id, move.company_id.id, move.invoice_date)
+            if key not in rate_cache:
+                rate_cache[key] = self.env["res.currency"]._get_conversion_rate(
+                    move.company_currency_id,
+                    agreement.currency_id,
+                    move.company_id,
+                    move.invoice_date or move.date,
+                )
+            return rate_cache[key]
+
+        lines_by_move = defaultdict(list)
+        for line in lines:
+            lines_by_move[line.move_id].append(line)
+
+        # Consumed part of each invoice line (company currency), for the waterfall.
+        consumed = defaultdict(float)
+        result = []
+        for move in moves.sorted(lambda m: (m.invoice_date or m.date, m.id)):
+            move_lines = lines_by_move[move]
+            invoice_date = move.invoice_date or move.date
+            line_bases = {line: self._revshare_line_bases(line) for line in move_lines}
+            for agreement in agreements:
+                if agreement.company_id != move.company_id:
+                    continue
+                currency = agreement.currency_id
+                to_agr = agreement_rate(agreement, move)
+                matches = []
+                for line in move_lines:
+                    if not agreement._revshare_match_line(line, ctx):
+                        continue
+                    rule = agreement._revshare_match_rule(line, ctx)
+                    if not rule:
+                        continue
+                    base_company, base_invoice = line_bases[line][agreement.base]
+                    if agreement.waterfall:
+                        consumed_company = consumed[line.id]
+                        base_company -= consumed_company
+                        if move.currency_id == move.company_currency_id:
+                            base_invoice = base_company
+                        else:
+                            base_invoice -= consumed_company * (
+                                move.invoice_currency_rate or 1.0
+                            )
+                    if currency == move.currency_id:
+                        base = base_invoice
+                    else:
+                        base = base_company * to_agr
+                    matches.append((line, rule, currency.round(base)))
+                if not matches:
+                    continue
+                if agreement in tiered:
+                    key = (agreement.id, agreement._revshare_period_start(invoice_date))
+                    cumulative[key] += sum(base for __, r, base in matches)
+                for line, rule, base in matches:
+                    # Nothing to share on a free line (or one fully consumed by
+                    # the waterfall); a fixed amount there would exceed its base.
+                    if float_is_zero(base, precision_rounding=currency.rounding):
+                        continue
+                    rate = rule.rate if rule.compute == "percent" else 0.0
+                    if rule.compute == "tiered":
+                        rate = rule._revshare_tier_rate(cumulative[key])
+                    sign = -1 if move.move_type == "out_refund" else 1
+                    amount = currency.round(
+                        rule._revshare_amount(base, sign * line.quantity, rate=rate)
+                    )
+                    if currency.is_zero(amount):
+                        continue
+                    if currency.compare_amounts(abs(amount), abs(base)) > 0:
+                        raise UserError(
+                            self.env._(
+                                "The share of agreement %(agreement)s (rule %(rule)s) "
+                                "on line %(line)s of %(invoice)s would be %(amount)s, "
+                                "more than 100%% of its base %(base)s. Fix the rule's "
+                                "fixed or minimum amount.",
+                                agreement=agreement.display_name,
+                                rule=rule.display_name,
+                                line=line.name or line.product_id.display_name,
+                                invoice=move.display_name,
+                                amount=amount,
+                                base=base,
+                            )
+                        )
+                    if currency == move.company_currency_id:
+                        amount_company = amount
+                    else:
+                        amount_company = move.company_currency_id.round(amount / to_agr)
+                    if currency == move.currency_id:
+                        amount_invoice = amount
+                    elif move.currency_id == move.company_currency_id:
+                        amount_invoice = amount_company
+                    else:
+                        amount_invoice = move.currency_id.round(
+                            amount / to_agr * (move.invoice_currency_rate or 1.0)
+                        )
+                    consumed[line.id] += amount_company
+                    result.append(
+                        {
+                            "agreement_id": agreement.id,
+                            "rule_id": rule.id,
+                            "partner_id": agreement.partner_id.id,
+                            "company_id": move.company_id.id,
+                            "invoice_id": move.id,
+                            "invoice_line_id": line.id,
+                            "customer_id": move.commercial_partner_id.id,
+                            "product_id": line.product_id.id,
+                            "date": invoice_date,
+                            "currency_id": currency.id,
+                            "invoice_currency_id": move.currency_id.id,
+                            "base_amount": base,
+                            "rate": rate,
+                            "amount": amount,
+                            "amount_company": amount_company,
+                            "amount_invoice_currency": amount_invoice,
+                            "kind": "share",
+                        }
+                    )
+        return result

@@ -1,0 +1,393 @@
+from collections import defaultdict
+from datetime import timedelta
+
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+from odoo.fields import Command
+
+
+class RevshareLine(models.Model):
+    """The revenue-share ledger: one row per agreement, invoice line and event.
+
+    Rows are never edited once earned: every correction is a new row (a reversal
+    negating a row, a clawback, an adjustment). The only later writes are the links
+    added by the next steps (``move_id`` once, ``settlement_id``, ``state``).
+    Rows are written by the code only (``sudo``), never by users directly.
+    """
+
+    _name = "revshare.line"
+    _description = "Revenue Share Ledger Row"
+    _order = "date desc, id desc"
+    _check_company_auto = True
+    _rec_names_search = ["agreement_id", "invoice_id", "partner_id"]
+
+    # Fields later steps may still write on an earned row (links, settlement state).
+    _revshare_mutable_fields = frozenset({"move_id", "settlement_id", "state"})
+
+    agreement_id = fields.Many2one(
+        "revshare.agreement",
+        required=True,
+        ondelete="restrict",
+        index=True,
+        check_company=True,
+    )
+    rule_id = fields.Many2one(
+        "revshare.rule", ondelete="restrict", index="btree_not_null"
+    )
+    role = fields.Selection(related="agreement_id.role", store=True)
+    partner_id = fields.Many2one(
+        "res.partner", string="Beneficiary", required=True, index=True
+    )
+    company_id = fields.Many2one("res.company", required=True, index=True)
+    invoice_id = fields.Many2one(
+        "account.move", ondelete="set null", index="btree_not_null"
+    )
+    invoice_line_id = fields.Many2one(
+        "account.move.line", ondelete="set null", index="btree_not_null"
+    )
+    customer_id = fields.Many2one("res.partner", index="btree_not_null")
+    product_id = fields.Many2one("product.product")
+    date = fields.Date(required=True, index=True)
+    currency_id = fields.Many2one(
+        "res.currency", required=True, help="The agreement currency."
+    )
+    company_currency_id = fields.Many2one(
+        related="company_id.currency_id", string="Company Currency"
+    )
+    invoice_currency_id = fields.Many2one("res.currency")
+    base_amount = fields.Monetary(
+        help="Base of the share, in the agreement currency."
+    )
+    rate = fields.Float(string="Rate (%)", digits=(16, 4))
+    amount = fields.Monetary(help="Share in the agreement currency.")
+    amount_company = fields.Monetary(currency_field="company_currency_id")
+    amount_invoice_currency = fields.Monetary(currency_field="invoice_currency_id")
+    kind = fields.Selection(
+        [
+            ("share", "Share"),
+            ("reversal", "Reversal"),
+            ("clawback", "Clawback"),
+            ("adjustment", "Adjustment"),
+        ],
+        required=True,
+        default="share",
+    )
+    state = fields.Selection(
+        [
+            ("expected", "Expected"),
+            ("earned", "Earned"),
+            ("settled", "Settled"),
+            ("cancelled", "Cancelled"),
+        ],
+        required=True,
+        default="expected",
+        index=True,
+    )
+    move_id = fields.Many2one(
+        "account.move",
+        string="Accounting Document",
+        ondelete="restrict",
+        index="btree_not_null",
+        copy=False,
+    )
+    reversed_line_id = fields.Many2one(
+        "revshare.line",
+        string="Reverses",
+        ondelete="restrict",
+        index="btree_not_null",
+    )
+    reversal_line_ids = fields.One2many(
+        "revshare.line", "reversed_line_id", string="Reversed By"
+    )
+
+    @api.depends("agreement_id.code", "invoice_id.name", "kind")
+    def _compute_display_name(self):
+        kinds = dict(self._fields["kind"]._description_selection(self.env))
+        for line in self:
+            line.display_name = " - ".join(
+                part
+                for part in (
+                    line.agreement_id.code,
+                    line.invoice_id.name,
+                    kinds.get(line.kind) if line.kind != "share" else False,
+                )
+                if part
+            )
+
+    def write(self, vals):
+        frozen = set(vals) - self._revshare_mutable_fields
+        if frozen and any(line.state != "expected" for line in self):
+            raise UserError(
+                self.env._(
+                    "Revenue-share ledger rows cannot be changed once earned (fields "
+                    "%(fields)s). Record a correction instead.",
+                    fields=", ".join(sorted(frozen)),
+                )
+            )
+        if vals.get("move_id") and any(
+            line.move_id and line.move_id.id != vals["move_id"] for line in self
+        ):
+            raise UserError(
+                self.env._(
+                    "These revenue-share rows are already booked in another "
+                    "accounting document."
+                )
+            )
+        return super().write(vals)
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_earned(self):
+        if any(line.state != "expected" for line in self):
+            raise UserError(
+                self.env._(
+                    "Earned revenue-share rows cannot be deleted: record a reversal "
+                    "instead."
+                )
+            )
+
+    def action_open_move(self):
+        self.ensure_one()
+        return self.move_id._get_records_action() if self.move_id else False
+
+    # ------------------------------------------------------------------
+    # Accounting
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _revshare_accounting_date(self, company, journal, day):
+        """``day``, or the first open day after the lock dates that forbid it, so that
+        our document never fails the event that triggered it."""
+        locks = company._get_violated_lock_dates(day, False, journal)
+        if locks:
+            return max(day, locks[-1][0] + timedelta(days=1))
+        return day
+
+    def _revshare_book(self, date=None, ref=None):
+        """Turn earned rows of one event into accounting documents, by the
+        agreement's settlement mode: ``entry`` one posted journal entry per company,
+        ``bill`` one posted vendor bill (or credit note) per beneficiary, company and
+        currency, ``periodic`` nothing (the settlement run bills later).
+
+        Sets ``move_id`` on the rows and returns the documents. Rows that are not
+        earned, already booked, or zero are skipped.
+        """
+        rows = self.filtered(
+            lambda r: r.state == "earned"
+            and not r.move_id
+            and not r.currency_id.is_zero(r.amount)
+        )
+        # sudo: we write the ledger and post our own documents on behalf of whoever
+        # posted the invoice or the payment (a salesman may post an invoice without
+        # any right on journal entries); the rows were computed by our code only.
+        rows = rows.sudo()
+        moves = self.env["account.move"].sudo()
+        entry_rows = rows.filtered(lambda r: r.agreement_id.settlement_mode == "entry")
+        bill_rows = rows.filtered(lambda r: r.agreement_id.settlement_mode == "bill")
+        by_company = defaultdict(lambda: self.sudo().browse())
+        for row in entry_rows:
+            by_company[row.company_id] |= row
+        move_vals, move_rows = [], []
+        for company, company_rows in by_company.items():
+            move_vals.append(company_rows._revshare_prepare_entry_vals(date, ref))
+            move_rows.append(company_rows)
+        by_partner = defaultdict(lambda: self.sudo().browse())
+        for row in bill_rows:
+            by_partner[(row.partner_id, row.company_id, row.currency_id)] |= row
+        for group_rows in by_partner.values():
+            move_vals.append(group_rows._revshare_prepare_bill_vals(date, ref))
+            move_rows.append(group_rows)
+        if not move_vals:
+            return moves
+        new_moves = moves.create(move_vals)
+        new_moves._post(soft=False)
+        for move, group_rows in zip(new_moves, move_rows, strict=True):
+            group_rows.write({"move_id": move.id})
+        return new_moves
+
+    def _revshare_event_ref(self, ref):
+        return ref or ", ".join(sorted(set(self.invoice_id.mapped("name")) - {False, "/"}))
+
+    def _revshare_prepare_entry_vals(self, date=None, ref=None):
+        """One journal entry for these rows (one company): per agreement, debit the
+        expense account and credit the payable account with the beneficiary as
+        partner (negative totals swap sides)."""
+        company = self.company_id
+        first = self[0].agreement_id
+        journal = first._revshare_get_journal("general")
+        day = self._revshare_accounting_date(
+            company, journal, date or max(self.mapped("date"))
+        )
+        ref = self._revshare_event_ref(ref)
+        by_agreement = defaultdict(lambda: self.browse())
+        for row in self:
+            by_agreement[row.agreement_id] |= row
+        line_cmds = []
+        for agreement, rows in by_agreement.items():
+            expense = agreement._revshare_get_expense_account()
+            payable = agreement._revshare_get_payable_account()
+            if not expense or not payable:
+                raise UserError(
+                    self.env._(
+                        "Agreement %(agreement)s has no expense or payable account: "
+                        "set them on the agreement or in the Accounting settings.",
+                        agreement=agreement.display_name,
+                    )
+                )
+            balance = sum(rows.mapped("amount_company"))
+            amount_currency = sum(rows.mapped("amount"))
+            label = f"{agreement.code} {ref}".strip()
+            common = {"currency_id": agreement.currency_id.id, "name": label}
+            line_cmds += [
+                Command.create(
+                    dict(
+                        common,
+                        account_id=expense.id,
+                        balance=balance,
+                        amount_currency=amount_currency,
+                        partner_id=agreement.partner_id.id,
+                    )
+                ),
+                Command.create(
+                    dict(
+                        common,
+                        account_id=payable.id,
+                        balance=-balance,
+                        amount_currency=-amount_currency,
+                        partner_id=agreement.partner_id.id,
+                    )
+                ),
+            ]
+        return {
+            "move_type": "entry",
+            "company_id": company.id,
+            "journal_id": journal.id,
+            "date": day,
+            "ref": ref,
+            "revshare_origin": True,
+            "line_ids": line_cmds,
+        }
+
+    def _revshare_prepare_bill_vals(self, date=None, ref=None):
+        """One vendor bill (credit note when the total is negative) for these rows
+        (one beneficiary, company and currency), one line per row, without taxes so
+        that the payable equals the ledger."""
+        first = self[0]
+        agreement = first.agreement_id
+        company = first.company_id
+        journal = agreement._revshare_get_journal("purchase")
+        day = self._revshare_accounting_date(
+            company, journal, date or max(self.mapped("date"))
+        )
+        ref = self._revshare_event_ref(ref)
+        total = sum(self.mapped("amount"))
+        sign = -1 if first.currency_id.compare_amounts(total, 0.0) < 0 else 1
+        line_cmds = []
+        for row in self:
+            vals = {
+                "product_id": row.agreement_id._revshare_get_product().id,
+                "name": " ".join(
+                    p for p in (row.agreement_id.code, row.invoice_id.name,
+                                row.product_id.display_name) if p
+                ),
+                "quantity": 1.0,
+                "price_unit": sign * row.amount,
+                "tax_ids": [Command.clear()],
+            }
+            expense = row.agreement_id._revshare_get_expense_account()
+            if expense:
+                vals["account_id"] = expense.id
+            line_cmds.append(Command.create(vals))
+        return {
+            "move_type": "in_refund" if sign < 0 else "in_invoice",
+            "company_id": company.id,
+            "journal_id": journal.id,
+            "partner_id": first.partner_id.id,
+            "currency_id": first.currency_id.id,
+            "invoice_date": day,
+            "date": day,
+            "ref": ref,
+            "invoice_origin": ref,
+            "revshare_origin": True,
+            "invoice_line_ids": line_cmds,
+        }
+
+    def _revshare_prepare_reversal_vals(self, kind="reversal", date=None):
+        today = fields.Date.context_today(self)
+        return [
+            {
+                "agreement_id": row.agreement_id.id,
+                "rule_id": row.rule_id.id,
+                "partner_id": row.partner_id.id,
+                "company_id": row.company_id.id,
+                "invoice_id": row.invoice_id.id,
+                "invoice_line_id": row.invoice_line_id.id,
+                "customer_id": row.customer_id.id,
+                "product_id": row.product_id.id,
+                "date": date or today,
+                "currency_id": row.currency_id.id,
+                "invoice_currency_id": row.invoice_currency_id.id,
+                "base_amount": -row.base_amount,
+                "rate": row.rate,
+                "amount": -row.amount,
+                "amount_company": -row.amount_company,
+                "amount_invoice_currency": -row.amount_invoice_currency,
+                "kind": kind,
+                "state": "earned",
+                "reversed_line_id": row.id,
+                **row._revshare_reversal_extra_vals(),
+            }
+            for row in self
+        ]
+
+    def _revshare_reversal_extra_vals(self):
+        """Hook: more links copied to a reversal row (e.g. the payment addon's)."""
+        return {}
+
+    def _revshare_reverse(self, kind="reversal", date=None):
+        """Negate earned (or settled) rows with new earned rows of ``kind``
+        (``reversed_line_id`` pointing to the original) and reverse their
+        accounting: a posted journal entry of ours is reversed with Odoo's reversal
+        when all its rows are reversed together, else (and for bills) the new rows
+        are booked like the originals (a negative bill becomes a vendor credit
+        note). Rows already reversed are skipped. Returns the new rows."""
+        # sudo: see _revshare_book; the ledger is written by our code only.
+        rows = self.sudo().filtered(
+            lambda r: r.state in ("earned", "settled") and not r.reversal_line_ids
+        )
+        if not rows:
+            return self.sudo().browse()
+        new_rows = self.sudo().create(rows._revshare_prepare_reversal_vals(kind, date))
+        by_move = defaultdict(lambda: self.sudo().browse())
+        for row, new_row in zip(rows, new_rows, strict=True):
+            by_move[row.move_id] |= new_row
+        to_book = self.sudo().browse()
+        for move, move_new_rows in by_move.items():
+            if not move or move.state != "posted":
+                # Nothing booked (periodic) or the document was undone by hand.
+                continue
+            originals = move_new_rows.reversed_line_id
+            if move.move_type == "entry" and not (
+                self.sudo().search_count(
+                    [("move_id", "=", move.id), ("id", "not in", originals.ids)],
+                    limit=1,
+                )
+            ):
+                journal = move.journal_id
+                day = self._revshare_accounting_date(
+                    move.company_id, journal, date or fields.Date.context_today(self)
+                )
+                reverse = move._reverse_moves(
+                    [
+                        {
+                            "date": day,
+                            "ref": self.env._("Reversal of: %s", move.ref or move.name),
+                            "revshare_origin": True,
+                        }
+                    ],
+                    cancel=True,
+                )
+                move_new_rows.write({"move_id": reverse.id})
+            else:
+                to_book |= move_new_rows
+        to_book._revshare_book(date=date)
+        return new_rows

@@ -1,0 +1,229 @@
+from odoo import api, fields, models
+from odoo.exceptions import UserError, ValidationError
+
+
+class RevshareRule(models.Model):
+    """How much an agreement pays on an invoice line. The first active rule (by
+    sequence) whose product scope and dates match the line applies, as pricelist
+    rules do."""
+
+    _name = "revshare.rule"
+    _description = "Revenue Share Rule"
+    _order = "agreement_id, sequence, id"
+    _check_company_auto = True
+
+    # Changing these on a rule that already earned shares would rewrite history.
+    _revshare_history_fields = frozenset(
+        {
+            "agreement_id",
+            "sequence",
+            "product_ids",
+            "product_category_ids",
+            "compute",
+            "rate",
+            "amount",
+            "tier_ids",
+            "min_amount",
+            "max_amount",
+            "date_start",
+        }
+    )
+
+    agreement_id = fields.Many2one(
+        "revshare.agreement", required=True, ondelete="cascade", index=True
+    )
+    company_id = fields.Many2one(
+        related="agreement_id.company_id", store=True, index=True
+    )
+    currency_id = fields.Many2one(related="agreement_id.currency_id")
+    active = fields.Boolean(default=True)
+    sequence = fields.Integer(default=10)
+    name = fields.Char()
+    product_ids = fields.Many2many(
+        "product.product",
+        "revshare_rule_product_rel",
+        "rule_id",
+        "product_id",
+        string="Products",
+        check_company=True,
+        help="Only these products (empty: any product of the agreement's scope).",
+    )
+    product_category_ids = fields.Many2many(
+        "product.category",
+        "revshare_rule_product_category_rel",
+        "rule_id",
+        "category_id",
+        string="Product Categories",
+        help="Only products of these categories or their children.",
+    )
+    date_start = fields.Date(
+        help="Applies to invoices dated from this day. Use a date-bounded rule to "
+        "change the terms of an agreement that already earned shares.",
+    )
+    date_end = fields.Date(help="Applies to invoices dated up to this day.")
+    compute = fields.Selection(
+        [
+            ("percent", "Percentage of the base"),
+            ("fixed_unit", "Fixed amount per unit"),
+            ("fixed_line", "Fixed amount per invoice line"),
+            ("tiered", "Tiered percentage"),
+        ],
+        required=True,
+        default="percent",
+    )
+    rate = fields.Float(
+        string="Rate (%)",
+        digits=(16, 4),
+        help="Percentage of the base; for tiered rules, the rate below the first tier.",
+    )
+    amount = fields.Monetary(help="Fixed amount, in the agreement currency.")
+    tier_ids = fields.One2many("revshare.rule.tier", "rule_id", string="Tiers")
+    min_amount = fields.Monetary(
+        string="Minimum per Line", help="0 means no minimum."
+    )
+    max_amount = fields.Monetary(
+        string="Maximum per Line", help="0 means no maximum."
+    )
+
+    @api.depends("name", "agreement_id.code", "sequence")
+    def _compute_display_name(self):
+        for rule in self:
+            rule.display_name = rule.name or "%s #%s" % (
+                rule.agreement_id.code or rule.agreement_id.name or "",
+                rule.sequence,
+            )
+
+    @api.constrains("rate", "amount", "min_amount", "max_amount", "date_start", "date_end")
+    def _check_values(self):
+        for rule in self:
+            if rule.rate < 0 or rule.rate > 100:
+                raise ValidationError(
+                    self.env._(
+                        "The rate of rule %(rule)s must be between 0 and 100 (it is "
+                        "%(rate)s).",
+                        rule=rule.display_name,
+                        rate=rule.rate,
+                    )
+                )
+            if min(rule.amount, rule.min_amount, rule.max_amount) < 0:
+                raise ValidationError(
+                    self.env._(
+                        "The amounts of rule %(rule)s (fixed amount, minimum, "
+                        "maximum) cannot be negative.",
+                        rule=rule.display_name,
+                    )
+                )
+            if (
+                rule.max_amount
+                and rule.currency_id.compare_amounts(rule.min_amount, rule.max_amount)
+                > 0
+            ):
+                raise ValidationError(
+                    self.env._(
+                        "The minimum of rule %(rule)s is above its maximum.",
+                        rule=rule.display_name,
+                    )
+                )
+            if rule.date_start and rule.date_end and rule.date_end < rule.date_start:
+                raise ValidationError(
+                    self.env._(
+                        "The end date of rule %(rule)s is before its start date.",
+                        rule=rule.display_name,
+                    )
+                )
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        rules = super().create(vals_list)
+        rules._revshare_check_history_guard()
+        return rules
+
+    def write(self, vals):
+        locked = self._revshare_locked_rules()
+        if locked:
+            changed = set(vals) & self._revshare_history_fields
+            if changed:
+                self._revshare_raise_history(locked)
+            if vals.get("date_end"):
+                last_dates = locked.agreement_id._revshare_last_earned_dates()
+                end = fields.Date.to_date(vals["date_end"])
+                if any(end < last_dates[r.agreement_id.id] for r in locked):
+                    self._revshare_raise_history(locked)
+        return super().write(vals)
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_history(self):
+        used = (
+            self.env["revshare.line"]
+            .sudo()
+            ._read_group([("rule_id", "in", self.ids)], ["rule_id"])
+        )
+        if used:
+            raise UserError(
+                self.env._(
+                    "Rule %(rule)s has revenue-share ledger rows and cannot be "
+                    "deleted. Archive it instead.",
+                    rule=used[0][0].display_name,
+                )
+            )
+        self._revshare_check_history_guard()
+
+    def _revshare_locked_rules(self):
+        """Rules whose terms already produced earned rows: rules of an active
+        agreement with earned rows, except rules starting after the last earned row
+        (a date-bounded new version)."""
+        agreements = self.agreement_id.filtered(lambda a: a.state == "active")
+        if not agreements:
+            return self.browse()
+        last_dates = agreements._revshare_last_earned_dates()
+        return self.filtered(
+            lambda r: r.agreement_id.id in last_dates
+            and not (r.date_start and r.date_start > last_dates[r.agreement_id.id])
+        )
+
+    def _revshare_check_history_guard(self):
+        locked = self._revshare_locked_rules()
+        if locked:
+            self._revshare_raise_history(locked)
+
+    def _revshare_raise_history(self, locked):
+        raise UserError(
+            self.env._(
+                "Agreement %(agreement)s is active and already earned shares: changing "
+                "the terms of rule %(rule)s would change history. Add a rule starting "
+                "after the last earned share, or create a new version of the "
+                "agreement.",
+                agreement=locked[0].agreement_id.display_name,
+                rule=locked[0].display_name,
+            )
+        )
+
+    def _revshare_tier_rate(self, cumulative_base):
+        """Rate (%) of a tiered rule for a cumulative base of the period: the rate of
+        the last tier reached, or the rule's own rate below the first tier."""
+        self.ensure_one()
+        rate = self.rate
+        for tier in self.tier_ids.sorted(lambda t: (t.sequence, t.threshold, t.id)):
+            if self.currency_id.compare_amounts(abs(cumulative_base), tier.threshold) >= 0:
+                rate = tier.rate
+        return rate
+
+    def _revshare_amount(self, base, quantity, rate=None):
+        """Raw (unrounded) amount of this rule on one invoice line, in the agreement
+        currency. ``base`` and ``quantity`` are signed (negative for credit notes);
+        fixed amounts follow the sign of the base. ``rate`` overrides the percentage
+        (the provisional tier rate of tiered rules). Min/max apply to the absolute
+        amount."""
+        self.ensure_one()
+        sign = -1 if base < 0 or (not base and quantity < 0) else 1
+        if self.compute in ("percent", "tiered"):
+            raw = base * (self.rate if rate is None else rate) / 100.0
+        elif self.compute == "fixed_unit":
+            raw = sign * abs(quantity) * self.amount
+        else:
+            raw = sign * self.amount
+        if self.min_amount and abs(raw) < self.min_amount:
+            raw = sign * self.min_amount
+        if self.max_amount and abs(raw) > self.max_amount:
+            raw = sign * self.max_amount
+        return raw

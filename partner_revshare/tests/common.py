@@ -1,0 +1,137 @@
+from odoo import Command, fields
+
+from odoo.addons.account.tests.common import AccountTestInvoicingCommon
+
+
+class RevshareCommon(AccountTestInvoicingCommon):
+    """Shared fixtures: a company with an expense account and journal for revenue
+    shares, beneficiaries, customers and products, and helpers to create agreements
+    and invoices without demo data."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.company = cls.company_data["company"]
+        cls.currency = cls.company.currency_id
+        cls.misc_journal = cls.company_data["default_journal_misc"]
+        cls.sale_journal = cls.company_data["default_journal_sale"]
+        cls.purchase_journal = cls.company_data["default_journal_purchase"]
+        cls.expense_account = cls.env["account.account"].create(
+            {
+                "name": "Revenue share expense",
+                "code": "611990",
+                "account_type": "expense",
+            }
+        )
+        cls.payable_account = cls.company_data["default_account_payable"]
+        cls.reseller = cls.env["res.partner"].create(
+            {
+                "name": "Reseller",
+                "property_account_payable_id": cls.payable_account.id,
+            }
+        )
+        cls.techpartner = cls.env["res.partner"].create(
+            {
+                "name": "Tech Partner",
+                "property_account_payable_id": cls.payable_account.id,
+            }
+        )
+        cls.customer = cls.env["res.partner"].create(
+            {"name": "Customer One", "revshare_referrer_id": cls.reseller.id}
+        )
+        cls.customer2 = cls.env["res.partner"].create({"name": "Customer Two"})
+        cls.categ_parent = cls.env["product.category"].create({"name": "Cloud"})
+        cls.categ_child = cls.env["product.category"].create(
+            {"name": "Cloud Storage", "parent_id": cls.categ_parent.id}
+        )
+        cls.categ_other = cls.env["product.category"].create({"name": "Services"})
+        cls.product_cloud = cls._create_product(
+            name="Cloud Storage 1TB",
+            lst_price=100.0,
+            standard_price=40.0,
+            categ_id=cls.categ_child.id,
+            taxes_id=[Command.clear()],
+        )
+        cls.product_service = cls._create_product(
+            name="Consulting",
+            lst_price=50.0,
+            standard_price=10.0,
+            categ_id=cls.categ_other.id,
+            taxes_id=[Command.clear()],
+        )
+        cls.tax_10 = cls.env["account.tax"].create(
+            {"name": "Tax 10%", "amount": 10.0, "type_tax_use": "sale"}
+        )
+        cls.bill_product = cls._create_product(
+            name="Revenue share", type="service", taxes_id=[Command.clear()]
+        )
+
+    @classmethod
+    def _create_agreement(cls, rules=None, activate=True, **vals):
+        """An agreement with the given rules (list of rule value dicts; default one
+        rule of 10%), activated unless told otherwise."""
+        values = {
+            "name": "Agreement",
+            "partner_id": cls.reseller.id,
+            "company_id": cls.company.id,
+            "trigger": "invoice",
+            "expense_account_id": cls.expense_account.id,
+            "journal_id": cls.misc_journal.id,
+            "rule_ids": [
+                Command.create(rule) for rule in (rules or [{"rate": 10.0}])
+            ],
+        }
+        values.update(vals)
+        agreement = cls.env["revshare.agreement"].create(values)
+        if activate:
+            agreement.action_activate()
+        return agreement
+
+    @classmethod
+    def _create_invoice(
+        cls,
+        lines,
+        partner=None,
+        move_type="out_invoice",
+        invoice_date="2026-03-10",
+        currency=None,
+        post=True,
+        **vals,
+    ):
+        """``lines``: list of (product, quantity, price_unit[, taxes])."""
+        line_cmds = []
+        for line in lines:
+            product, quantity, price_unit = line[:3]
+            taxes = line[3] if len(line) > 3 else cls.env["account.tax"]
+            line_cmds.append(
+                Command.create(
+                    {
+                        "product_id": product.id,
+                        "quantity": quantity,
+                        "price_unit": price_unit,
+                        "tax_ids": [Command.set(taxes.ids)],
+                    }
+                )
+            )
+        values = {
+            "move_type": move_type,
+            "partner_id": (partner or cls.customer).id,
+            "invoice_date": fields.Date.to_date(invoice_date),
+            "invoice_line_ids": line_cmds,
+        }
+        if currency:
+            values["currency_id"] = currency.id
+        values.update(vals)
+        invoice = cls.env["account.move"].create(values)
+        if post:
+            invoice.action_post()
+        return invoice
+
+    def _rows(self, invoice, agreement=None):
+        rows = invoice.revshare_line_ids
+        if agreement:
+            rows = rows.filtered(lambda r: r.agreement_id == agreement)
+        return rows.sorted("id")
+
+    def _amounts(self, invoice, agreement=None):
+        return [r.amount for r in self._rows(invoice, agreement)]
