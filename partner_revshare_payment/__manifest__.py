@@ -8,7 +8,12 @@
     "author": "Partner Revshare contributors",
     "license": "LGPL-3",
     "depends": ["partner_revshare", "account_payment"],
-    "data": [],
+    "data": [
+        #"views/revshare_agreement_views.xml",
+        #"views/revshare_line_views.xml",
+        #"views/account_payment_views.xml",
+        #"views/account_move_views.xml",
+    ],
     "demo": [],
     "installable": True,
     "auto_install": False,

@@ -1,0 +1,5 @@
+from . import revshare_agreement
+from . import revshare_line
+from . import account_partial_reconcile
+from . import account_payment
+from . import account_move

@@ -1,0 +1,429 @@
+from collections import defaultdict
+from datetime import timedelta
+
+import psycopg2
+
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+
+CUSTOMER_DOCUMENTS = ("out_invoice", "out_refund")
+EARNED_STATES = ("earned", "settled")
+
+
+class AccountPartialReconcile(models.Model):
+    """Earn revenue shares when a customer invoice is matched with cash.
+
+    Like Odoo's cash-basis taxes, the hook works on each partial reconcile, so that
+    every path that pays an invoice (register payment, outstanding credits widget,
+    bank statement lines, online payments, API) earns alike, and removing the
+    matching reverses exactly what it earned.
+    """
+
+    _inherit = "account.partial.reconcile"
+
+    revshare_line_ids = fields.One2many(
+        comodel_name="revshare.line",
+        inverse_name="partial_id",
+        string="Revenue Share Rows",
+        readonly=True,
+    )
+
+    # -------------------------------------------------------------------------
+    # CRUD
+    # -------------------------------------------------------------------------
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        partials = super().create(vals_list)
+        partials._revshare_earn()
+        return partials
+
+    def unlink(self):
+        # Reverse before the partials disappear: their rows still point to them.
+        if self:
+            self._revshare_unearn()
+        return super().unlink()
+
+    # -------------------------------------------------------------------------
+    # Classification
+    # -------------------------------------------------------------------------
+
+    @api.model
+    def _revshare_is_invoice_receivable(self, aml):
+        """A receivable line of a posted customer invoice or credit note."""
+        move = aml.move_id
+        return (
+            move.move_type in CUSTOMER_DOCUMENTS
+            and move.state == "posted"
+            and aml.account_type == "asset_receivable"
+            and not move.revshare_origin
+        )
+
+    @api.model
+    def _revshare_is_cash_move(self, move):
+        """The entry of a payment or of a bank statement line, that is cash. Invoices,
+        credit notes, write-off and exchange entries, and our own documents are not."""
+        return (
+            bool(move.origin_payment_id or move.statement_line_id)
+            and not move.is_invoice(include_receipts=True)
+            and not move.revshare_origin
+        )
+
+    def _revshare_sides(self):
+        """(invoice receivable line, cash line) of this partial, or None."""
+        self.ensure_one()
+        for invoice_aml, cash_aml in (
+            (self.debit_move_id, self.credit_move_id),
+            (self.credit_move_id, self.debit_move_id),
+        ):
+            if self._revshare_is_invoice_receivable(
+                invoice_aml
+            ) and self._revshare_is_cash_move(cash_aml.move_id):
+                return invoice_aml, cash_aml
+        return None
+
+    @api.model
+    def _revshare_cash_ratio(self, move):
+        """Part of the matched amount of a cash entry that is cash.
+
+        A payment registered with an early-payment discount or a write-off matches the
+        full invoice amount but only brings the liquidity amount: shares follow the cash
+        actually received, so each partial of that entry counts for
+        liquidity / receivable-payable of the entry (at most 1).
+        """
+        if move.origin_payment_id:
+            liquidity = move.origin_payment_id._seek_for_lines()[0]
+        else:
+            liquidity = move.statement_line_id._seek_for_lines()[0]
+        counterpart = move.line_ids.filtered(
+            lambda line: line.account_type in ("asset_receivable", "liability_payable")
+        )
+        cash = abs(sum(liquidity.mapped("balance")))
+        matched = abs(sum(counterpart.mapped("balance")))
+        if move.company_currency_id.is_zero(matched):
+            return 1.0
+        return min(1.0, cash / matched)
+
+    @api.model
+    def _revshare_cash_payments(self, move, invoice):
+        """The payments whose cash the entry is: the payment of a payment entry, else
+        (a bank statement line paying the invoice directly) the invoice's payments
+        that have no journal entry of their own (Odoo 18 payments without outstanding
+        account are settled that way)."""
+        if move.origin_payment_id:
+            return move.origin_payment_id
+        return invoice.matched_payment_ids.filtered(lambda p: not p.move_id)
+
+    @api.model
+    def _revshare_payment_providers(self, payments):
+        """Payment providers that collected the payments' cash."""
+        # sudo: transactions are restricted to payment managers; only their provider
+        # is read, to decide which gateway agreement earns.
+        providers = payments.sudo().payment_transaction_id.provider_id
+        return providers | payments.payment_method_line_id.payment_provider_id
+
+    @api.model
+    def _revshare_open_date(self, company, date, cache):
+        """The date itself, or the first day after the lock dates that cover it: our
+        documents must never make the customer's payment fail."""
+        key = (company.id, date)
+        if key not in cache:
+            locks = company._get_lock_date_violations(date, sale=False)
+            cache[key] = max(lock for lock, __ in locks) + timedelta(days=1) if locks else date
+        return cache[key]
+
+    @api.model
+    def _revshare_payment_rate(self, cash_aml, invoice, date):
+        """Company currency per unit of invoice currency, at the payment."""
+        company_currency = invoice.company_currency_id
+        if invoice.currency_id == company_currency:
+            return 1.0
+        if cash_aml.currency_id == invoice.currency_id and not invoice.currency_id.is_zero(
+            cash_aml.amount_currency
+        ):
+            # The rate of the cash journal item itself, as cash-basis entries use it.
+            return cash_aml.balance / cash_aml.amount_currency
+        return self.env["res.currency"]._get_conversion_rate(
+            invoice.currency_id, company_currency, invoice.company_id, date
+        )
+
+    # -------------------------------------------------------------------------
+    # Earning
+    # -------------------------------------------------------------------------
+
+    def _revshare_earn(self):
+        """Turn expected rows into earned rows for the cash partials in ``self``.
+
+        For an expected row of amount E on an invoice of receivable total T (invoice
+        currency), after cash C (this partial included), the row's earned total is
+        ``round(E * C / T)``; the partial earns that minus what the row earned already.
+        Without unreconciliation this is ``round(E*C_after/T) - round(E*C_before/T)``:
+        cumulative rounding, so the rows sum to exactly E once T is paid in cash. After
+        an unreconciliation it also absorbs the cent its reversal may have left.
+
+        All partials of the call are processed together: the number of queries does
+        not depend on the number of agreements or expected rows.
+        """
+        sides = {}
+        for partial in self:
+            pair = partial._revshare_sides()
+            if pair:
+                sides[partial] = pair
+        if not sides:
+            return
+        invoices = self.env["account.move"].union(*(inv.move_id for inv, __ in sides.values()))
+        Line = self.env["revshare.line"]
+        # sudo: the ledger is written on behalf of whoever reconciles (an accountant,
+        # the portal payment flow); the rows only mirror the reconciliation.
+        Line_sudo = Line.sudo()
+        expected = Line_sudo.search(
+            [("invoice_id", "in", invoices.ids), ("state", "=", "expected")], order="id"
+        )
+        if not expected:
+            return
+
+        history = self._revshare_cash_history(invoices)
+        earned_before = self._revshare_earned_totals(expected)
+        expected_by_invoice = defaultdict(list)
+        for row in expected:
+            expected_by_invoice[row.invoice_id].append(row)
+
+        vals_list = []
+        events = defaultdict(list)  # (cash move, date) -> indexes in vals_list
+        date_cache = {}
+        for partial in sorted(sides, key=lambda p: p.id):
+            invoice_aml, cash_aml = sides[partial]
+            invoice = invoice_aml.move_id
+            rows = expected_by_invoice.get(invoice)
+            info = history[invoice]
+            if not rows or invoice.currency_id.is_zero(info["total"]):
+                continue
+            cash_move = cash_aml.move_id
+            date = self._revshare_open_date(invoice.company_id, cash_aml.date, date_cache)
+            rate = self._revshare_payment_rate(cash_aml, invoice, cash_aml.date)
+            payments = self._revshare_cash_payments(cash_move, invoice)
+            providers = self._revshare_payment_providers(payments)
+            kind = "share" if invoice.move_type == "out_invoice" else "clawback"
+            for row in rows:
+                agreement = row.agreement_id
+                gateway = agreement.payment_provider_ids
+                if gateway and not (gateway & providers):
+                    continue
+                cash_after = sum(
+                    amount
+                    for partial_id, amount, cash_providers in info["cash"]
+                    if partial_id <= partial.id and (not gateway or gateway & cash_providers)
+                )
+                vals = self._revshare_prepare_earned_vals(
+                    row, cash_after / info["total"], earned_before[row.id], rate
+                )
+                if not vals:
+                    continue
+                vals.update(
+                    {
+                        "kind": kind,
+                        "date": date,
+                        "partial_id": partial.id,
+                        "payment_move_id": cash_move.id,
+                        "payment_id": payments[:1].id if len(payments) == 1 else False,
+                    }
+                )
+                totals = earned_before[row.id]
+                for fname in totals:
+                    totals[fname] += vals[fname]
+                events[(cash_move, date)].append(len(vals_list))
+                vals_list.append(vals)
+        if not vals_list:
+            return
+        self._revshare_write_rows(Line_sudo, vals_list, events)
+
+    @api.model
+    def _revshare_cash_history(self, invoices):
+        """Per invoice: receivable total and cash partials in invoice currency.
+
+        :return: {invoice: {"total": T, "cash": [(partial id, cash amount, providers)]}}
+        """
+        receivables = invoices.line_ids.filtered(lambda l: l.account_type == "asset_receivable")
+        history = {
+            invoice: {"total": 0.0, "cash": []}
+            for invoice in invoices
+        }
+        for aml in receivables:
+            history[aml.move_id]["total"] += abs(aml.amount_currency)
+        partials = receivables.matched_debit_ids | receivables.matched_credit_ids
+        ratios = {}
+        for partial in partials.sorted("id"):
+            pair = partial._revshare_sides()
+            if not pair:
+                continue
+            invoice_aml, cash_aml = pair
+            invoice = invoice_aml.move_id
+            if invoice not in history:
+                continue
+            if partial.debit_move_id == invoice_aml:
+                matched = partial.debit_amount_currency
+            else:
+                matched = partial.credit_amount_currency
+            cash_move = cash_aml.move_id
+            if cash_move not in ratios:
+                ratios[cash_move] = self._revshare_cash_ratio(cash_move)
+            providers = self._revshare_payment_providers(
+                self._revshare_cash_payments(cash_move, invoice)
+            )
+            history[invoice]["cash"].append((partial.id, matched * ratios[cash_move], providers))
+        return history
+
+    @api.model
+    def _revshare_earned_totals(self, expected):
+        """What each expected row earned so far (its earned rows, clawbacks and their
+        reversals), per amount field."""
+        totals = defaultdict(
+            lambda: {"amount": 0.0, "amount_company": 0.0, "amount_invoice_currency": 0.0,
+                     "base_amount": 0.0}
+        )
+        groups = (
+            self.env["revshare.line"]
+            .sudo()
+            ._read_group(
+                [("expected_line_id", "in", expected.ids), ("state", "in", EARNED_STATES)],
+                ["expected_line_id"],
+                [
+                    "amount:sum",
+                    "amount_company:sum",
+                    "amount_invoice_currency:sum",
+                    "base_amount:sum",
+                ],
+            )
+        )
+        for row, amount, amount_company, amount_invoice, base in groups:
+            totals[row.id].update(
+                amount=amount,
+                amount_company=amount_company,
+                amount_invoice_currency=amount_invoice,
+                base_amount=base,
+            )
+        return totals
+
+    @api.model
+    def _revshare_prepare_earned_vals(self, row, fraction, earned, rate):
+        """Values of the row earning ``row`` up to ``fraction`` of it, or None when
+        nothing more is earned. ``earned``: what ``row`` earned so far; ``rate``:
+        company currency per invoice currency unit at the payment."""
+        invoice = row.invoice_id
+        invoice_currency = invoice.currency_id
+        company_currency = invoice.company_currency_id
+        currency = row.currency_id
+        fraction = min(fraction, 1.0)
+
+        amount_invoice = (
+            invoice_currency.round(row.amount_invoice_currency * fraction)
+            - earned["amount_invoice_currency"]
+        )
+        if invoice_currency == company_currency:
+            amount_company = amount_invoice
+        else:
+            # Company amounts follow the payment's rate, as the payment's own journal
+            # items do; the exchange difference stays out of the shares.
+            amount_company = company_currency.round(amount_invoice * rate)
+        if currency == invoice_currency:
+            amount = amount_invoice
+        elif currency == company_currency:
+            amount = amount_company
+        else:
+            amount = currency.round(row.amount * fraction) - earned["amount"]
+        if (
+            currency.is_zero(amount)
+            and company_currency.is_zero(amount_company)
+            and invoice_currency.is_zero(amount_invoice)
+        ):
+            return None
+        base = currency.round(row.base_amount * fraction) - earned["base_amount"]
+        return {
+            "agreement_id": row.agreement_id.id,
+            "rule_id": row.rule_id.id,
+            "partner_id": row.partner_id.id,
+            "company_id": row.company_id.id,
+            "invoice_id": invoice.id,
+            "invoice_line_id": row.invoice_line_id.id,
+            "customer_id": row.customer_id.id,
+            "product_id": row.product_id.id,
+            "currency_id": currency.id,
+            "invoice_currency_id": invoice_currency.id,
+            "base_amount": base,
+            "rate": row.rate,
+            "amount": amount,
+            "amount_company": amount_company,
+            "amount_invoice_currency": amount_invoice,
+            "state": "earned",
+            "expected_line_id": row.id,
+        }
+
+    @api.model
+    def _revshare_write_rows(self, Line, vals_list, events):
+        """Create the earned rows and book them, one document set per payment event.
+
+        Any failure becomes a UserError naming the payment and the invoice: the whole
+        reconciliation is rolled back with it, never half written.
+        """
+        try:
+            rows = Line.create(vals_list)
+            for (cash_move, date), indexes in events.items():
+                event_rows = Line.browse([rows[i].id for i in indexes])
+                ref = self.env._(
+                    "%(invoices)s paid by %(payment)s",
+                    invoices=", ".join(event_rows.invoice_id.mapped("name")),
+                    payment=cash_move.name,
+                )
+                event_rows._revshare_book(date=date, ref=ref)
+        except psycopg2.Error as error:
+            raise UserError(
+                self.env._(
+                    "The revenue shares of this payment could not be recorded (%(error)s). "
+                    "Nothing was reconciled; try again, and contact your administrator if "
+                    "it persists.",
+                    error=error.pgerror or str(error),
+                )
+            ) from error
+        except UserError as error:
+            raise UserError(
+                self.env._(
+                    "The revenue shares of this payment could not be booked: %(error)s\n"
+                    "Nothing was reconciled. Fix the agreement and reconcile again.",
+                    error=error.args[0] if error.args else str(error),
+                )
+            ) from error
+        return rows
+
+    # -------------------------------------------------------------------------
+    # Unearning
+    # -------------------------------------------------------------------------
+
+    def _revshare_unearn(self):
+        """Reverse the rows earned by these partials (unreconcile, payment reset to
+        draft or cancelled, invoice reset to draft), one reversal per payment event.
+        The reversal is dated like the row, or at the first open date."""
+        Line = self.env["revshare.line"].sudo()
+        rows = Line.search(
+            [
+                ("partial_id", "in", self.ids),
+                ("kind", "in", ("share", "clawback")),
+                ("state", "in", EARNED_STATES),
+            ]
+        )
+        # Rows already reversed are skipped by _revshare_reverse itself.
+        groups = defaultdict(lambda: Line)
+        date_cache = {}
+        for row in rows:
+            date = self._revshare_open_date(row.company_id, row.date, date_cache)
+            groups[(row.payment_move_id, date)] |= row
+        try:
+            for (__, date), event_rows in groups.items():
+                event_rows._revshare_reverse(date=date)
+        except psycopg2.Error as error:
+            raise UserError(
+                self.env._(
+                    "The revenue shares of this payment could not be reversed (%(error)s). "
+                    "Nothing was unreconciled.",
+                    error=error.pgerror or str(error),
+                )
+            ) from error

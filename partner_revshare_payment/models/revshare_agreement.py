@@ -1,0 +1,110 @@
+from odoo import _, api, fields, models
+from odoo.exceptions import UserError, ValidationError
+
+
+class RevshareAgreement(models.Model):
+    """Agreements earn on payment: the share of an invoice is earned as its cash comes in."""
+
+    _inherit = "revshare.agreement"
+
+    trigger = fields.Selection(
+        selection_add=[("payment", "On Payment")],
+        default="payment",
+        # Uninstalling this addon leaves the agreements earning on invoice rather than broken.
+        ondelete={"payment": lambda recs: recs.write({"trigger": "invoice"})},
+    )
+    payment_provider_ids = fields.Many2many(
+        comodel_name="payment.provider",
+        relation="revshare_agreement_payment_provider_rel",
+        column1="agreement_id",
+        column2="provider_id",
+        string="Payment Providers",
+        help="For a payment gateway: the agreement earns only on the part of an invoice paid "
+        "through a transaction of one of these providers. Empty: any cash counts.",
+    )
+    payment_line_count = fields.Integer(
+        compute="_compute_payment_line_count",
+        string="Rows Earned on Payments",
+    )
+    revshare_move_count = fields.Integer(
+        compute="_compute_revshare_move_count",
+        string="Accounting Documents",
+    )
+
+    @api.depends("line_ids.partial_id")
+    def _compute_payment_line_count(self):
+        counts = dict(
+            self.env["revshare.line"]._read_group(
+                [("agreement_id", "in", self.ids), ("payment_move_id", "!=", False)],
+                ["agreement_id"],
+                ["__count"],
+            )
+        )
+        for agreement in self:
+            agreement.payment_line_count = counts.get(agreement, 0)
+
+    @api.depends("line_ids.move_id")
+    def _compute_revshare_move_count(self):
+        moves = dict(
+            self.env["revshare.line"]._read_group(
+                [("agreement_id", "in", self.ids), ("move_id", "!=", False)],
+                ["agreement_id"],
+                ["move_id:array_agg"],
+            )
+        )
+        for agreement in self:
+            agreement.revshare_move_count = len(set(moves.get(agreement, [])))
+
+    @api.constrains("payment_provider_ids", "company_id")
+    def _check_payment_provider_company(self):
+        for agreement in self:
+            foreign = agreement.payment_provider_ids.filtered(
+                lambda p, a=agreement: p.company_id and p.company_id != a.company_id
+            )
+            if foreign:
+                raise ValidationError(
+                    _(
+                        "Agreement %(agreement)s: the payment providers %(providers)s belong to "
+                        "another company. Choose providers of %(company)s.",
+                        agreement=agreement.display_name,
+                        providers=", ".join(foreign.mapped("display_name")),
+                        company=agreement.company_id.display_name,
+                    )
+                )
+
+    def _revshare_check_activable(self):
+        # A gateway's fee follows the cash of its transactions: it only makes sense
+        # when the agreement earns on payment.
+        res = super()._revshare_check_activable()
+        for agreement in self:
+            if agreement.payment_provider_ids and agreement.trigger != "payment":
+                raise UserError(
+                    _(
+                        "Agreement %(agreement)s is restricted to payment providers but "
+                        "earns when the invoice is posted. Set its trigger to 'On Payment' "
+                        "or remove the providers.",
+                        agreement=agreement.display_name,
+                    )
+                )
+        return res
+
+    def action_view_payment_lines(self):
+        """Open the rows this agreement earned from payments and their reversals."""
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "partner_revshare.revshare_line_action"
+        )
+        action["domain"] = [("agreement_id", "=", self.id), ("payment_move_id", "!=", False)]
+        action["context"] = {"default_agreement_id": self.id, "create": False}
+        return action
+
+    def action_view_revshare_moves(self):
+        """Open the journal entries and vendor bills this agreement's rows produced."""
+        self.ensure_one()
+        moves = self.line_ids.move_id
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "account.action_move_journal_line"
+        )
+        action["domain"] = [("id", "in", moves.ids)]
+        action["context"] = {"create": False}
+        return action

@@ -1,0 +1,80 @@
+from odoo import fields, models
+
+
+class RevshareLine(models.Model):
+    """Ledger rows earned from cash: each links to the partial reconcile that earned it."""
+
+    _inherit = "revshare.line"
+
+    partial_id = fields.Many2one(
+        comodel_name="account.partial.reconcile",
+        string="Partial Reconcile",
+        ondelete="set null",
+        index="btree_not_null",
+        readonly=True,
+        copy=False,
+        help="The matching of the invoice with the cash that earned this row. Emptied when the "
+        "matching is removed; the row then has a reversal.",
+    )
+    expected_line_id = fields.Many2one(
+        comodel_name="revshare.line",
+        string="Expected Row",
+        # Expected rows are cancelled, not deleted; if one ever is, the earned rows stay.
+        ondelete="set null",
+        index="btree_not_null",
+        readonly=True,
+        copy=False,
+        help="The expected share of the invoice line this row earns a part of.",
+    )
+    earned_line_ids = fields.One2many(
+        comodel_name="revshare.line",
+        inverse_name="expected_line_id",
+        string="Earned Rows",
+        readonly=True,
+    )
+    payment_move_id = fields.Many2one(
+        comodel_name="account.move",
+        string="Cash Entry",
+        ondelete="set null",
+        index="btree_not_null",
+        readonly=True,
+        copy=False,
+        help="The payment or bank statement entry whose cash earned this row. Kept after the "
+        "matching is removed.",
+    )
+    payment_id = fields.Many2one(
+        comodel_name="account.payment",
+        string="Payment",
+        ondelete="set null",
+        index="btree_not_null",
+        readonly=True,
+        copy=False,
+    )
+
+    def init(self):
+        # A partial earns at most one row per expected row, even if processing ran twice. The
+        # reversal of such a row carries the same links, so the index covers earned kinds only;
+        # a plain SQL constraint cannot express that condition.
+        self.env.cr.execute(
+            """
+            CREATE UNIQUE INDEX IF NOT EXISTS revshare_line_partial_expected_uniq
+                ON revshare_line (partial_id, expected_line_id)
+             WHERE partial_id IS NOT NULL
+               AND expected_line_id IS NOT NULL
+               AND kind IN ('share', 'clawback')
+            """
+        )
+
+    def _revshare_reversal_extra_vals(self):
+        # A reversal keeps the cash links of the row it negates, so that what an
+        # expected row earned nets out and the payment still lists it.
+        vals = super()._revshare_reversal_extra_vals()
+        vals.update(
+            {
+                "partial_id": self.partial_id.id,
+                "expected_line_id": self.expected_line_id.id,
+                "payment_move_id": self.payment_move_id.id,
+                "payment_id": self.payment_id.id,
+            }
+        )
+        return vals
