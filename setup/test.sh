@@ -166,6 +166,8 @@ if [ "$LINT" = 1 ]; then
     (cd "$ROOT" && PYTHONPATH="$ODOO_SRC" "$VENV/bin/pylint" --rcfile=.pylintrc-mandatory \
         partner_revshare partner_revshare_payment) >"$LOG_DIR/pylint.log" 2>&1
     check "pylint-odoo (see $LOG_DIR/pylint.log)" $?
+    "$VENV/bin/python" "$ROOT/setup/addon_readme.py" --check "$ROOT/partner_revshare" "$ROOT/partner_revshare_payment" 2>"$LOG_DIR/readme.log"
+    check "addon README.rst up to date (see $LOG_DIR/readme.log)" $?
     set -e
 fi
 

@@ -1,4 +1,4 @@
-"""Cross-addon checks: both addons are installed and depend on each other the right way."""
+"""Cross-addon checks: both addons are installed, in the right dependency order."""
 
 from odoo.tests.common import TransactionCase, tagged
 

@@ -1,0 +1,22 @@
+# Run by setup/demo.sh --no-serve inside `odoo-bin shell` (where `env` is defined): prints what
+# the demo data produced, read from the database, for a headless check.
+# ruff: noqa: F821
+Agreement = env["revshare.agreement"]
+Line = env["revshare.line"]
+agreements = Agreement.search([])
+print(f"Agreements: {len(agreements)}")
+for agreement in agreements:
+    print(
+        f"  {agreement.code or '-'}  {agreement.partner_id.name} ({agreement.role}, "
+        f"{agreement.state}, {agreement.trigger}): earned {agreement.amount_earned:.2f} "
+        f"{agreement.currency_id.name}, due {agreement.amount_due:.2f}"
+    )
+for state, amount, count in Line._read_group(
+    [], ["state"], ["amount_company:sum", "__count"]
+):
+    print(f"Ledger rows {state}: {count}, {amount:.2f} {env.company.currency_id.name}")
+moves = Line.search([("move_id", "!=", False)]).move_id
+bills = moves.filtered(lambda m: m.move_type in ("in_invoice", "in_refund"))
+print(f"Accounting documents: {len(moves - bills)} journal entries, {len(bills)} vendor bills")
+portal = env["res.users"].search([("share", "=", True), ("login", "=", "reseller@example.com")])
+print(f"Portal login: {portal.login or 'none'}")
