@@ -1,1 +1,2 @@
 from . import test_revshare_compute
+from . import test_views_demo
