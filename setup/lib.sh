@@ -245,10 +245,15 @@ pg_start() {
     touch "$PG_LOG"
     is_root && chown "$user" "$PG_LOG"
     if ! as_pg_user "$bindir/pg_ctl" -D "$PG_DATA" status >/dev/null 2>&1; then
-        as_pg_user "$bindir/pg_ctl" -D "$PG_DATA" -l "$PG_LOG" -w -t 60 \
+        local seen reason
+        seen=$(wc -l <"$PG_LOG")
+        if ! as_pg_user "$bindir/pg_ctl" -D "$PG_DATA" -l "$PG_LOG" -w -t 60 \
             -o "-k $PG_SOCKET_DIR -p $PG_PORT_PRIVATE -c listen_addresses='' -c fsync=off -c full_page_writes=off -c synchronous_commit=off" \
-            start >/dev/null 2>&1 ||
-            die "PostgreSQL could not start: $(tail -n 1 "$PG_LOG" 2>/dev/null || echo 'no log') (full log: $PG_LOG)"
+            start >/dev/null 2>&1; then
+            # The first fatal line this start wrote says why.
+            reason=$(tail -n +"$((seen + 1))" "$PG_LOG" | grep -m 1 -E 'FATAL|PANIC|ERROR' || tail -n 1 "$PG_LOG")
+            die "PostgreSQL could not start: ${reason:-no log} (full log: $PG_LOG)"
+        fi
     fi
     export PGHOST="$PG_SOCKET_DIR" PGPORT="$PG_PORT_PRIVATE" PGUSER
     PGUSER=$(db_role)
