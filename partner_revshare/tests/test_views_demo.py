@@ -104,7 +104,9 @@ class TestViewsDemo(AccountTestInvoicingCommon):
         self.assertEqual(
             agreement._revshare_get_expense_account(), self.expense_account
         )
-        self.assertEqual(agreement._revshare_get_payable_account(), self.payable_account)
+        self.assertEqual(
+            agreement._revshare_get_payable_account(), self.payable_account
+        )
         self.assertEqual(agreement._revshare_get_journal(), self.misc_journal)
         self.assertEqual(agreement._revshare_get_journal("purchase"), self.bill_journal)
         # Activation checks the accounting setup: the company defaults are enough.
@@ -127,9 +129,7 @@ class TestViewsDemo(AccountTestInvoicingCommon):
         modes = [mode.strip() for mode in action.view_mode.split(",")]
         views = [(False, mode) for mode in modes]
         views.append((action.search_view_id.id, "search"))
-        result = (
-            self.env[action.res_model].with_user(user).get_views(views)["views"]
-        )
+        result = self.env[action.res_model].with_user(user).get_views(views)["views"]
         self.assertEqual(set(result), {*modes, "search"})
         return {mode: etree.fromstring(view["arch"]) for mode, view in result.items()}
 
@@ -207,12 +207,11 @@ class TestViewsDemo(AccountTestInvoicingCommon):
             .get_views([(False, "form")])["views"]["form"]["arch"]
         )
         self.assertTrue(move_form.xpath("//page[@name='revshare_preview']"))
-        self.assertTrue(
-            move_form.xpath("//button[@name='action_view_revshare_lines']")
-        )
+        self.assertTrue(move_form.xpath("//button[@name='action_view_revshare_lines']"))
         settings_form = etree.fromstring(
-            self.env["res.config.settings"]
-            .get_views([(False, "form")])["views"]["form"]["arch"]
+            self.env["res.config.settings"].get_views([(False, "form")])["views"][
+                "form"
+            ]["arch"]
         )
         self.assertTrue(
             settings_form.xpath("//field[@name='revshare_expense_account_id']")
