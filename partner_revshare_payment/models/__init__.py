@@ -3,3 +3,4 @@ from . import revshare_line
 from . import account_partial_reconcile
 from . import account_payment
 from . import account_move
+from . import account_move_line

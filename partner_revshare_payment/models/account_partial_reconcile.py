@@ -1,6 +1,4 @@
 from collections import defaultdict
-from datetime import timedelta
-
 import psycopg2
 
 from odoo import api, fields, models
@@ -8,6 +6,8 @@ from odoo.exceptions import UserError
 
 CUSTOMER_DOCUMENTS = ("out_invoice", "out_refund")
 EARNED_STATES = ("earned", "settled")
+# cr.cache key of the bookings waiting for the end of the reconciliation in progress.
+PENDING_KEY = "revshare_pending_bookings"
 
 
 class AccountPartialReconcile(models.Model):
@@ -123,14 +123,22 @@ class AccountPartialReconcile(models.Model):
         return providers | payments.payment_method_line_id.payment_provider_id
 
     @api.model
-    def _revshare_open_date(self, company, date, cache):
-        """The date itself, or the first day after the lock dates that cover it: our
-        documents must never make the customer's payment fail."""
-        key = (company.id, date)
-        if key not in cache:
-            locks = company._get_lock_date_violations(date, sale=False)
-            cache[key] = max(lock for lock, __ in locks) + timedelta(days=1) if locks else date
-        return cache[key]
+    def _revshare_clean_env_line(self):
+        """The ledger model in a context free of the reconciliation's flags.
+
+        Reconciliation runs with flags such as ``skip_invoice_sync`` (payment wizard)
+        or ``no_exchange_difference``; our vendor bills and reversals must be built
+        and reconciled normally, so they get only the user's language, timezone and
+        companies.
+        """
+        context = {
+            key: value
+            for key, value in self.env.context.items()
+            if key in ("lang", "tz", "allowed_company_ids")
+        }
+        # sudo: the ledger is written on behalf of whoever reconciles (an accountant,
+        # the portal payment flow); the rows only mirror the reconciliation.
+        return self.env["revshare.line"].sudo().with_context(context)
 
     @api.model
     def _revshare_payment_rate(self, cash_aml, invoice, date):
@@ -172,11 +180,8 @@ class AccountPartialReconcile(models.Model):
         if not sides:
             return
         invoices = self.env["account.move"].union(*(inv.move_id for inv, __ in sides.values()))
-        Line = self.env["revshare.line"]
-        # sudo: the ledger is written on behalf of whoever reconciles (an accountant,
-        # the portal payment flow); the rows only mirror the reconciliation.
-        Line_sudo = Line.sudo()
-        expected = Line_sudo.search(
+        Line = self._revshare_clean_env_line()
+        expected = Line.search(
             [("invoice_id", "in", invoices.ids), ("state", "=", "expected")], order="id"
         )
         if not expected:
@@ -190,7 +195,6 @@ class AccountPartialReconcile(models.Model):
 
         vals_list = []
         events = defaultdict(list)  # (cash move, date) -> indexes in vals_list
-        date_cache = {}
         for partial in sorted(sides, key=lambda p: p.id):
             invoice_aml, cash_aml = sides[partial]
             invoice = invoice_aml.move_id
@@ -199,7 +203,7 @@ class AccountPartialReconcile(models.Model):
             if not rows or invoice.currency_id.is_zero(info["total"]):
                 continue
             cash_move = cash_aml.move_id
-            date = self._revshare_open_date(invoice.company_id, cash_aml.date, date_cache)
+            date = cash_aml.date
             rate = self._revshare_payment_rate(cash_aml, invoice, cash_aml.date)
             payments = self._revshare_cash_payments(cash_move, invoice)
             providers = self._revshare_payment_providers(payments)
@@ -235,7 +239,7 @@ class AccountPartialReconcile(models.Model):
                 vals_list.append(vals)
         if not vals_list:
             return
-        self._revshare_write_rows(Line_sudo, vals_list, events)
+        self._revshare_write_rows(Line, vals_list, events)
 
     @api.model
     def _revshare_cash_history(self, invoices):
@@ -359,22 +363,29 @@ class AccountPartialReconcile(models.Model):
         }
 
     @api.model
-    def _revshare_write_rows(self, Line, vals_list, events):
-        """Create the earned rows and book them, one document set per payment event.
+    def _revshare_defer(self, callback):
+        """Run ``callback`` now, or when the reconciliation in progress is over.
 
-        Any failure becomes a UserError naming the payment and the invoice: the whole
-        reconciliation is rolled back with it, never half written.
+        Inside ``account.move.line._reconcile_plan`` Odoo disables the synchronization
+        of invoice lines for the whole cursor: a vendor bill created there would get
+        no payable line. Our documents are therefore booked right after the plan (see
+        ``account_move_line.py``), still in the same transaction.
+        """
+        pending = self.env.cr.cache.get(PENDING_KEY)
+        if pending is None:
+            callback()
+        else:
+            pending.append(callback)
+
+    @api.model
+    def _revshare_write_rows(self, Line, vals_list, events):
+        """Create the earned rows, then book them, one document set per payment event.
+
+        Any failure becomes a UserError naming the payment: the whole reconciliation
+        is rolled back with it, never half written.
         """
         try:
             rows = Line.create(vals_list)
-            for (cash_move, date), indexes in events.items():
-                event_rows = Line.browse([rows[i].id for i in indexes])
-                ref = self.env._(
-                    "%(invoices)s paid by %(payment)s",
-                    invoices=", ".join(event_rows.invoice_id.mapped("name")),
-                    payment=cash_move.name,
-                )
-                event_rows._revshare_book(date=date, ref=ref)
         except psycopg2.Error as error:
             raise UserError(
                 self.env._(
@@ -384,15 +395,36 @@ class AccountPartialReconcile(models.Model):
                     error=error.pgerror or str(error),
                 )
             ) from error
-        except UserError as error:
-            raise UserError(
-                self.env._(
-                    "The revenue shares of this payment could not be booked: %(error)s\n"
-                    "Nothing was reconciled. Fix the agreement and reconcile again.",
-                    error=error.args[0] if error.args else str(error),
-                )
-            ) from error
+        booking = [
+            (Line.browse([rows[i].id for i in indexes]), cash_move, date)
+            for (cash_move, date), indexes in events.items()
+        ]
+        self._revshare_defer(lambda: self._revshare_book_events(booking))
         return rows
+
+    @api.model
+    def _revshare_book_events(self, booking):
+        for event_rows, cash_move, date in booking:
+            ref = self.env._(
+                "%(invoices)s paid by %(payment)s",
+                invoices=", ".join(event_rows.invoice_id.mapped("name")),
+                payment=cash_move.name,
+            )
+            try:
+                # _revshare_book moves the document to the first open date when the
+                # payment date is locked: the customer's payment never fails for it.
+                event_rows._revshare_book(date=date, ref=ref)
+            except UserError as error:
+                raise UserError(
+                    self.env._(
+                        "The revenue shares of %(invoices)s paid by %(payment)s could not "
+                        "be booked: %(error)s\nNothing was reconciled. Fix the agreement "
+                        "and reconcile again.",
+                        invoices=", ".join(event_rows.invoice_id.mapped("name")),
+                        payment=cash_move.name,
+                        error=error.args[0] if error.args else str(error),
+                    )
+                ) from error
 
     # -------------------------------------------------------------------------
     # Unearning
@@ -400,9 +432,10 @@ class AccountPartialReconcile(models.Model):
 
     def _revshare_unearn(self):
         """Reverse the rows earned by these partials (unreconcile, payment reset to
-        draft or cancelled, invoice reset to draft), one reversal per payment event.
-        The reversal is dated like the row, or at the first open date."""
-        Line = self.env["revshare.line"].sudo()
+        draft or cancelled, invoice reset to draft), one reversal per payment event,
+        dated today (the day the cash was taken back), its documents at the first open
+        date."""
+        Line = self._revshare_clean_env_line()
         rows = Line.search(
             [
                 ("partial_id", "in", self.ids),
@@ -412,18 +445,8 @@ class AccountPartialReconcile(models.Model):
         )
         # Rows already reversed are skipped by _revshare_reverse itself.
         groups = defaultdict(lambda: Line)
-        date_cache = {}
         for row in rows:
-            date = self._revshare_open_date(row.company_id, row.date, date_cache)
-            groups[(row.payment_move_id, date)] |= row
-        try:
-            for (__, date), event_rows in groups.items():
-                event_rows._revshare_reverse(date=date)
-        except psycopg2.Error as error:
-            raise UserError(
-                self.env._(
-                    "The revenue shares of this payment could not be reversed (%(error)s). "
-                    "Nothing was unreconciled.",
-                    error=error.pgerror or str(error),
-                )
-            ) from error
+            groups[row.payment_move_id] |= row
+        # The rows outlive their partial (the link is emptied): reversing them later,
+        # when a reconciliation in progress is over, is safe.
+        self._revshare_defer(lambda: [group._revshare_reverse() for group in groups.values()])

@@ -56,3 +56,263 @@ class TestPaymentEarning(RevsharePaymentCommon):
         self.assertEqual(self._payable_balance(self.reseller), 100.0)
         self.assertEqual(payment.revshare_line_count, 1)
         self.assertEqual(self.agreement.payment_line_count, 1)
+
+    def test_two_payments_30_70(self):
+        invoice = self._invoice(1000.0)
+        self._pay(invoice, 300.0)
+        self._pay(invoice, 700.0, date="2024-01-25")
+        rows = self._earned(invoice)
+        self.assertEqual(rows.mapped("amount"), [30.0, 70.0])
+        self.assertEqual(rows.mapped("base_amount"), [300.0, 700.0])
+        self.assertEqual(rows.mapped("date"), [self._date("2024-01-20"), self._date("2024-01-25")])
+        self.assertEqual(len(rows.move_id), 2, "one entry per payment event")
+        self.assertEqual(self._payable_balance(self.reseller), 100.0)
+
+    def test_three_thirds_cent_remainder(self):
+        invoice = self._invoice(100.0)  # share 10.00
+        for amount in (33.33, 33.33, 33.34):
+            self._pay(invoice, amount)
+        rows = self._earned(invoice)
+        # round(10 x 33.33%) = 3.33, round(10 x 66.66%) = 6.67, then the remainder.
+        self.assertEqual(rows.mapped("amount"), [3.33, 3.34, 3.33])
+        self.assertEqual(self._earned_total(invoice), 10.0)
+        self.assertEqual(invoice.payment_state, "paid")
+        self.assertEqual(self._payable_balance(self.reseller), 10.0)
+
+    def test_overpayment(self):
+        invoice = self._invoice(1000.0)
+        payment = self._pay(invoice, 1200.0)
+        rows = self._earned(invoice)
+        self.assertEqual(rows.mapped("amount"), [100.0])
+        self.assertEqual(invoice.payment_state, "paid")
+        # The excess stays an outstanding credit of the customer: no share on it.
+        other = self._invoice(500.0, date="2024-01-15")
+        other.js_assign_outstanding_line(
+            self._receivable(payment.move_id).filtered(lambda l: not l.reconciled).id
+        )
+        self.assertEqual(self._earned(other).mapped("amount"), [20.0])
+        self.assertEqual(self._payable_balance(self.reseller), 120.0)
+
+    def test_unreconcile_and_reconcile_again(self):
+        invoice = self._invoice(1000.0)
+        first = self._pay(invoice, 300.0)
+        self._pay(invoice, 700.0)
+        first_rows = self._earned(invoice).filtered(lambda r: r.payment_id == first)
+        partial = first_rows.partial_id
+        invoice.js_remove_outstanding_partial(partial.id)
+        rows = self._earned(invoice)
+        self.assertEqual(rows.mapped("kind"), ["share", "share", "reversal"])
+        self.assertEqual(rows.mapped("amount"), [30.0, 70.0, -30.0])
+        reversal = rows[2]
+        self.assertEqual(reversal.reversed_line_id, first_rows)
+        self.assertEqual(reversal.payment_id, first)
+        self.assertFalse(first_rows.partial_id, "the partial is gone")
+        self.assertEqual(reversal.move_id.reversed_entry_id, first_rows.move_id)
+        self.assertEqual(self._payable_balance(self.reseller), 70.0)
+        self.assertEqual(first.revshare_line_count, 2)
+
+        invoice.js_assign_outstanding_line(
+            self._receivable(first.move_id).filtered(lambda l: not l.reconciled).id
+        )
+        rows = self._earned(invoice)
+        self.assertEqual(rows.mapped("amount"), [30.0, 70.0, -30.0, 30.0])
+        self.assertEqual(self._earned_total(invoice), 100.0)
+        self.assertEqual(self._payable_balance(self.reseller), 100.0)
+
+    def test_reset_payment_to_draft(self):
+        invoice = self._invoice(1000.0)
+        payment = self._pay(invoice)
+        share = self._earned(invoice)
+        payment.action_draft()
+        rows = self._earned(invoice)
+        self.assertEqual(rows.mapped("kind"), ["share", "reversal"])
+        self.assertEqual(rows.mapped("amount"), [100.0, -100.0])
+        self.assertEqual(rows[1].move_id.reversed_entry_id, share.move_id)
+        self.assertEqual(self._payable_balance(self.reseller), 0.0)
+        # Posted and matched again, it earns again.
+        payment.action_post()
+        invoice.js_assign_outstanding_line(
+            self._receivable(payment.move_id).filtered(lambda l: not l.reconciled).id
+        )
+        self.assertEqual(self._earned_total(invoice), 100.0)
+        self.assertEqual(self._payable_balance(self.reseller), 100.0)
+
+    def test_reset_invoice_to_draft(self):
+        invoice = self._invoice(1000.0)
+        self._pay(invoice, 400.0)
+        invoice.button_draft()
+        self.assertEqual(self._earned(invoice).mapped("amount"), [40.0, -40.0])
+        self.assertEqual(
+            set(invoice.revshare_line_ids.filtered(lambda r: not r.expected_line_id).mapped("state")),
+            {"cancelled"},
+        )
+        self.assertEqual(self._payable_balance(self.reseller), 0.0)
+
+    def test_credit_note_before_payment(self):
+        invoice = self._invoice(1000.0)
+        refund = self._invoice(200.0, move_type="out_refund")
+        invoice.js_assign_outstanding_line(self._receivable(refund).id)
+        self.assertFalse(self._earned(), "a credit note is no cash")
+        self._pay(invoice)
+        self.assertEqual(self._earned(invoice).mapped("amount"), [80.0])
+        self.assertFalse(self._earned(refund))
+        self.assertEqual(self._payable_balance(self.reseller), 80.0)
+
+    def test_credit_note_after_partial_payment(self):
+        invoice = self._invoice(1000.0)
+        self._pay(invoice, 300.0)
+        refund = self._invoice(200.0, move_type="out_refund")
+        invoice.js_assign_outstanding_line(self._receivable(refund).id)
+        self.assertEqual(self._earned_total(), 30.0)
+        self._pay(invoice)  # the remaining 500
+        self.assertEqual(self._earned(invoice).mapped("amount"), [30.0, 50.0])
+        self.assertFalse(self._earned(refund))
+        self.assertEqual(self._payable_balance(self.reseller), 80.0)
+
+    def test_credit_note_after_full_payment_paid_out(self):
+        invoice = self._invoice(1000.0)
+        self._pay(invoice)
+        refund = self._invoice(200.0, move_type="out_refund")
+        self.assertEqual(self._earned_total(), 100.0)
+        self._pay(refund, date="2024-02-05")
+        clawback = self._earned(refund)
+        self.assertRecordValues(
+            clawback, [{"kind": "clawback", "amount": -20.0, "date": self._date("2024-02-05")}]
+        )
+        self.assertRecordValues(
+            clawback.move_id.line_ids.sorted("balance"),
+            [
+                {"account_id": self.expense_account.id, "balance": -20.0},
+                {"account_id": self.payable_account.id, "balance": 20.0},
+            ],
+        )
+        self.assertEqual(self._earned_total(), 80.0)
+        self.assertEqual(self._payable_balance(self.reseller), 80.0)
+
+    def test_payment_in_locked_period(self):
+        invoice = self._invoice(1000.0)
+        payment = self.env["account.payment"].create(
+            {
+                "payment_type": "inbound",
+                "partner_type": "customer",
+                "partner_id": self.customer.id,
+                "amount": 1000.0,
+                "date": "2024-01-20",
+                "journal_id": self.bank_journal.id,
+            }
+        )
+        payment.action_post()
+        self.company.fiscalyear_lock_date = "2024-01-31"
+        invoice.js_assign_outstanding_line(self._receivable(payment.move_id).id)
+        row = self._earned(invoice)
+        # The row is earned at the payment date; its entry goes to the first open date.
+        self.assertRecordValues(row, [{"amount": 100.0, "date": self._date("2024-01-20")}])
+        self.assertEqual(row.move_id.date, self._date("2024-02-01"))
+        self.assertEqual(row.move_id.state, "posted")
+
+    def test_bank_statement_line(self):
+        invoice = self._invoice(1000.0)
+        st_line = self.env["account.bank.statement.line"].create(
+            {
+                "journal_id": self.bank_journal.id,
+                "date": "2024-01-22",
+                "payment_ref": invoice.name,
+                "partner_id": self.customer.id,
+                "amount": 1000.0,
+            }
+        )
+        __, suspense, __ = st_line._seek_for_lines()
+        receivable = self._receivable(invoice)
+        suspense.account_id = receivable.account_id
+        (suspense + receivable).reconcile()
+        self.assertEqual(invoice.payment_state, "paid")
+        self.assertRecordValues(
+            self._earned(invoice),
+            [
+                {
+                    "amount": 100.0,
+                    "payment_move_id": st_line.move_id.id,
+                    "payment_id": False,
+                    "date": self._date("2024-01-22"),
+                }
+            ],
+        )
+        self.assertEqual(st_line.move_id.revshare_cash_line_count, 1)
+        self.assertEqual(self._payable_balance(self.reseller), 100.0)
+
+    def test_write_off_is_no_cash(self):
+        """Shares follow the cash received: a payment of 950 with a 50 write-off
+        closes the invoice but earns 10% of 950."""
+        invoice = self._invoice(1000.0)
+        self._pay(
+            invoice,
+            950.0,
+            payment_difference_handling="reconcile",
+            writeoff_account_id=self.company_data["default_account_expense"].id,
+            writeoff_label="Discount",
+        )
+        self.assertEqual(invoice.payment_state, "paid")
+        self.assertEqual(self._earned(invoice).mapped("amount"), [95.0])
+
+    def test_our_documents_earn_nothing(self):
+        invoice = self._invoice(1000.0)
+        self._pay(invoice)
+        entry = self._earned(invoice).move_id
+        self.assertTrue(entry.revshare_origin)
+        self.assertFalse(entry.revshare_line_ids.filtered(lambda r: r.invoice_id == entry))
+
+
+@tagged("post_install", "-at_install")
+class TestPaymentEarningDocuments(RevsharePaymentCommon):
+    """Entry mode: one entry per payment event and company; bill mode: one bill per
+    beneficiary; both reversed when the payment goes."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.reseller_agreement = cls._create_agreement(cls.reseller, 10.0)
+        cls.platform = cls.env["res.partner"].create({"name": "Platform Inc"})
+        cls.platform_agreement = cls._create_agreement(cls.platform, 5.0)
+        cls.bill_agreement = cls._create_agreement(cls.agent, 2.5, mode="bill")
+
+    def test_entry_and_bill_and_reversals(self):
+        invoices = self._invoice(1000.0) + self._invoice(600.0)
+        payment = self._pay(invoices, group_payment=True)
+        rows = self._earned()
+        self.assertEqual(len(rows), 6)
+        entries = rows.filtered(lambda r: r.agreement_id.settlement_mode == "entry").move_id
+        self.assertEqual(len(entries), 1, "one entry per payment event and company")
+        self.assertEqual(sorted(entries.line_ids.mapped("balance")), [-160.0, -80.0, 80.0, 160.0])
+        bill = rows.filtered(lambda r: r.agreement_id == self.bill_agreement).move_id
+        self.assertRecordValues(
+            bill,
+            [
+                {
+                    "move_type": "in_invoice",
+                    "partner_id": self.agent.id,
+                    "amount_total": 40.0,
+                    "state": "posted",
+                    "revshare_origin": True,
+                }
+            ],
+        )
+        self.assertEqual(self._payable_balance(self.agent), 40.0)
+        self.assertEqual(self._payable_balance(self.reseller), 160.0)
+        self.assertEqual(self._payable_balance(self.platform), 80.0)
+        self.assertEqual(payment.revshare_line_count, 6)
+        self.assertEqual(self.bill_agreement.revshare_move_count, 1)
+
+        payment.action_draft()
+        reversals = self._earned().filtered(lambda r: r.kind == "reversal")
+        self.assertEqual(len(reversals), 6)
+        refund = reversals.filtered(lambda r: r.agreement_id == self.bill_agreement).move_id
+        self.assertRecordValues(
+            refund,
+            [{"move_type": "in_refund", "amount_total": 40.0, "partner_id": self.agent.id}],
+        )
+        reversed_entries = reversals.filtered(
+            lambda r: r.agreement_id.settlement_mode == "entry"
+        ).move_id
+        self.assertEqual(reversed_entries.reversed_entry_id, entries)
+        for partner in (self.agent, self.reseller, self.platform):
+            self.assertEqual(self._payable_balance(partner), 0.0)
