@@ -95,7 +95,7 @@ class RevsharePaymentCommon(AccountTestInvoicingCommon):
         if currency is not None:
             wizard_vals["currency_id"] = currency.id
         return (
-            cls.env["account.payment.register"]
+            invoices.env["account.payment.register"]
             .with_context(active_model="account.move", active_ids=invoices.ids)
             .create(wizard_vals)
             ._create_payments()
