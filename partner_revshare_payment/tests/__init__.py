@@ -1,2 +1,3 @@
 from . import test_payment_earning
 from . import test_payment_currency_company
+from . import test_payment_query_count
