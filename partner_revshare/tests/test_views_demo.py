@@ -4,7 +4,35 @@ from odoo.fields import Command
 from odoo.tests import tagged
 from odoo.tests.common import new_test_user
 
-from odoo.addons.account.tests.common import AccountTestInvoicingCommon
+from odoo.addons.account.tests.common import (
+    AccountTestInvoicingCommon,
+    AccountTestInvoicingHttpCommon,
+)
+
+# Opens a page, waits for a selector, clicks through the notebook tabs, runs
+# ``extra`` and reports success; any client error (an arch the web client
+# cannot render, a missing field) fails the test.
+BROWSER_JS = """
+const wait = async (selector) => {
+    for (let i = 0; i < 150; i++) {
+        const el = document.querySelector(selector);
+        if (el) {
+            return el;
+        }
+        await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    throw new Error("not found: " + selector + " on " + location.href);
+};
+(async () => {
+    await wait("%(ready)s");
+    for (const tab of document.querySelectorAll(".o_notebook .nav-link")) {
+        tab.click();
+        await new Promise((resolve) => setTimeout(resolve, 300));
+    }
+    %(extra)s
+    console.log("test successful");
+})().catch((error) => console.error(error.message));
+"""
 
 
 @tagged("post_install", "-at_install")
@@ -238,3 +266,110 @@ class TestViewsDemo(AccountTestInvoicingCommon):
         self.assertEqual(menu_ids - visible, set())
         hidden = set(Menu.with_user(self.plain_user)._visible_menu_ids())
         self.assertEqual(menu_ids & hidden, set())
+
+
+@tagged("post_install", "-at_install")
+class TestViewsBrowser(AccountTestInvoicingHttpCommon):
+    """The web client renders our views on real records (smoke test)."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.env.company.revshare_expense_account_id = cls.company_data[
+            "default_account_expense"
+        ]
+        cls.env.company.revshare_journal_id = cls.company_data["default_journal_misc"]
+        cls.beneficiary = cls.env["res.partner"].create({"name": "Nimbus Resellers"})
+        cls.customer = cls.env["res.partner"].create(
+            {"name": "Acme Analytics", "revshare_referrer_id": cls.beneficiary.id}
+        )
+        cls.agreement = cls.env["revshare.agreement"].create(
+            {
+                "name": "Reseller agreement",
+                "partner_id": cls.beneficiary.id,
+                "role": "reseller",
+                "referred_only": True,
+                "rule_ids": [
+                    Command.create(
+                        {
+                            "name": "Tiered",
+                            "compute": "tiered",
+                            "tier_ids": [
+                                Command.create({"threshold": 0.0, "rate": 10.0}),
+                                Command.create({"threshold": 5000.0, "rate": 15.0}),
+                            ],
+                        }
+                    )
+                ],
+            }
+        )
+        cls.agreement.action_activate()
+        # One line each, at product_a's price (1000.0).
+        cls.posted_invoice = cls.init_invoice(
+            "out_invoice", partner=cls.customer, products=cls.product_a, post=True
+        )
+        cls.draft_invoice = cls.init_invoice(
+            "out_invoice", partner=cls.customer, products=cls.product_b
+        )
+
+    def _check(self, url, ready, extra=""):
+        self.browser_js(
+            url, BROWSER_JS % {"ready": ready, "extra": extra}, login="accountman"
+        )
+
+    def test_agreement_views(self):
+        self.assertEqual(self.env.user.login, "accountman")
+        # 10% of 1000.0 (first tier)
+        self.assertEqual(self.agreement.line_count, 1)
+        self.assertEqual(self.agreement.amount_earned, 100.0)
+        self._check(
+            f"/odoo/action-partner_revshare.revshare_agreement_action/{self.agreement.id}",
+            ".o_form_view .o_notebook",
+            extra="""
+            document.querySelector(".o_notebook .nav-link").click();
+            (await wait(".o_list_record_open_form_view button")).click();
+            await wait(".o_field_one2many[name=tier_ids] .o_data_row");
+            """,
+        )
+        self._check(
+            "/odoo/action-partner_revshare.revshare_agreement_action",
+            ".o_list_view .o_data_row",
+        )
+
+    def test_ledger_views(self):
+        self._check(
+            "/odoo/action-partner_revshare.revshare_line_action",
+            ".o_list_view .o_data_row",
+        )
+        self._check(
+            "/odoo/action-partner_revshare.revshare_line_action_analysis",
+            ".o_pivot_view .o_pivot",
+        )
+
+    def test_partner_invoice_and_settings_views(self):
+        self._check(
+            f"/odoo/action-base.action_partner_form/{self.beneficiary.id}",
+            ".o_form_view .oe_stat_button[name=action_view_revshare_lines]",
+        )
+        self._check(
+            f"/odoo/action-account.action_move_out_invoice_type/{self.posted_invoice.id}",
+            ".o_form_view .oe_stat_button[name=action_view_revshare_lines]",
+        )
+        self._check(
+            f"/odoo/action-account.action_move_out_invoice_type/{self.draft_invoice.id}",
+            ".o_form_view .o_notebook",
+            extra="""
+            const tab = [...document.querySelectorAll(".o_notebook .nav-link")].find(
+                (link) => link.textContent.includes("Revenue Share")
+            );
+            if (!tab) {
+                throw new Error("no Revenue Share tab on the draft invoice");
+            }
+            tab.click();
+            await wait(".o_field_html[name=revshare_preview_html] table");
+            """,
+        )
+        self._check(
+            "/odoo/action-account.action_account_config",
+            ".o_field_widget[name=revshare_expense_account_id]",
+        )
