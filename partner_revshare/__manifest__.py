@@ -11,6 +11,7 @@
     "data": [
         "security/partner_revshare_groups.xml",
         "security/revshare_security.xml",
+        "security/revshare_portal_security.xml",
         "security/ir.model.access.csv",
         "data/ir_sequence_data.xml",
         "data/ir_cron_data.xml",
@@ -20,9 +21,15 @@
         "views/res_partner_views.xml",
         "views/account_move_views.xml",
         "views/res_config_settings_views.xml",
+        "views/revshare_portal_templates.xml",
         "views/partner_revshare_menus.xml",
     ],
     "demo": ["demo/partner_revshare_demo.xml"],
+    "assets": {
+        "web.assets_tests": [
+            "partner_revshare/static/tests/tours/**/*",
+        ],
+    },
     "installable": True,
     "application": False,
 }

@@ -1,0 +1,548 @@
+import csv
+import io
+import re
+from unittest.mock import patch
+
+from dateutil.relativedelta import relativedelta
+from lxml import html
+
+from odoo import Command, fields
+from odoo.exceptions import AccessError
+from odoo.tests import HttpCase, tagged
+from odoo.tests.common import new_test_user
+
+from odoo.addons.partner_revshare.controllers.portal import RevsharePortal
+
+from .common import RevshareCommon
+
+
+def _find(node, css):
+    """Nodes under ``node`` matching a small CSS subset (lxml's cssselect is not
+    installed): descendant parts separated by spaces, each ``tag``, ``.class``,
+    ``tag.class``, optionally followed by ``[attr='value']``."""
+    xpath = "."
+    for part in css.split():
+        match = re.fullmatch(r"(\w*)(?:\.([\w-]+))?(?:\[([\w-]+)='([^']*)'\])?", part)
+        tag, cls, attr, value = match.groups()
+        xpath += "//" + (tag or "*")
+        if cls:
+            xpath += f"[contains(concat(' ', normalize-space(@class), ' '), ' {cls} ')]"
+        if attr:
+            xpath += f"[@{attr}='{value}']"
+    return node.xpath(xpath)
+
+
+def _text(node):
+    """Visible text of an HTML node with the formatting characters of monetary
+    values (no-break and zero-width spaces) normalised."""
+    text = node.text_content()
+    for char in ("\xa0", "\u2060", "\ufeff", "\u200b"):
+        text = text.replace(char, " " if char == "\xa0" else "")
+    return " ".join(text.split())
+
+
+class RevsharePortalCommon(RevshareCommon, HttpCase):
+    """Two partners, A (``reseller``) and B (``techpartner``), each with a portal
+    user who is a contact of the partner (so the commercial partner is what
+    counts), an agreement, posted invoices and hand-made ledger rows dated relative
+    to today so that the running account is exact whatever the day."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        today = fields.Date.today()
+        cls.this_month = today.replace(day=1)
+        cls.last_month = cls.this_month - relativedelta(months=1)
+        cls.old_month = cls.this_month - relativedelta(months=13)
+        cls.customer.write(
+            {"email": "customer.one@example.com", "phone": "+3212345678"}
+        )
+        cls.secret_customer = cls.env["res.partner"].create(
+            {"name": "Secret Customer Of B", "email": "secret@example.com"}
+        )
+        cls.agreement_a = cls._create_agreement(
+            name="Cloud resale",
+            rules=[{"rate": 10.0, "max_amount": 250.0}],
+            customer_ids=[Command.set((cls.customer | cls.customer2).ids)],
+        )
+        cls.agreement_b = cls._create_agreement(
+            name="Tech integration",
+            partner_id=cls.techpartner.id,
+            customer_ids=[Command.set(cls.secret_customer.ids)],
+            rules=[{"rate": 5.0}],
+        )
+        cls.agreement_a_draft = cls._create_agreement(
+            name="Draft terms",
+            activate=False,
+            customer_ids=[Command.set(cls.customer.ids)],
+        )
+        cls.invoice_1 = cls._create_invoice(
+            [(cls.product_cloud, 1, 1000.0)], invoice_date=cls.this_month
+        )
+        cls.invoice_2 = cls._create_invoice(
+            [(cls.product_service, 1, 500.0)],
+            partner=cls.customer2,
+            invoice_date=cls.last_month,
+        )
+        cls.invoice_old = cls._create_invoice(
+            [(cls.product_cloud, 2, 1000.0)], invoice_date=cls.old_month
+        )
+        cls.invoice_b = cls._create_invoice(
+            [(cls.product_cloud, 1, 800.0)],
+            partner=cls.secret_customer,
+            invoice_date=cls.this_month,
+        )
+        cls.row_1 = cls.invoice_1.revshare_line_ids
+        cls.row_2 = cls.invoice_2.revshare_line_ids
+        cls.row_old = cls.invoice_old.revshare_line_ids
+        cls.row_b = cls.invoice_b.revshare_line_ids
+        # A statement already took these two rows.
+        # The ledger is written by code only (sudo), as the settlement run does.
+        (cls.row_2 | cls.row_old).sudo().write({"state": "settled"})
+        Line = cls.env["revshare.line"].sudo()
+        common = {
+            "agreement_id": cls.agreement_a.id,
+            "partner_id": cls.reseller.id,
+            "company_id": cls.company.id,
+            "currency_id": cls.currency.id,
+        }
+        cls.row_clawback = Line.create(
+            dict(
+                common,
+                kind="clawback",
+                state="earned",
+                date=cls.this_month,
+                amount=-30.0,
+                customer_id=cls.customer.id,
+                invoice_id=cls.invoice_1.id,
+            )
+        )
+        cls.row_expected = Line.create(
+            dict(
+                common,
+                kind="share",
+                state="expected",
+                date=cls.this_month,
+                amount=40.0,
+                base_amount=400.0,
+                rate=10.0,
+                customer_id=cls.customer2.id,
+            )
+        )
+        cls.row_cancelled = Line.create(
+            dict(
+                common,
+                kind="share",
+                state="cancelled",
+                date=cls.this_month,
+                amount=999.0,
+                customer_id=cls.customer2.id,
+            )
+        )
+        cls.portal_a = cls._create_portal_user("revshare_portal_a", cls.reseller)
+        cls.portal_b = cls._create_portal_user("revshare_portal_b", cls.techpartner)
+
+    @classmethod
+    def _create_portal_user(cls, login, partner):
+        user = new_test_user(
+            cls.env,
+            login=login,
+            groups="base.group_portal",
+            company_id=cls.company.id,
+            company_ids=[Command.set(cls.company.ids)],
+        )
+        user.partner_id.parent_id = partner
+        return user
+
+    def _get(self, url, login="revshare_portal_a", **kwargs):
+        if login:
+            self.authenticate(login, login)
+        response = self.url_open(url, **kwargs)
+        self.assertEqual(response.status_code, 200, url)
+        return response
+
+    def _tree(self, url, login="revshare_portal_a"):
+        return html.fromstring(self._get(url, login).content)
+
+    def _assert_redirected_away(self, url, login="revshare_portal_a"):
+        """The request ends on another page (portal home or list) with a redirect."""
+        if login:
+            self.authenticate(login, login)
+        response = self.url_open(url, allow_redirects=False)
+        self.assertIn(response.status_code, (301, 302, 303), url)
+        return response
+
+
+@tagged("post_install", "-at_install")
+class TestPortalPages(RevsharePortalCommon):
+    """Home counters, running account, agreements and ledger, and their access."""
+
+    def test_home_counters(self):
+        self.authenticate("revshare_portal_a", "revshare_portal_a")
+        counters = self.make_jsonrpc_request(
+            "/my/counters",
+            {"counters": ["revshare_agreement_count", "revshare_statement_count"]},
+        )
+        # The draft agreement is not shown.
+        self.assertEqual(counters["revshare_agreement_count"], 1)
+        # Once counted, the session remembers the entry and the home shows it.
+        tree = html.fromstring(self.url_open("/my").content)
+        card = [
+            div
+            for div in _find(tree, "div.o_portal_index_card")
+            if _find(div, "a[href='/my/revshare']")
+        ]
+        self.assertEqual(len(card), 1)
+        self.assertNotIn("d-none", card[0].get("class"))
+        # B counts its own agreement only.
+        self.authenticate("revshare_portal_b", "revshare_portal_b")
+        counters = self.make_jsonrpc_request(
+            "/my/counters", {"counters": ["revshare_agreement_count"]}
+        )
+        self.assertEqual(counters["revshare_agreement_count"], 1)
+
+    def test_running_account(self):
+        tree = self._tree("/my/revshare")
+        sections = _find(tree, "section.o_revshare_account")
+        self.assertEqual(len(sections), 1)
+        section = sections[0]
+
+        def card(css):
+            box = _find(section, css)[0]
+            return _text((_find(box, "div.fs-5") or _find(box, "div.fs-4"))[0])
+
+        # 2000 x 10% before the period; 1000 x 10% and 500 x 10% in the period.
+        self.assertIn("200.00", card(".o_revshare_opening"))
+        self.assertIn("150.00", card(".o_revshare_earned"))
+        self.assertIn("-30.00", card(".o_revshare_clawbacks"))
+        self.assertIn("40.00", card(".o_revshare_expected"))
+        self.assertIn("50.00", card(".o_revshare_settled"))
+        self.assertIn("0.00", card(".o_revshare_paid"))
+        # 200 + 150 - 30 - 0; the cancelled 999 and B's 40 count nowhere.
+        self.assertIn("320.00", card(".o_revshare_balance"))
+        months = _find(section, "tr.o_revshare_month")
+        self.assertEqual(len(months), 12)
+        cells = [_text(td) for td in _find(months[0], "td")]
+        # Newest month first: earned, clawbacks, expected, settled, paid out.
+        self.assertEqual(
+            [c.split()[-1] if "$" in c else c for c in cells[1:]],
+            ["100.00", "-30.00", "40.00", "0.00", "0.00"],
+            cells,
+        )
+        cells = [_text(td) for td in _find(months[1], "td")]
+        self.assertEqual(
+            [c.split()[-1] for c in cells[1:]],
+            ["50.00", "0.00", "0.00", "50.00", "0.00"],
+            cells,
+        )
+
+    def test_running_account_partner_b(self):
+        tree = self._tree("/my/revshare", login="revshare_portal_b")
+        balance = _text(_find(tree, ".o_revshare_balance .fs-4")[0])
+        self.assertIn("40.00", balance)
+        self.assertNotIn("320.00", tree.text_content())
+
+    def test_running_account_many_rows(self):
+        """Rows spread over fifteen months add up exactly: 50 rows of 1.00, of
+        which 12 are dated before the period (opening balance)."""
+        rows_before = self.env["revshare.line"].search_count([])
+        self.env["revshare.line"].sudo().create(
+            [
+                {
+                    "agreement_id": self.agreement_a.id,
+                    "partner_id": self.reseller.id,
+                    "company_id": self.company.id,
+                    "currency_id": self.currency.id,
+                    "kind": "share",
+                    "state": "earned",
+                    "date": self.last_month - relativedelta(months=i % 15),
+                    "amount": 1.0,
+                }
+                for i in range(50)
+            ]
+        )
+        self.assertEqual(self.env["revshare.line"].search_count([]), rows_before + 50)
+        tree = self._tree("/my/revshare")
+        self.assertIn("212.00", _text(_find(tree, ".o_revshare_opening .fs-5")[0]))
+        self.assertIn("188.00", _text(_find(tree, ".o_revshare_earned .fs-5")[0]))
+        self.assertIn("370.00", _text(_find(tree, ".o_revshare_balance .fs-4")[0]))
+
+    def test_agreements_list(self):
+        tree = self._tree("/my/revshare/agreements")
+        names = [_text(a) for a in _find(tree, "tr.o_revshare_agreement_row a")]
+        self.assertEqual(names, [self.agreement_a.display_name])
+        page = tree.text_content()
+        self.assertNotIn("Tech integration", page)
+        self.assertNotIn("Draft terms", page)
+
+    def test_agreement_detail_plain_words(self):
+        tree = self._tree(f"/my/revshare/agreements/{self.agreement_a.id}")
+        terms = {
+            _text(dt): _text(dd)
+            for dt, dd in zip(
+                _find(tree, ".o_revshare_terms dt"),
+                _find(tree, ".o_revshare_terms dd"),
+                strict=True,
+            )
+        }
+        self.assertEqual(
+            terms["Scope"], "Sales to customers Customer One, Customer Two."
+        )
+        self.assertEqual(
+            terms["When"],
+            "A share is earned as soon as the customer invoice is issued.",
+        )
+        rules = [_text(li) for li in _find(tree, ".o_revshare_rules li")]
+        self.assertEqual(len(rules), 1)
+        self.assertIn("10% of the base", rules[0])
+        self.assertIn("250.00 per line", rules[0])
+        page = tree.text_content()
+        # No internal accounts, journals or codes of the chart.
+        for internal in (
+            self.expense_account.code,
+            self.expense_account.name,
+            self.misc_journal.name,
+        ):
+            self.assertNotIn(internal, page)
+
+    def test_agreement_denied(self):
+        # B's agreement, a draft agreement of A, a guessed id: back to /my, no data.
+        for agreement_id in (
+            self.agreement_b.id,
+            self.agreement_a_draft.id,
+            self.agreement_b.id + 1000,
+        ):
+            response = self._assert_redirected_away(
+                f"/my/revshare/agreements/{agreement_id}"
+            )
+            self.assertTrue(response.headers["Location"].endswith("/my"))
+            self.assertNotIn("Tech integration", response.text)
+
+    def test_public_user_redirected_to_login(self):
+        self.authenticate(None, None)
+        for url in ("/my/revshare", "/my/revshare/lines", "/my/revshare/lines/csv"):
+            response = self.url_open(url, allow_redirects=False)
+            self.assertIn(response.status_code, (302, 303), url)
+            self.assertIn("/web/login", response.headers["Location"], url)
+
+    def test_portal_record_rules(self):
+        """The ORM itself hides B's records from A's portal user."""
+        env_a = self.env(user=self.portal_a)
+        self.assertEqual(
+            env_a["revshare.agreement"].search([]),
+            self.agreement_a | self.agreement_a_draft,
+        )
+        self.assertEqual(
+            env_a["revshare.line"].search([]),
+            (
+                self.row_1
+                | self.row_2
+                | self.row_old
+                | self.row_clawback
+                | self.row_expected
+                | self.row_cancelled
+            ),
+        )
+        with self.assertRaises(AccessError):
+            env_a["revshare.line"].browse(self.row_b.id).read(["amount"])
+        with self.assertRaises(AccessError):
+            env_a["revshare.agreement"].browse(self.agreement_b.id).read(["name"])
+        with self.assertRaises(AccessError):
+            env_a["revshare.line"].browse(self.row_1.id).write({"state": "settled"})
+
+    # ------------------------------------------------------------------
+    # Ledger
+    # ------------------------------------------------------------------
+
+    def _line_ids(self, url, login="revshare_portal_a"):
+        tree = self._tree(url, login)
+        return [int(tr.get("data-line_id")) for tr in _find(tree, "tr.o_revshare_line")]
+
+    def test_lines_all(self):
+        ids = self._line_ids("/my/revshare/lines")
+        # Cancelled and B's rows are not shown; newest first.
+        self.assertEqual(
+            set(ids),
+            {
+                self.row_1.id,
+                self.row_2.id,
+                self.row_old.id,
+                self.row_clawback.id,
+                self.row_expected.id,
+            },
+        )
+        self.assertEqual(ids[-1], self.row_old.id)
+        tree = self._tree("/my/revshare/lines")
+        row = _find(tree, f"tr.o_revshare_line[data-line_id='{self.row_1.id}']")[0]
+        cells = [_text(td) for td in _find(row, "td")]
+        self.assertEqual(cells[2], self.invoice_1.name)
+        self.assertEqual(cells[3], "Customer One")
+        self.assertIn("100.00", cells[-1])
+        self.assertNotIn("customer.one@example.com", tree.text_content())
+
+    def test_lines_filters(self):
+        base = "/my/revshare/lines"
+        self.assertEqual(
+            self._line_ids(f"{base}?kind=clawback"), [self.row_clawback.id]
+        )
+        self.assertEqual(
+            self._line_ids(f"{base}?state=expected"), [self.row_expected.id]
+        )
+        self.assertEqual(
+            set(self._line_ids(f"{base}?state=settled")),
+            {self.row_2.id, self.row_old.id},
+        )
+        month = self.this_month.strftime("%Y-%m")
+        self.assertEqual(
+            set(self._line_ids(f"{base}?period={month}")),
+            {self.row_1.id, self.row_clawback.id, self.row_expected.id},
+        )
+        self.assertEqual(
+            self._line_ids(f"{base}?period={month}&kind=share&state=earned"),
+            [self.row_1.id],
+        )
+        self.assertEqual(
+            set(self._line_ids(f"{base}?period={self.old_month.year}"))
+            & {self.row_old.id},
+            {self.row_old.id},
+        )
+        self.assertEqual(
+            len(self._line_ids(f"{base}?agreement={self.agreement_a.id}")), 5
+        )
+        # Bad values are ignored rather than failing.
+        self.assertEqual(len(self._line_ids(f"{base}?kind=nonsense&period=20x6")), 5)
+        # The cancelled state cannot be asked for.
+        self.assertEqual(len(self._line_ids(f"{base}?state=cancelled")), 5)
+
+    def test_lines_sorting_and_pages(self):
+        base = "/my/revshare/lines"
+        ids = self._line_ids(f"{base}?sortby=amount")
+        self.assertEqual(ids[0], self.row_old.id)  # 200.00
+        self.assertEqual(ids[-1], self.row_clawback.id)  # -30.00
+        self.assertEqual(self._line_ids(f"{base}?sortby=date_asc")[0], self.row_old.id)
+        with patch.object(RevsharePortal, "_items_per_page", 2):
+            page_1 = self._line_ids(f"{base}?sortby=amount")
+            page_3 = self._line_ids(f"{base}/page/3?sortby=amount")
+            tree = self._tree(f"{base}/page/2?sortby=amount&kind=share")
+        self.assertEqual(page_1, ids[:2])
+        self.assertEqual(page_3, ids[4:])
+        # The pager keeps the filters.
+        links = [a.get("href") for a in _find(tree, ".o_portal_pager a")]
+        self.assertTrue(any("kind=share" in (link or "") for link in links), links)
+
+    def test_lines_agreement_of_other_partner(self):
+        response = self._assert_redirected_away(
+            f"/my/revshare/lines?agreement={self.agreement_b.id}"
+        )
+        self.assertTrue(response.headers["Location"].endswith("/my/revshare/lines"))
+        self.assertNotIn(
+            self.secret_customer.name, self._get("/my/revshare/lines").text
+        )
+
+    def _csv(self, query="", login="revshare_portal_a"):
+        response = self._get(f"/my/revshare/lines/csv{query}", login)
+        self.assertIn("text/csv", response.headers["Content-Type"])
+        self.assertIn("attachment", response.headers["Content-Disposition"])
+        return list(csv.reader(io.StringIO(response.content.decode("utf-8"))))
+
+    def test_lines_csv(self):
+        rows = self._csv("?kind=share&sortby=amount")
+        self.assertEqual(
+            rows[0],
+            [
+                "Date",
+                "Agreement",
+                "Kind",
+                "State",
+                "Invoice",
+                "Customer",
+                "Product",
+                "Currency",
+                "Base",
+                "Rate (%)",
+                "Amount",
+            ],
+        )
+        code = self.agreement_a.display_name
+        currency = self.currency.name
+        self.assertEqual(
+            rows[1:],
+            [
+                [
+                    fields.Date.to_string(self.old_month),
+                    code,
+                    "Share",
+                    "Settled",
+                    self.invoice_old.name,
+                    "Customer One",
+                    self.product_cloud.display_name,
+                    currency,
+                    "2000.00",
+                    "10",
+                    "200.00",
+                ],
+                [
+                    fields.Date.to_string(self.this_month),
+                    code,
+                    "Share",
+                    "Earned",
+                    self.invoice_1.name,
+                    "Customer One",
+                    self.product_cloud.display_name,
+                    currency,
+                    "1000.00",
+                    "10",
+                    "100.00",
+                ],
+                [
+                    fields.Date.to_string(self.last_month),
+                    code,
+                    "Share",
+                    "Settled",
+                    self.invoice_2.name,
+                    "Customer Two",
+                    self.product_service.display_name,
+                    currency,
+                    "500.00",
+                    "10",
+                    "50.00",
+                ],
+                [
+                    fields.Date.to_string(self.this_month),
+                    code,
+                    "Share",
+                    "Expected",
+                    "",
+                    "Customer Two",
+                    "",
+                    currency,
+                    "400.00",
+                    "10",
+                    "40.00",
+                ],
+            ],
+        )
+        content = "\n".join(",".join(r) for r in rows)
+        for private in ("customer.one@example.com", "+3212345678", "Secret Customer"):
+            self.assertNotIn(private, content)
+
+    def test_lines_csv_all_pages_and_filters(self):
+        with patch.object(RevsharePortal, "_items_per_page", 2):
+            rows = self._csv()
+        self.assertEqual(len(rows), 1 + 5)
+        self.assertEqual(len(self._csv("?kind=clawback")), 2)
+        rows_b = self._csv(login="revshare_portal_b")
+        self.assertEqual(len(rows_b), 2)
+        self.assertEqual(rows_b[1][5], "Secret Customer Of B")
+
+    def test_lines_csv_denied(self):
+        self.authenticate("revshare_portal_a", "revshare_portal_a")
+        for agreement in (self.agreement_b.id, self.agreement_b.id + 1000, "x1"):
+            response = self.url_open(f"/my/revshare/lines/csv?agreement={agreement}")
+            self.assertEqual(response.status_code, 404, agreement)
+            self.assertNotIn("Secret Customer", response.text)
+
+    def test_lines_csv_formula_injection(self):
+        self.customer2.name = '=HYPERLINK("http://evil")'
+        rows = self._csv("?state=expected")
+        self.assertEqual(rows[1][5], '\'=HYPERLINK("http://evil")')
