@@ -12,7 +12,7 @@ class TestPaymentQueryCount(RevsharePaymentCommon):
     # Queries of js_assign_outstanding_line for one invoice and one payment, with one
     # matching entry-mode agreement: Odoo's reconciliation plus our earning and the
     # posted journal entry.
-    QUERIES = 112
+    QUERIES = 120
 
     @classmethod
     def setUpClass(cls):
