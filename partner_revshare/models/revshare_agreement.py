@@ -115,6 +115,26 @@ class RevshareAgreement(models.Model):
         default="monthly",
         tracking=True,
     )
+    hold_days = fields.Integer(
+        tracking=True,
+        help="Rows become settleable only this many days after they were earned "
+        "(refund window).",
+    )
+    min_payout = fields.Monetary(
+        string="Minimum Payout",
+        tracking=True,
+        help="Below this balance, the period's shares wait for the next settlement.",
+    )
+    period_cap = fields.Monetary(
+        tracking=True,
+        help="Maximum share per settlement period (0: no cap). The excess becomes an "
+        "adjustment row at settlement.",
+    )
+    bill_auto_post = fields.Boolean(
+        string="Post Bills Automatically",
+        tracking=True,
+        help="Post the vendor bills made by settlements at once.",
+    )
     base = fields.Selection(
         [
             ("untaxed", "Untaxed amount"),
@@ -550,6 +570,15 @@ class RevshareAgreement(models.Model):
         start = self._revshare_period_start(day)
         months = PERIOD_MONTHS[self.settlement_period]
         return start, start + relativedelta(months=months, days=-1)
+
+    def _revshare_last_closed_period(self, day):
+        """Bounds of the last settlement period of this agreement that has ended on
+        or before ``day``."""
+        self.ensure_one()
+        start, end = self._revshare_period_bounds(day)
+        if end == day:
+            return start, end
+        return self._revshare_period_bounds(start - relativedelta(days=1))
 
     def _revshare_match_line(self, line, ctx):
         """Whether an invoice line is in this agreement's scope. ``ctx`` holds the

@@ -99,6 +99,19 @@ class RevshareLine(models.Model):
     reversal_line_ids = fields.One2many(
         "revshare.line", "reversed_line_id", string="Reversed By"
     )
+    settlement_id = fields.Many2one(
+        "revshare.settlement",
+        ondelete="restrict",
+        index="btree_not_null",
+        copy=False,
+        help="The settlement (statement) this row is in; a row is in at most one. "
+        "Company consistency is checked by the settlement, with a clearer message.",
+    )
+    adjustment_reason = fields.Selection(
+        [("tier", "Tier adjustment"), ("cap", "Period cap")],
+        help="Why the settlement run added this adjustment row.",
+    )
+
 
     @api.depends("agreement_id.code", "invoice_id.name", "kind")
     def _compute_display_name(self):
