@@ -137,6 +137,7 @@ class TestViewsDemo(AccountTestInvoicingCommon):
         )
         self.assertEqual(agreement._revshare_get_journal(), self.misc_journal)
         self.assertEqual(agreement._revshare_get_journal("purchase"), self.bill_journal)
+        self.assertEqual(agreement._revshare_get_product(), self.bill_product)
         # Activation checks the accounting setup: the company defaults are enough.
         agreement.action_activate()
         self.assertEqual(agreement.state, "active")
