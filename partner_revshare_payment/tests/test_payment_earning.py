@@ -1,4 +1,8 @@
+import psycopg2
+
+from odoo.exceptions import UserError
 from odoo.tests import tagged
+from odoo.tools import mute_logger
 
 from .common import RevsharePaymentCommon
 
@@ -253,6 +257,32 @@ class TestPaymentEarning(RevsharePaymentCommon):
         )
         self.assertEqual(invoice.payment_state, "paid")
         self.assertEqual(self._earned(invoice).mapped("amount"), [95.0])
+
+    def test_processing_twice_earns_once(self):
+        invoice = self._invoice(1000.0)
+        self._pay(invoice, 400.0)
+        row = self._earned(invoice)
+        row.partial_id._revshare_earn()
+        self.assertEqual(self._earned(invoice), row, "the second run finds nothing to earn")
+        vals = row.copy_data()[0]
+        vals.update(partial_id=row.partial_id.id, expected_line_id=row.expected_line_id.id)
+        with self.assertRaises(psycopg2.IntegrityError), mute_logger("odoo.sql_db"):
+            self.env["revshare.line"].sudo().create(vals)
+
+    def test_booking_error_rolls_back_the_reconciliation(self):
+        invoice = self._invoice(1000.0)
+        # The expense account went missing after activation (and no company default).
+        self.agreement.expense_account_id = False
+        self.company.revshare_expense_account_id = False
+        # (assertRaises, unlike assertRaisesRegex, rolls back to a savepoint as the
+        # request would roll back its transaction.)
+        with self.assertRaises(UserError) as error:
+            self._pay(invoice)
+        self.assertIn("could not be booked", error.exception.args[0])
+        self.assertIn(self.agreement.display_name, error.exception.args[0])
+        self.assertEqual(invoice.payment_state, "not_paid")
+        self.assertFalse(self._receivable(invoice).matched_credit_ids)
+        self.assertFalse(self._earned(invoice))
 
     def test_our_documents_earn_nothing(self):
         invoice = self._invoice(1000.0)
