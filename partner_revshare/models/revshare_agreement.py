@@ -697,7 +697,8 @@ class RevshareAgreement(models.Model):
         agreements, rules and their relations are read with prefetching, and the
         tiered cumulative bases come from one grouped read.
         """
-        lines = invoice_lines.filtered(
+        # Prefetch over the whole batch, whatever recordset the caller built.
+        lines = invoice_lines.with_prefetch().filtered(
             lambda l: l.display_type == "product"
             and l.move_id.move_type in ("out_invoice", "out_refund")
             and not l.move_id.revshare_origin

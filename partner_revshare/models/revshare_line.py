@@ -112,7 +112,6 @@ class RevshareLine(models.Model):
         help="Why the settlement run added this adjustment row.",
     )
 
-
     @api.depends("agreement_id.code", "invoice_id.name", "kind")
     def _compute_display_name(self):
         kinds = dict(self._fields["kind"]._description_selection(self.env))
@@ -362,10 +361,13 @@ class RevshareLine(models.Model):
         accounting: a posted journal entry of ours is reversed with Odoo's reversal
         when all its rows are reversed together, else (and for bills) the new rows
         are booked like the originals (a negative bill becomes a vendor credit
-        note). Rows already reversed are skipped. Returns the new rows."""
+        note). Rows already reversed, and reversal rows themselves (they close their
+        original), are skipped. Returns the new rows."""
         # sudo: see _revshare_book; the ledger is written by our code only.
         rows = self.sudo().filtered(
-            lambda r: r.state in ("earned", "settled") and not r.reversal_line_ids
+            lambda r: r.state in ("earned", "settled")
+            and r.kind != "reversal"
+            and not r.reversal_line_ids
         )
         if not rows:
             return self.sudo().browse()

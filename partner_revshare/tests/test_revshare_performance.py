@@ -1,0 +1,127 @@
+from odoo import Command
+from odoo.tests import tagged
+
+from .common import RevshareCommon
+
+# Queries of the share computation for one invoice of 50 lines with 10 active
+# agreements (and as many with 20 more that do not match): the agreements search,
+# one per relation of the agreements and rules, products, categories, customers,
+# costs, the tiered cumulative bases (one grouped read).
+COMPUTE_QUERIES = 28
+# Queries of posting one invoice of 50 lines with 10 matching agreements, Odoo's
+# own posting included (the journal entry of the shares is created and posted too).
+POST_QUERIES = 145
+
+
+@tagged("post_install", "-at_install")
+class TestRevsharePerformance(RevshareCommon):
+    """The number of queries does not depend on the number of lines nor on the
+    number of agreements that do not match."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.products = cls.env["product.product"].create(
+            [
+                {
+                    "name": f"Product {i}",
+                    "list_price": 10.0 + i,
+                    "standard_price": 5.0,
+                    "categ_id": (cls.categ_child if i % 2 else cls.categ_other).id,
+                    "taxes_id": [Command.set(cls.tax_10.ids)],
+                }
+                for i in range(50)
+            ]
+        )
+        kinds = [
+            {"rate": 5.0},
+            {"compute": "fixed_unit", "amount": 0.5},
+            {"compute": "fixed_line", "amount": 0.25},
+            {
+                "compute": "tiered",
+                "rate": 1.0,
+                "tier_ids": [Command.create({"threshold": 100.0, "rate": 2.0})],
+            },
+        ]
+        for i in range(10):
+            cls._create_agreement(
+                name=f"Matching {i}",
+                sequence=i,
+                waterfall=bool(i % 3 == 0),
+                base=("untaxed", "total", "margin")[i % 3],
+                partner_id=(cls.reseller if i % 2 else cls.techpartner).id,
+                product_category_ids=(
+                    [Command.set(cls.categ_parent.ids)] if i == 4 else []
+                ),
+                referred_only=(i == 5),
+                customer_ids=(
+                    [Command.set((cls.customer | cls.customer2).ids)] if i == 6 else []
+                ),
+                rules=[
+                    {"product_ids": [Command.set(cls.products[:3].ids)], "rate": 1.0},
+                    kinds[i % 4],
+                ],
+            )
+
+    @classmethod
+    def _add_non_matching(cls, count):
+        other = cls.env["res.partner"].create({"name": "Somebody else"})
+        for i in range(count):
+            cls._create_agreement(
+                name=f"Other {i}",
+                sequence=100 + i,
+                customer_ids=[Command.set(other.ids)],
+                product_ids=[Command.set(cls.products[:5].ids)],
+                rules=[{"rate": 3.0}, {"compute": "fixed_unit", "amount": 1.0}],
+            )
+
+    def _invoice(self):
+        return self._create_invoice(
+            [(product, 2, product.list_price, self.tax_10) for product in self.products],
+            post=False,
+        )
+
+    def _count(self, func):
+        self.env.flush_all()
+        self.env.invalidate_all()
+        before = self.env.cr.sql_log_count
+        func()
+        self.env.flush_all()
+        return self.env.cr.sql_log_count - before
+
+    def test_query_count(self):
+        # As the posting hook calls it (sudo, see account_move.py).
+        Agreement = self.env["revshare.agreement"].sudo()
+        warm_up = self._invoice()
+        warm_up.action_post()  # sequences, registry caches (ir.rule, defaults)
+
+        invoice = self._invoice()
+        lines = invoice.invoice_line_ids
+        # The first call after new records warms registry caches (ir.rule, ir.default):
+        # count the second one.
+        self._count(lambda: Agreement._revshare_compute_shares(lines))
+        compute = self._count(lambda: Agreement._revshare_compute_shares(lines))
+        post = self._count(invoice.action_post)
+        rows = invoice.revshare_line_ids
+        # 9 agreements x 50 lines + the cloud-category agreement x 25 lines.
+        self.assertEqual(len(rows), 475)
+        self.assertEqual(len(rows.move_id), 1)
+        self.assertEqual(len(rows.move_id.line_ids), 20)
+
+        self._add_non_matching(20)
+        invoice2 = self._invoice()
+        lines2 = invoice2.invoice_line_ids
+        self._count(lambda: Agreement._revshare_compute_shares(lines2))
+        compute2 = self._count(lambda: Agreement._revshare_compute_shares(lines2))
+        post2 = self._count(invoice2.action_post)
+        self.assertEqual(len(invoice2.revshare_line_ids), 475)
+        self.assertEqual(
+            sorted(invoice2.revshare_line_ids.mapped("amount")), sorted(rows.mapped("amount"))
+        )
+
+        # Stated counts are upper bounds (like assertQueryCount): an addon extending
+        # the posting may only add a constant, never a per-agreement cost.
+        self.assertLessEqual(compute, COMPUTE_QUERIES)
+        self.assertEqual(compute2, compute)
+        self.assertLessEqual(post, POST_QUERIES)
+        self.assertLessEqual(post2, post)
