@@ -71,7 +71,9 @@ class TestSettlement(RevshareCommon):
     def test_monthly_run(self):
         agreement = self._periodic()
         inv_march = self._create_invoice([(self.product_cloud, 10, 100.0)])
-        self._create_invoice([(self.product_cloud, 5, 100.0)], invoice_date="2026-04-05")
+        self._create_invoice(
+            [(self.product_cloud, 5, 100.0)], invoice_date="2026-04-05"
+        )
         settlement = self._run("2026-04-10")
         self.assertEqual(len(settlement), 1)
         self.assertTrue(settlement.name.startswith("RSS/2026/"))
@@ -86,7 +88,9 @@ class TestSettlement(RevshareCommon):
         self.assertEqual(settlement.amount_share, 100.0)
         self.assertEqual(settlement.amount_carried, 0.0)
         self.assertEqual(settlement.state, "draft")
-        self.assertEqual(settlement.line_ids.state, "earned")
+        # In a settlement, even a draft one: settled (released if cancelled).
+        self.assertEqual(settlement.line_ids.state, "settled")
+        self.assertEqual(agreement.amount_settled, 100.0)
         self.assertEqual(
             settlement.access_url, f"/my/revshare/statements/{settlement.id}"
         )
@@ -123,7 +127,8 @@ class TestSettlement(RevshareCommon):
         # Mid-quarter: the first quarter ended, the second not.
         settlement = self._run("2026-05-15")
         self.assertEqual(
-            (settlement.date_from, settlement.date_to), (d("2026-01-01"), d("2026-03-31"))
+            (settlement.date_from, settlement.date_to),
+            (d("2026-01-01"), d("2026-03-31")),
         )
         self.assertEqual(settlement.amount_total, 20.0)
         self.assertEqual(len(settlement.line_ids), 2)
@@ -133,14 +138,18 @@ class TestSettlement(RevshareCommon):
         self.assertEqual(q2.amount_total, 10.0)
         quarterly.action_suspend()
 
-        half = self._periodic(settlement_period="half_yearly", partner_id=self.techpartner.id)
+        half = self._periodic(
+            settlement_period="half_yearly", partner_id=self.techpartner.id
+        )
         yearly = self._periodic(
             settlement_period="yearly",
             partner_id=self.techpartner.id,
             rule_ids=[Command.create({"rate": 20.0})],
             sequence=20,
         )
-        self._create_invoice([(self.product_cloud, 1, 300.0)], invoice_date="2026-05-10")
+        self._create_invoice(
+            [(self.product_cloud, 1, 300.0)], invoice_date="2026-05-10"
+        )
         self.assertFalse(self._run("2026-06-29", partners=self.techpartner))
         semester = self._run("2026-07-01", partners=self.techpartner)
         self.assertEqual(semester.agreement_ids, half)
@@ -151,7 +160,9 @@ class TestSettlement(RevshareCommon):
         with freeze_time("2027-01-05"):
             year = self._run("2027-01-01", partners=self.techpartner)
         self.assertEqual(year.agreement_ids, yearly)
-        self.assertEqual((year.date_from, year.date_to), (d("2026-01-01"), d("2026-12-31")))
+        self.assertEqual(
+            (year.date_from, year.date_to), (d("2026-01-01"), d("2026-12-31"))
+        )
         self.assertEqual(year.amount_total, 60.0)
 
     def test_rerun_creates_nothing(self):
@@ -162,7 +173,9 @@ class TestSettlement(RevshareCommon):
         self.assertFalse(self._run("2026-04-10", confirm=True))
         self.assertFalse(self._run("2026-04-20"))
         # A late row of March waits for April's settlement, never a second March.
-        late = self._create_invoice([(self.product_cloud, 1, 70.0)], invoice_date="2026-03-20")
+        late = self._create_invoice(
+            [(self.product_cloud, 1, 70.0)], invoice_date="2026-03-20"
+        )
         self.assertFalse(self._run("2026-04-20"))
         april = self._run("2026-05-01")
         self.assertEqual(april.line_ids, late.revshare_line_ids)
@@ -180,9 +193,15 @@ class TestSettlement(RevshareCommon):
 
     def test_hold_days(self):
         self._periodic(hold_days=14)
-        inv1 = self._create_invoice([(self.product_cloud, 1, 100.0)], invoice_date="2026-03-10")
-        inv2 = self._create_invoice([(self.product_cloud, 1, 200.0)], invoice_date="2026-03-17")
-        inv3 = self._create_invoice([(self.product_cloud, 1, 400.0)], invoice_date="2026-03-25")
+        inv1 = self._create_invoice(
+            [(self.product_cloud, 1, 100.0)], invoice_date="2026-03-10"
+        )
+        inv2 = self._create_invoice(
+            [(self.product_cloud, 1, 200.0)], invoice_date="2026-03-17"
+        )
+        inv3 = self._create_invoice(
+            [(self.product_cloud, 1, 400.0)], invoice_date="2026-03-25"
+        )
         march = self._run("2026-03-31")
         # 03-17 + 14 days = 03-31: out of hold; 03-25 still held.
         self.assertEqual(march.line_ids, (inv1 | inv2).revshare_line_ids)
@@ -198,7 +217,9 @@ class TestSettlement(RevshareCommon):
         march = self._create_invoice([(self.product_cloud, 10, 100.0)])
         self.assertFalse(self._run("2026-03-31"))
         self.assertFalse(march.revshare_line_ids.settlement_id)
-        april = self._create_invoice([(self.product_cloud, 6, 100.0)], invoice_date="2026-04-12")
+        april = self._create_invoice(
+            [(self.product_cloud, 6, 100.0)], invoice_date="2026-04-12"
+        )
         settlement = self._run("2026-04-30", confirm=True)
         self.assertEqual(settlement.line_ids, (march | april).revshare_line_ids)
         self.assertEqual(settlement.amount_total, 160.0)
@@ -208,8 +229,12 @@ class TestSettlement(RevshareCommon):
 
     def test_period_cap(self):
         agreement = self._periodic(period_cap=120.0)
-        self._create_invoice([(self.product_cloud, 10, 100.0)], invoice_date="2026-03-05")
-        self._create_invoice([(self.product_cloud, 5, 100.0)], invoice_date="2026-03-20")
+        self._create_invoice(
+            [(self.product_cloud, 10, 100.0)], invoice_date="2026-03-05"
+        )
+        self._create_invoice(
+            [(self.product_cloud, 5, 100.0)], invoice_date="2026-03-20"
+        )
         settlement = self._run("2026-03-31", confirm=True)
         adjustment = settlement.line_ids.filtered(lambda r: r.kind == "adjustment")
         self.assertEqual(len(adjustment), 1)
@@ -224,12 +249,14 @@ class TestSettlement(RevshareCommon):
         self.assertEqual(settlement.bill_id.amount_total, 120.0)
         # A late March row is capped too, in April's settlement; April's own rows
         # are under the cap.
-        self._create_invoice([(self.product_cloud, 2, 100.0)], invoice_date="2026-03-25")
-        self._create_invoice([(self.product_cloud, 3, 100.0)], invoice_date="2026-04-03")
-        april = self._run("2026-04-30")
-        self.assertEqual(
-            sorted(april.line_ids.mapped("amount")), [-20.0, 20.0, 30.0]
+        self._create_invoice(
+            [(self.product_cloud, 2, 100.0)], invoice_date="2026-03-25"
         )
+        self._create_invoice(
+            [(self.product_cloud, 3, 100.0)], invoice_date="2026-04-03"
+        )
+        april = self._run("2026-04-30")
+        self.assertEqual(sorted(april.line_ids.mapped("amount")), [-20.0, 20.0, 30.0])
         self.assertEqual(april.amount_total, 30.0)
         self.assertFalse(self._run("2026-04-30"))
 
@@ -240,14 +267,22 @@ class TestSettlement(RevshareCommon):
                     "compute": "tiered",
                     "rate": 5.0,
                     "tier_ids": [
-                        Command.create({"sequence": 1, "threshold": 1000.0, "rate": 10.0}),
-                        Command.create({"sequence": 2, "threshold": 5000.0, "rate": 15.0}),
+                        Command.create(
+                            {"sequence": 1, "threshold": 1000.0, "rate": 10.0}
+                        ),
+                        Command.create(
+                            {"sequence": 2, "threshold": 5000.0, "rate": 15.0}
+                        ),
                     ],
                 }
             ]
         )
-        inv1 = self._create_invoice([(self.product_cloud, 8, 100.0)], invoice_date="2026-03-05")
-        inv2 = self._create_invoice([(self.product_cloud, 4, 100.0)], invoice_date="2026-03-15")
+        inv1 = self._create_invoice(
+            [(self.product_cloud, 8, 100.0)], invoice_date="2026-03-05"
+        )
+        inv2 = self._create_invoice(
+            [(self.product_cloud, 4, 100.0)], invoice_date="2026-03-15"
+        )
         # Provisional: 800 at 5% (below the tier), then 400 at 10%.
         self.assertEqual(inv1.revshare_line_ids.amount, 40.0)
         self.assertEqual(inv2.revshare_line_ids.amount, 40.0)
@@ -261,9 +296,13 @@ class TestSettlement(RevshareCommon):
         self.assertEqual(adjustment.amount, 40.0)
         self.assertEqual(settlement.amount_total, 120.0)
         self.assertEqual(settlement.bill_id.amount_total, 120.0)
-        html = self.env["ir.actions.report"]._render_qweb_html(
-            "partner_revshare.action_report_revshare_statement", settlement.ids
-        )[0].decode()
+        html = (
+            self.env["ir.actions.report"]
+            ._render_qweb_html(
+                "partner_revshare.action_report_revshare_statement", settlement.ids
+            )[0]
+            .decode()
+        )
         self.assertIn("Tier adjustment", html)
         self.assertIn("10%", html)
         self.assertFalse(self._run("2026-03-31"))
@@ -280,11 +319,15 @@ class TestSettlement(RevshareCommon):
                 }
             ]
         )
-        self._create_invoice([(self.product_cloud, 8, 100.0)], invoice_date="2026-03-05")
+        self._create_invoice(
+            [(self.product_cloud, 8, 100.0)], invoice_date="2026-03-05"
+        )
         march = self._run("2026-03-31", confirm=True)
         self.assertEqual(march.amount_total, 40.0)
         self.assertFalse(march.line_ids.filtered(lambda r: r.kind == "adjustment"))
-        late = self._create_invoice([(self.product_cloud, 3, 100.0)], invoice_date="2026-03-28")
+        late = self._create_invoice(
+            [(self.product_cloud, 3, 100.0)], invoice_date="2026-03-28"
+        )
         self.assertEqual(late.revshare_line_ids.amount, 30.0)
         april = self._run("2026-04-30")
         adjustment = april.line_ids.filtered(lambda r: r.kind == "adjustment")
@@ -297,21 +340,31 @@ class TestSettlement(RevshareCommon):
 
     def test_negative_carry_forward(self):
         self._periodic()
-        self._create_invoice([(self.product_cloud, 1, 100.0)], invoice_date="2026-03-05")
         self._create_invoice(
-            [(self.product_cloud, 3, 100.0)], move_type="out_refund", invoice_date="2026-03-20"
+            [(self.product_cloud, 1, 100.0)], invoice_date="2026-03-05"
+        )
+        self._create_invoice(
+            [(self.product_cloud, 3, 100.0)],
+            move_type="out_refund",
+            invoice_date="2026-03-20",
         )
         march = self._run("2026-03-31", confirm=True)
         self.assertEqual(march.amount_total, -20.0)
         self.assertEqual(march.amount_billable, -20.0)
         self.assertFalse(march.bill_id)
         self.assertEqual(march.state, "confirmed")
-        html = self.env["ir.actions.report"]._render_qweb_html(
-            "partner_revshare.action_report_revshare_statement", march.ids
-        )[0].decode()
+        html = (
+            self.env["ir.actions.report"]
+            ._render_qweb_html(
+                "partner_revshare.action_report_revshare_statement", march.ids
+            )[0]
+            .decode()
+        )
         self.assertIn("carried to the next statement", html)
 
-        self._create_invoice([(self.product_cloud, 5, 100.0)], invoice_date="2026-04-10")
+        self._create_invoice(
+            [(self.product_cloud, 5, 100.0)], invoice_date="2026-04-10"
+        )
         april = self._run("2026-04-30", confirm=True)
         self.assertEqual(april.amount_carried, -20.0)
         self.assertEqual(april.carried_from_id, march)
@@ -319,7 +372,9 @@ class TestSettlement(RevshareCommon):
         self.assertEqual(april.amount_total, 30.0)
         self.assertEqual(april.amount_billable, 30.0)
         bill = april.bill_id
-        self.assertEqual(sorted(bill.invoice_line_ids.mapped("price_subtotal")), [-20.0, 50.0])
+        self.assertEqual(
+            sorted(bill.invoice_line_ids.mapped("price_subtotal")), [-20.0, 50.0]
+        )
         self.assertEqual(bill.amount_total, 30.0)
         with self._raises(UserError, "was carried to"):
             march.action_cancel()
@@ -412,16 +467,24 @@ class TestSettlement(RevshareCommon):
 
     def test_statement_report_and_mail(self):
         agreement = self._periodic(bill_auto_post=True)
-        self._create_invoice([(self.product_cloud, 10, 100.0)], invoice_date="2026-03-05")
         self._create_invoice(
-            [(self.product_cloud, 4, 100.0)], invoice_date="2026-03-06", currency=self.eur
+            [(self.product_cloud, 10, 100.0)], invoice_date="2026-03-05"
+        )
+        self._create_invoice(
+            [(self.product_cloud, 4, 100.0)],
+            invoice_date="2026-03-06",
+            currency=self.eur,
         )
         settlement = self._run("2026-03-31", confirm=True)
         # 400 EUR at 2 EUR per USD: base 200 USD, share 20 USD (40 EUR).
         self.assertEqual(settlement.amount_total, 120.0)
-        html = self.env["ir.actions.report"]._render_qweb_html(
-            "partner_revshare.action_report_revshare_statement", settlement.ids
-        )[0].decode()
+        html = (
+            self.env["ir.actions.report"]
+            ._render_qweb_html(
+                "partner_revshare.action_report_revshare_statement", settlement.ids
+            )[0]
+            .decode()
+        )
         self.assertIn(settlement.name, html)
         self.assertIn(agreement.display_name, html)
         self.assertIn(settlement.bill_id.name, html)
@@ -453,7 +516,9 @@ class TestSettlement(RevshareCommon):
         }
         first = self.Settlement.create(vals)
         with self._raises(ValidationError, "overlaps"):
-            self.Settlement.create(dict(vals, date_from="2026-03-15", date_to="2026-04-15"))
+            self.Settlement.create(
+                dict(vals, date_from="2026-03-15", date_to="2026-04-15")
+            )
         first.action_cancel()
         self.Settlement.create(vals)
 
@@ -484,7 +549,7 @@ class TestSettlement(RevshareCommon):
             settlement.action_confirm()
         self.assertEqual(settlement.state, "draft")
         self.assertFalse(settlement.bill_id)
-        self.assertEqual(invoice.revshare_line_ids.state, "earned")
+        self.assertEqual(invoice.revshare_line_ids.state, "settled")
 
     def test_run_query_count_independent_of_rows(self):
         """The plan reads the ledger with grouped queries: 10x more rows, same
@@ -493,7 +558,13 @@ class TestSettlement(RevshareCommon):
             self._periodic(partner_id=partner.id, sequence=i)
             for i, partner in enumerate(
                 self.env["res.partner"].create(
-                    [{"name": f"P{i}", "property_account_payable_id": self.payable_account.id} for i in range(3)]
+                    [
+                        {
+                            "name": f"P{i}",
+                            "property_account_payable_id": self.payable_account.id,
+                        }
+                        for i in range(3)
+                    ]
                 )
             )
         ]

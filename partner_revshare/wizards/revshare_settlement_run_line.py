@@ -11,12 +11,14 @@ class RevshareSettlementRunLine(models.TransientModel):
     run_id = fields.Many2one(
         "revshare.settlement.run", required=True, ondelete="cascade"
     )
-    partner_id = fields.Many2one("res.partner", string="Partner", readonly=True)
+    partner_id = fields.Many2one("res.partner", readonly=True)
     company_id = fields.Many2one("res.company", readonly=True)
     currency_id = fields.Many2one("res.currency", readonly=True)
     date_from = fields.Date(string="From", readonly=True)
     date_to = fields.Date(string="To", readonly=True)
-    agreement_ids = fields.Many2many("revshare.agreement", string="Agreements", readonly=True)
+    agreement_ids = fields.Many2many(
+        "revshare.agreement", string="Agreements", readonly=True
+    )
     line_count = fields.Integer(string="Rows", readonly=True)
     amount = fields.Monetary(string="Rows Amount", readonly=True)
     amount_carried = fields.Monetary(string="Carried Balance", readonly=True)
