@@ -26,6 +26,7 @@
         "views/res_config_settings_views.xml",
         "views/revshare_portal_templates.xml",
         "views/partner_revshare_menus.xml",
+        "wizards/revshare_check_views.xml",
         "wizards/revshare_settlement_run_views.xml",
         "views/revshare_settlement_views.xml",
     ],

@@ -6,3 +6,4 @@ from . import test_revshare_performance
 from . import test_views_demo
 from . import test_portal
 from . import test_settlement
+from . import test_revshare_check

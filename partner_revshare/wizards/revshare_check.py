@@ -1,0 +1,632 @@
+import logging
+from collections import defaultdict
+
+from odoo import api, fields, models
+from odoo.exceptions import ValidationError
+from odoo.fields import Command
+
+_logger = logging.getLogger(__name__)
+
+EARNED_STATES = ("earned", "settled")
+BOOKED_MODES = ("entry", "bill")
+
+
+class RevshareCheck(models.TransientModel):
+    """Revenue share check: do the ledger and the books agree?
+
+    For one company and a date range it verifies that
+
+    * each share of a posted customer invoice is what the agreement's rules give
+      (recomputed with ``revshare.agreement._revshare_compute_shares``);
+    * what each expected share earned is the expected share times the paid part of
+      its invoice, to the invoice currency's rounding (when the payment addon is
+      installed);
+    * each earned row of an ``entry`` or ``bill`` agreement has a posted accounting
+      document carrying the same amount;
+    * our documents (``revshare_origin``) on each beneficiary's payable add up to
+      what the ledger booked for them (booked rows and billed settlements);
+    * each settled row is in one settlement (``settlement_id`` is a single link, so
+      never in two), of its own partner and company, not cancelled; a row released
+      from a cancelled settlement whose bill stayed posted shows on the payable.
+
+    Each disagreement becomes a ``revshare.check.mismatch`` linking to the record
+    to look at. :meth:`_revshare_check` runs the same check from a shell and
+    :meth:`_cron_revshare_check` from a scheduled action.
+    """
+
+    _name = "revshare.check"
+    _description = "Revenue Share Check"
+
+    company_id = fields.Many2one(
+        "res.company", required=True, default=lambda self: self.env.company
+    )
+    date_from = fields.Date(
+        string="From",
+        required=True,
+        default=lambda self: fields.Date.context_today(self).replace(month=1, day=1),
+        help="Invoices, rows and documents dated from this day.",
+    )
+    date_to = fields.Date(string="To", required=True, default=fields.Date.context_today)
+    state = fields.Selection(
+        [("draft", "To Check"), ("done", "Checked")], default="draft", required=True
+    )
+    mismatch_ids = fields.One2many(
+        "revshare.check.mismatch", "check_id", string="Mismatches", readonly=True
+    )
+    mismatch_count = fields.Integer(compute="_compute_mismatch_count")
+
+    @api.depends("mismatch_ids")
+    def _compute_mismatch_count(self):
+        for check in self:
+            check.mismatch_count = len(check.mismatch_ids)
+
+    @api.constrains("date_from", "date_to")
+    def _check_dates(self):
+        for check in self:
+            if check.date_to < check.date_from:
+                raise ValidationError(
+                    self.env._(
+                        "The check period ends (%(end)s) before it starts (%(start)s): "
+                        "swap the dates.",
+                        end=check.date_to,
+                        start=check.date_from,
+                    )
+                )
+
+    def action_check(self):
+        self.ensure_one()
+        found = self._revshare_check(self.company_id, self.date_from, self.date_to)
+        self.mismatch_ids.unlink()
+        self.write(
+            {
+                "state": "done",
+                "mismatch_ids": [Command.create(vals) for vals in found],
+            }
+        )
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": self._name,
+            "res_id": self.id,
+            "view_mode": "form",
+            "target": "new",
+            "name": self.env._("Revenue Share Check"),
+        }
+
+    def action_reset(self):
+        self.ensure_one()
+        self.mismatch_ids.unlink()
+        self.state = "draft"
+        return self.action_check()
+
+    # ------------------------------------------------------------------
+    # The check, callable from a shell or a cron
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _cron_revshare_check(self, days=31):
+        """Check the last ``days`` days of every company; log each mismatch as a
+        warning. Returns ``{company id: [mismatch values]}``."""
+        today = fields.Date.context_today(self)
+        date_from = fields.Date.subtract(today, days=days)
+        result = {}
+        for company in self.env["res.company"].search([]):
+            found = self.with_company(company)._revshare_check(
+                company, date_from, today
+            )
+            result[company.id] = found
+            for vals in found:
+                _logger.warning(
+                    "Revenue share check, %s: %s (%s,%s)",
+                    company.name,
+                    vals["message"],
+                    vals["res_model"],
+                    vals["res_id"],
+                )
+        return result
+
+    @api.model
+    def _revshare_check(self, company=None, date_from=None, date_to=None):
+        """Run every check for ``company`` (default: the current one) over
+        ``[date_from, date_to]`` (default: everything up to today).
+
+        :return: list of ``revshare.check.mismatch`` values (without ``check_id``),
+            empty when the ledger and the books agree.
+        """
+        company = company or self.env.company
+        date_from = (
+            fields.Date.to_date(date_from)
+            if date_from
+            else fields.Date.to_date("1900-01-01")
+        )
+        date_to = (
+            fields.Date.to_date(date_to) if date_to else fields.Date.context_today(self)
+        )
+        # Read-only: the check reads the ledger and the books of one company, which
+        # its user may not all be allowed to read line by line (a revenue-share
+        # user without journal-item rights); it writes nothing but its own result.
+        checker = self.sudo().with_company(company)
+        mismatches = []
+        mismatches += checker._revshare_check_shares(company, date_from, date_to)
+        mismatches += checker._revshare_check_documents(company, date_from, date_to)
+        mismatches += checker._revshare_check_payables(company, date_from, date_to)
+        mismatches += checker._revshare_check_settlements(company, date_from, date_to)
+        return mismatches
+
+    @api.model
+    def _revshare_mismatch(
+        self,
+        kind,
+        record,
+        message,
+        expected=0.0,
+        actual=0.0,
+        currency=None,
+        partner=None,
+        company=None,
+    ):
+        return {
+            "kind": kind,
+            "res_model": record._name,
+            "res_id": record.id,
+            "record_name": record.display_name,
+            "message": message,
+            "expected_amount": expected,
+            "actual_amount": actual,
+            "currency_id": currency.id if currency else False,
+            "partner_id": partner.id if partner else False,
+            "company_id": company.id if company else False,
+        }
+
+    # ------------------------------------------------------------------
+    # 1. Shares of the invoices: the rules, and the paid part
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _revshare_check_shares(self, company, date_from, date_to):
+        Line = self.env["revshare.line"]
+        has_cash_links = "expected_line_id" in Line._fields
+        domain = [
+            ("company_id", "=", company.id),
+            ("invoice_id.state", "=", "posted"),
+            ("invoice_id.invoice_date", ">=", date_from),
+            ("invoice_id.invoice_date", "<=", date_to),
+            ("kind", "=", "share"),
+            ("reversed_line_id", "=", False),
+            ("state", "!=", "cancelled"),
+        ]
+        if has_cash_links:
+            domain.append(("expected_line_id", "=", False))
+        originals = Line.search(domain)
+        # A share reversed when its invoice went back to draft was replaced by the
+        # shares of the new posting: only the live ones count.
+        reversed_ids = {
+            row.id
+            for (row,) in Line._read_group(
+                [("reversed_line_id", "in", originals.ids), ("kind", "=", "reversal")],
+                ["reversed_line_id"],
+            )
+        }
+        originals = originals.filtered(lambda r: r.id not in reversed_ids)
+        mismatches = self._revshare_check_terms(originals)
+        if has_cash_links:
+            expected = originals.filtered(lambda r: r.state == "expected")
+            mismatches += self._revshare_check_paid_part(expected)
+        return mismatches
+
+    @api.model
+    def _revshare_check_terms(self, originals):
+        """Recompute the shares of the invoices with the agreements that earned on
+        them, and compare with the ledger. Tiered rules are left out: their rate
+        depends on the period's running total, settled later by an adjustment."""
+        mismatches = []
+        Agreement = self.env["revshare.agreement"]
+        rows_by_invoice = defaultdict(lambda: self.env["revshare.line"])
+        for row in originals:
+            rows_by_invoice[row.invoice_id] |= row
+        # One computation per set of agreements (most invoices share the same set).
+        by_agreements = defaultdict(lambda: self.env["account.move"])
+        for invoice, rows in rows_by_invoice.items():
+            by_agreements[frozenset(rows.agreement_id.ids)] |= invoice
+        for agreement_ids, invoices in by_agreements.items():
+            agreements = Agreement.browse(agreement_ids)
+            computed = {}
+            for vals in agreements._revshare_compute_shares(invoices.invoice_line_ids):
+                computed[(vals["agreement_id"], vals["invoice_line_id"])] = vals
+            rules = self.env["revshare.rule"].browse(
+                {vals["rule_id"] for vals in computed.values()}
+            )
+            tiered_rules = set(rules.filtered(lambda r: r.compute == "tiered").ids)
+            seen = set()
+            for invoice in invoices:
+                for row in rows_by_invoice[invoice]:
+                    key = (row.agreement_id.id, row.invoice_line_id.id)
+                    seen.add(key)
+                    if row.rule_id.compute == "tiered":
+                        continue
+                    vals = computed.get(key)
+                    want = vals["amount"] if vals else 0.0
+                    if row.currency_id.compare_amounts(row.amount, want):
+                        mismatches.append(
+                            self._revshare_mismatch(
+                                "terms",
+                                row,
+                                self.env._(
+                                    "Share of %(agreement)s on %(invoice)s is "
+                                    "%(actual)s; the agreement's rules give "
+                                    "%(expected)s.",
+                                    agreement=row.agreement_id.display_name,
+                                    invoice=invoice.display_name,
+                                    actual=row.amount,
+                                    expected=want,
+                                ),
+                                expected=want,
+                                actual=row.amount,
+                                currency=row.currency_id,
+                                partner=row.partner_id,
+                                company=row.company_id,
+                            )
+                        )
+            for key, vals in computed.items():
+                if key in seen or vals["rule_id"] in tiered_rules:
+                    continue
+                invoice = self.env["account.move"].browse(vals["invoice_id"])
+                agreement = Agreement.browse(vals["agreement_id"])
+                mismatches.append(
+                    self._revshare_mismatch(
+                        "terms",
+                        invoice,
+                        self.env._(
+                            "%(invoice)s has no share of %(agreement)s on line "
+                            "%(line)s; the agreement's rules give %(expected)s.",
+                            invoice=invoice.display_name,
+                            agreement=agreement.display_name,
+                            line=self.env["account.move.line"]
+                            .browse(vals["invoice_line_id"])
+                            .display_name,
+                            expected=vals["amount"],
+                        ),
+                        expected=vals["amount"],
+                        currency=agreement.currency_id,
+                        partner=agreement.partner_id,
+                        company=invoice.company_id,
+                    )
+                )
+        return mismatches
+
+    @api.model
+    def _revshare_cash_history(self, invoices):
+        """Per invoice, its receivable total and its cash partials, as the payment
+        addon defines them; empty without that addon (nothing earns on payment)."""
+        Partial = self.env["account.partial.reconcile"]
+        if not hasattr(Partial, "_revshare_cash_history"):
+            return {}
+        return Partial._revshare_cash_history(invoices)
+
+    @api.model
+    def _revshare_check_paid_part(self, expected):
+        """What each expected share earned = share x paid part of its invoice, in
+        the invoice currency. A reversal (unreconciled payment) may leave one
+        rounding unit until the next payment absorbs it: each reversal of the row
+        allows one unit."""
+        if not expected:
+            return []
+        Line = self.env["revshare.line"]
+        earned = {
+            row.id: (amount, count)
+            for row, amount, count in Line._read_group(
+                [
+                    ("expected_line_id", "in", expected.ids),
+                    ("state", "in", EARNED_STATES),
+                ],
+                ["expected_line_id"],
+                ["amount_invoice_currency:sum", "__count"],
+            )
+        }
+        reversals = dict(
+            Line._read_group(
+                [
+                    ("expected_line_id", "in", expected.ids),
+                    ("state", "in", EARNED_STATES),
+                    ("kind", "=", "reversal"),
+                ],
+                ["expected_line_id"],
+                ["__count"],
+            )
+        )
+        history = self._revshare_cash_history(expected.invoice_id)
+        has_providers = "payment_provider_ids" in self.env["revshare.agreement"]._fields
+        mismatches = []
+        for row in expected:
+            invoice = row.invoice_id
+            currency = row.invoice_currency_id or invoice.currency_id
+            info = history.get(invoice)
+            if not info or currency.is_zero(info["total"]):
+                fraction = 0.0
+            else:
+                gateway = (
+                    row.agreement_id.payment_provider_ids if has_providers else None
+                )
+                cash = sum(
+                    amount
+                    for __, amount, providers in info["cash"]
+                    if not gateway or gateway & providers
+                )
+                fraction = min(cash / info["total"], 1.0)
+            want = currency.round(row.amount_invoice_currency * fraction)
+            got = earned.get(row.id, (0.0, 0))[0]
+            allowed = currency.rounding * reversals.get(row, 0)
+            if abs(currency.round(got - want)) - allowed > currency.rounding / 2:
+                mismatches.append(
+                    self._revshare_mismatch(
+                        "earned",
+                        row,
+                        self.env._(
+                            "%(agreement)s on %(invoice)s earned %(actual)s; "
+                            "%(paid)s%% of the invoice is paid, so it should have "
+                            "earned %(expected)s.",
+                            agreement=row.agreement_id.display_name,
+                            invoice=invoice.display_name,
+                            actual=got,
+                            paid=round(fraction * 100, 2),
+                            expected=want,
+                        ),
+                        expected=want,
+                        actual=got,
+                        currency=currency,
+                        partner=row.partner_id,
+                        company=row.company_id,
+                    )
+                )
+        return mismatches
+
+    # ------------------------------------------------------------------
+    # 2. Each booked row has its posted document, with the same amount
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _revshare_document_amounts(self, moves):
+        """{(move id, currency id): amount owed to partners} read from the payable
+        items of our documents (credit positive), in the document line currency."""
+        amounts = defaultdict(float)
+        for move, currency, amount in self.env["account.move.line"]._read_group(
+            [
+                ("move_id", "in", moves.ids),
+                ("account_type", "=", "liability_payable"),
+            ],
+            ["move_id", "currency_id"],
+            ["amount_currency:sum"],
+        ):
+            amounts[(move.id, currency.id)] -= amount
+        return amounts
+
+    @api.model
+    def _revshare_check_documents(self, company, date_from, date_to):
+        Line = self.env["revshare.line"]
+        rows = Line.search(
+            [
+                ("company_id", "=", company.id),
+                ("state", "in", EARNED_STATES),
+                ("agreement_id.settlement_mode", "in", BOOKED_MODES),
+                ("date", ">=", date_from),
+                ("date", "<=", date_to),
+            ]
+        )
+        mismatches = []
+        for row in rows.filtered(lambda r: not r.move_id):
+            if row.currency_id.is_zero(row.amount):
+                continue
+            mismatches.append(
+                self._revshare_mismatch(
+                    "document",
+                    row,
+                    self.env._(
+                        "%(row)s (%(amount)s) was earned by an agreement booked by "
+                        "%(mode)s but has no accounting document.",
+                        row=row.display_name,
+                        amount=row.amount,
+                        mode=row.agreement_id.settlement_mode,
+                    ),
+                    actual=row.amount,
+                    currency=row.currency_id,
+                    partner=row.partner_id,
+                    company=company,
+                )
+            )
+        moves = rows.move_id
+        if not moves:
+            return mismatches
+        for move in moves.filtered(lambda m: m.state != "posted"):
+            mismatches.append(
+                self._revshare_mismatch(
+                    "document",
+                    move,
+                    self.env._(
+                        "Accounting document %(move)s of revenue-share rows is not "
+                        "posted (%(state)s).",
+                        move=move.display_name,
+                        state=move.state,
+                    ),
+                    partner=move.partner_id,
+                    company=company,
+                )
+            )
+        # Every row of those documents, also those dated outside the range.
+        booked = defaultdict(float)
+        for move, currency, amount in Line._read_group(
+            [("move_id", "in", moves.ids)],
+            ["move_id", "currency_id"],
+            ["amount:sum"],
+        ):
+            booked[(move.id, currency.id)] += amount
+        documents = self._revshare_document_amounts(moves)
+        currencies = self.env["res.currency"].browse(
+            {key[1] for key in (*booked, *documents)}
+        )
+        for move in moves:
+            for currency in currencies:
+                key = (move.id, currency.id)
+                if key not in booked and key not in documents:
+                    continue
+                want, got = booked.get(key, 0.0), documents.get(key, 0.0)
+                if currency.compare_amounts(want, got):
+                    mismatches.append(
+                        self._revshare_mismatch(
+                            "document",
+                            move,
+                            self.env._(
+                                "%(move)s owes %(actual)s %(currency)s to partners on "
+                                "its payable items; its revenue-share rows add up to "
+                                "%(expected)s.",
+                                move=move.display_name,
+                                actual=got,
+                                currency=currency.name,
+                                expected=want,
+                            ),
+                            expected=want,
+                            actual=got,
+                            currency=currency,
+                            partner=move.partner_id,
+                            company=company,
+                        )
+                    )
+        return mismatches
+
+    # ------------------------------------------------------------------
+    # 3. Our documents on each beneficiary's payable = the ledger
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _revshare_check_payables(self, company, date_from, date_to):
+        """Per beneficiary and currency, over the documents dated in the range: the
+        payable items of our documents against what the ledger booked in them (rows
+        with a document, and the billable amount of settlements with a bill)."""
+        ledger = defaultdict(float)
+        Line = self.env["revshare.line"]
+        for partner, currency, amount in Line._read_group(
+            [
+                ("company_id", "=", company.id),
+                ("move_id", "!=", False),
+                ("move_id.date", ">=", date_from),
+                ("move_id.date", "<=", date_to),
+                ("move_id.state", "=", "posted"),
+            ],
+            ["partner_id", "currency_id"],
+            ["amount:sum"],
+        ):
+            ledger[(partner, currency)] += amount
+        if "revshare.settlement" in self.env:
+            for partner, currency, amount in self.env[
+                "revshare.settlement"
+            ]._read_group(
+                [
+                    ("company_id", "=", company.id),
+                    ("bill_id", "!=", False),
+                    ("bill_id.state", "=", "posted"),
+                    ("bill_id.date", ">=", date_from),
+                    ("bill_id.date", "<=", date_to),
+                    ("state", "!=", "cancelled"),
+                ],
+                ["partner_id", "currency_id"],
+                ["amount_billable:sum"],
+            ):
+                ledger[(partner, currency)] += amount
+        books = defaultdict(float)
+        for partner, currency, amount in self.env["account.move.line"]._read_group(
+            [
+                ("company_id", "=", company.id),
+                ("move_id.revshare_origin", "=", True),
+                ("parent_state", "=", "posted"),
+                ("account_type", "=", "liability_payable"),
+                ("date", ">=", date_from),
+                ("date", "<=", date_to),
+            ],
+            ["partner_id", "currency_id"],
+            ["amount_currency:sum"],
+        ):
+            books[(partner, currency)] -= amount
+        mismatches = []
+        for key in sorted(set(ledger) | set(books), key=lambda k: (k[0].id, k[1].id)):
+            partner, currency = key
+            want, got = ledger.get(key, 0.0), books.get(key, 0.0)
+            if currency.compare_amounts(want, got):
+                mismatches.append(
+                    self._revshare_mismatch(
+                        "payable",
+                        partner,
+                        self.env._(
+                            "Our documents owe %(partner)s %(actual)s %(currency)s on "
+                            "the payable; the ledger booked %(expected)s.",
+                            partner=partner.display_name,
+                            actual=got,
+                            currency=currency.name,
+                            expected=want,
+                        ),
+                        expected=want,
+                        actual=got,
+                        currency=currency,
+                        partner=partner,
+                        company=company,
+                    )
+                )
+        return mismatches
+
+    # ------------------------------------------------------------------
+    # 4. Settlements: each row in at most one, settled rows in one
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _revshare_check_settlements(self, company, date_from, date_to):
+        Line = self.env["revshare.line"]
+        if "settlement_id" not in Line._fields or "revshare.settlement" not in self.env:
+            return []
+        mismatches = []
+        rows = Line.search(
+            [
+                ("company_id", "=", company.id),
+                ("date", ">=", date_from),
+                ("date", "<=", date_to),
+                "|",
+                ("settlement_id", "!=", False),
+                ("state", "=", "settled"),
+            ]
+        )
+        for row in rows:
+            settlement = row.settlement_id
+            problem = None
+            if not settlement:
+                problem = self.env._("is settled but in no settlement")
+            elif settlement.state == "cancelled":
+                problem = self.env._(
+                    "is still in the cancelled settlement %s", settlement.display_name
+                )
+            elif (settlement.partner_id, settlement.company_id) != (
+                row.partner_id,
+                row.company_id,
+            ):
+                problem = self.env._(
+                    "is in settlement %s of another partner or company",
+                    settlement.display_name,
+                )
+            elif settlement.state != "draft" and row.state != "settled":
+                problem = self.env._(
+                    "is in the confirmed settlement %(settlement)s but is %(state)s",
+                    settlement=settlement.display_name,
+                    state=row.state,
+                )
+            if problem:
+                mismatches.append(
+                    self._revshare_mismatch(
+                        "settlement",
+                        row,
+                        self.env._(
+                            "Row %(row)s %(problem)s.",
+                            row=row.display_name,
+                            problem=problem,
+                        ),
+                        actual=row.amount,
+                        currency=row.currency_id,
+                        partner=row.partner_id,
+                        company=company,
+                    )
+                )
+        return mismatches
