@@ -1,4 +1,5 @@
 from collections import defaultdict
+
 import psycopg2
 
 from odoo import api, fields, models
@@ -138,7 +139,8 @@ class AccountPartialReconcile(models.Model):
         }
         # sudo: the ledger is written on behalf of whoever reconciles (an accountant,
         # the portal payment flow); the rows only mirror the reconciliation.
-        return self.env["revshare.line"].sudo().with_context(context)
+        # The whole context is replaced on purpose: no reconciliation flag may leak.
+        return self.env["revshare.line"].sudo().with_context(context)  # pylint: disable=context-overridden
 
     @api.model
     def _revshare_payment_rate(self, cash_aml, invoice, date):
@@ -146,8 +148,9 @@ class AccountPartialReconcile(models.Model):
         company_currency = invoice.company_currency_id
         if invoice.currency_id == company_currency:
             return 1.0
-        if cash_aml.currency_id == invoice.currency_id and not invoice.currency_id.is_zero(
-            cash_aml.amount_currency
+        if (
+            cash_aml.currency_id == invoice.currency_id
+            and not invoice.currency_id.is_zero(cash_aml.amount_currency)
         ):
             # The rate of the cash journal item itself, as cash-basis entries use it.
             return cash_aml.balance / cash_aml.amount_currency
@@ -179,7 +182,9 @@ class AccountPartialReconcile(models.Model):
                 sides[partial] = pair
         if not sides:
             return
-        invoices = self.env["account.move"].union(*(inv.move_id for inv, __ in sides.values()))
+        invoices = self.env["account.move"].union(
+            *(inv.move_id for inv, __ in sides.values())
+        )
         Line = self._revshare_clean_env_line()
         expected = Line.search(
             [("invoice_id", "in", invoices.ids), ("state", "=", "expected")], order="id"
@@ -216,7 +221,8 @@ class AccountPartialReconcile(models.Model):
                 cash_after = sum(
                     amount
                     for partial_id, amount, cash_providers in info["cash"]
-                    if partial_id <= partial.id and (not gateway or gateway & cash_providers)
+                    if partial_id <= partial.id
+                    and (not gateway or gateway & cash_providers)
                 )
                 vals = self._revshare_prepare_earned_vals(
                     row, cash_after / info["total"], earned_before[row.id], rate
@@ -247,11 +253,10 @@ class AccountPartialReconcile(models.Model):
 
         :return: {invoice: {"total": T, "cash": [(partial id, cash amount, providers)]}}
         """
-        receivables = invoices.line_ids.filtered(lambda l: l.account_type == "asset_receivable")
-        history = {
-            invoice: {"total": 0.0, "cash": []}
-            for invoice in invoices
-        }
+        receivables = invoices.line_ids.filtered(
+            lambda line: line.account_type == "asset_receivable"
+        )
+        history = {invoice: {"total": 0.0, "cash": []} for invoice in invoices}
         for aml in receivables:
             history[aml.move_id]["total"] += abs(aml.amount_currency)
         partials = receivables.matched_debit_ids | receivables.matched_credit_ids
@@ -274,7 +279,9 @@ class AccountPartialReconcile(models.Model):
             providers = self._revshare_payment_providers(
                 self._revshare_cash_payments(cash_move, invoice)
             )
-            history[invoice]["cash"].append((partial.id, matched * ratios[cash_move], providers))
+            history[invoice]["cash"].append(
+                (partial.id, matched * ratios[cash_move], providers)
+            )
         return history
 
     @api.model
@@ -282,14 +289,21 @@ class AccountPartialReconcile(models.Model):
         """What each expected row earned so far (its earned rows, clawbacks and their
         reversals), per amount field."""
         totals = defaultdict(
-            lambda: {"amount": 0.0, "amount_company": 0.0, "amount_invoice_currency": 0.0,
-                     "base_amount": 0.0}
+            lambda: {
+                "amount": 0.0,
+                "amount_company": 0.0,
+                "amount_invoice_currency": 0.0,
+                "base_amount": 0.0,
+            }
         )
         groups = (
             self.env["revshare.line"]
             .sudo()
             ._read_group(
-                [("expected_line_id", "in", expected.ids), ("state", "in", EARNED_STATES)],
+                [
+                    ("expected_line_id", "in", expected.ids),
+                    ("state", "in", EARNED_STATES),
+                ],
                 ["expected_line_id"],
                 [
                     "amount:sum",
@@ -389,9 +403,9 @@ class AccountPartialReconcile(models.Model):
         except psycopg2.Error as error:
             raise UserError(
                 self.env._(
-                    "The revenue shares of this payment could not be recorded (%(error)s). "
-                    "Nothing was reconciled; try again, and contact your administrator if "
-                    "it persists.",
+                    "The revenue shares of this payment could not be recorded "
+                    "(%(error)s). Nothing was reconciled; try again, and contact your "
+                    "administrator if it persists.",
                     error=error.pgerror or str(error),
                 )
             ) from error
@@ -417,9 +431,9 @@ class AccountPartialReconcile(models.Model):
             except UserError as error:
                 raise UserError(
                     self.env._(
-                        "The revenue shares of %(invoices)s paid by %(payment)s could not "
-                        "be booked: %(error)s\nNothing was reconciled. Fix the agreement "
-                        "and reconcile again.",
+                        "The revenue shares of %(invoices)s paid by %(payment)s "
+                        "could not be booked: %(error)s\nNothing was reconciled. Fix "
+                        "the agreement and reconcile again.",
                         invoices=", ".join(event_rows.invoice_id.mapped("name")),
                         payment=cash_move.name,
                         error=error.args[0] if error.args else str(error),
@@ -449,4 +463,6 @@ class AccountPartialReconcile(models.Model):
             groups[row.payment_move_id] |= row
         # The rows outlive their partial (the link is emptied): reversing them later,
         # when a reconciliation in progress is over, is safe.
-        self._revshare_defer(lambda: [group._revshare_reverse() for group in groups.values()])
+        self._revshare_defer(
+            lambda: [group._revshare_reverse() for group in groups.values()]
+        )

@@ -3,14 +3,14 @@ from odoo.exceptions import UserError, ValidationError
 
 
 class RevshareAgreement(models.Model):
-    """Agreements earn on payment: the share of an invoice is earned as its cash comes in."""
+    """Agreements earn on payment: an invoice's share is earned as its cash comes in."""
 
     _inherit = "revshare.agreement"
 
     trigger = fields.Selection(
         selection_add=[("payment", "On Payment")],
         default="payment",
-        # Uninstalling this addon leaves the agreements earning on invoice rather than broken.
+        # Uninstalling this addon leaves the agreements earning on invoice, not broken.
         ondelete={"payment": lambda recs: recs.write({"trigger": "invoice"})},
     )
     payment_provider_ids = fields.Many2many(
@@ -19,8 +19,9 @@ class RevshareAgreement(models.Model):
         column1="agreement_id",
         column2="provider_id",
         string="Payment Providers",
-        help="For a payment gateway: the agreement earns only on the part of an invoice paid "
-        "through a transaction of one of these providers. Empty: any cash counts.",
+        help="For a payment gateway: the agreement earns only on the part of an "
+        "invoice paid through a transaction of one of these providers. Empty: any cash "
+        "counts.",
     )
     payment_line_count = fields.Integer(
         compute="_compute_payment_line_count",
@@ -64,8 +65,8 @@ class RevshareAgreement(models.Model):
             if foreign:
                 raise ValidationError(
                     _(
-                        "Agreement %(agreement)s: the payment providers %(providers)s belong to "
-                        "another company. Choose providers of %(company)s.",
+                        "Agreement %(agreement)s: the payment providers %(providers)s "
+                        "belong to another company. Choose providers of %(company)s.",
                         agreement=agreement.display_name,
                         providers=", ".join(foreign.mapped("display_name")),
                         company=agreement.company_id.display_name,
@@ -80,9 +81,9 @@ class RevshareAgreement(models.Model):
             if agreement.payment_provider_ids and agreement.trigger != "payment":
                 raise UserError(
                     _(
-                        "Agreement %(agreement)s is restricted to payment providers but "
-                        "earns when the invoice is posted. Set its trigger to 'On Payment' "
-                        "or remove the providers.",
+                        "Agreement %(agreement)s is restricted to payment providers "
+                        "but earns when the invoice is posted. Set its trigger to "
+                        "'On Payment' or remove the providers.",
                         agreement=agreement.display_name,
                     )
                 )
@@ -94,7 +95,10 @@ class RevshareAgreement(models.Model):
         action = self.env["ir.actions.act_window"]._for_xml_id(
             "partner_revshare.revshare_line_action"
         )
-        action["domain"] = [("agreement_id", "=", self.id), ("payment_move_id", "!=", False)]
+        action["domain"] = [
+            ("agreement_id", "=", self.id),
+            ("payment_move_id", "!=", False),
+        ]
         action["context"] = {"default_agreement_id": self.id, "create": False}
         return action
 

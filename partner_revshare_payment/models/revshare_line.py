@@ -2,7 +2,7 @@ from odoo import fields, models
 
 
 class RevshareLine(models.Model):
-    """Ledger rows earned from cash: each links to the partial reconcile that earned it."""
+    """Ledger rows earned from cash: each links to the partial reconcile earning it."""
 
     _inherit = "revshare.line"
 
@@ -13,13 +13,13 @@ class RevshareLine(models.Model):
         index="btree_not_null",
         readonly=True,
         copy=False,
-        help="The matching of the invoice with the cash that earned this row. Emptied when the "
-        "matching is removed; the row then has a reversal.",
+        help="The matching of the invoice with the cash that earned this row. Emptied "
+        "when the matching is removed; the row then has a reversal.",
     )
     expected_line_id = fields.Many2one(
         comodel_name="revshare.line",
         string="Expected Row",
-        # Expected rows are cancelled, not deleted; if one ever is, the earned rows stay.
+        # Expected rows are cancelled, not deleted; if one ever is, earned rows stay.
         ondelete="set null",
         index="btree_not_null",
         readonly=True,
@@ -39,12 +39,11 @@ class RevshareLine(models.Model):
         index="btree_not_null",
         readonly=True,
         copy=False,
-        help="The payment or bank statement entry whose cash earned this row. Kept after the "
-        "matching is removed.",
+        help="The payment or bank statement entry whose cash earned this row. Kept "
+        "after the matching is removed.",
     )
     payment_id = fields.Many2one(
         comodel_name="account.payment",
-        string="Payment",
         ondelete="set null",
         index="btree_not_null",
         readonly=True,
@@ -52,9 +51,9 @@ class RevshareLine(models.Model):
     )
 
     def init(self):
-        # A partial earns at most one row per expected row, even if processing ran twice. The
-        # reversal of such a row carries the same links, so the index covers earned kinds only;
-        # a plain SQL constraint cannot express that condition.
+        # A partial earns at most one row per expected row, even if processing ran
+        # twice. The reversal of such a row carries the same links, so the index
+        # covers earned kinds only; a plain SQL constraint cannot express that.
         self.env.cr.execute(
             """
             CREATE UNIQUE INDEX IF NOT EXISTS revshare_line_partial_expected_uniq
@@ -83,6 +82,6 @@ class RevshareLine(models.Model):
         # A reversal row is never reversed itself: when an invoice goes back to draft
         # after a payment was unreconciled, its rows include the payment's reversal
         # rows, which already net out their share.
-        return super(RevshareLine, self.filtered(lambda r: not r.reversed_line_id))._revshare_reverse(
-            kind=kind, date=date
-        )
+        return super(
+            RevshareLine, self.filtered(lambda r: not r.reversed_line_id)
+        )._revshare_reverse(kind=kind, date=date)

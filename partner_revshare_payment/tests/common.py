@@ -56,8 +56,15 @@ class RevsharePaymentCommon(AccountTestInvoicingCommon):
         return agreement
 
     @classmethod
-    def _invoice(cls, amount, date="2024-01-10", move_type="out_invoice", currency=None,
-                 company_data=None, partner=None):
+    def _invoice(
+        cls,
+        amount,
+        date="2024-01-10",
+        move_type="out_invoice",
+        currency=None,
+        company_data=None,
+        partner=None,
+    ):
         company_data = company_data or cls.company_data
         move = (
             cls.env["account.move"]
@@ -103,11 +110,16 @@ class RevsharePaymentCommon(AccountTestInvoicingCommon):
 
     @staticmethod
     def _receivable(move):
-        return move.line_ids.filtered(lambda l: l.account_type == "asset_receivable")
+        return move.line_ids.filtered(
+            lambda line: line.account_type == "asset_receivable"
+        )
 
     def _earned(self, invoice=None, agreement=None):
         """Earned rows (shares, clawbacks and their reversals) of an invoice."""
-        domain = [("state", "in", ("earned", "settled")), ("expected_line_id", "!=", False)]
+        domain = [
+            ("state", "in", ("earned", "settled")),
+            ("expected_line_id", "!=", False),
+        ]
         if invoice:
             domain.append(("invoice_id", "=", invoice.id))
         if agreement:

@@ -27,8 +27,16 @@ class TestPaymentCurrency(RevsharePaymentCommon):
         self.assertRecordValues(
             expected,
             [
-                {"amount": 50.0, "amount_company": 50.0, "amount_invoice_currency": 100.0},
-                {"amount": 100.0, "amount_company": 50.0, "amount_invoice_currency": 100.0},
+                {
+                    "amount": 50.0,
+                    "amount_company": 50.0,
+                    "amount_invoice_currency": 100.0,
+                },
+                {
+                    "amount": 100.0,
+                    "amount_company": 50.0,
+                    "amount_invoice_currency": 100.0,
+                },
             ],
         )
         self._pay(invoice, 400.0, date="2024-02-10", currency=self.eur)  # 100 USD
@@ -38,23 +46,42 @@ class TestPaymentCurrency(RevsharePaymentCommon):
         self.assertRecordValues(
             usd_rows,
             [
-                {"amount": 10.0, "amount_company": 10.0, "amount_invoice_currency": 40.0},
-                {"amount": 15.0, "amount_company": 15.0, "amount_invoice_currency": 60.0},
+                {
+                    "amount": 10.0,
+                    "amount_company": 10.0,
+                    "amount_invoice_currency": 40.0,
+                },
+                {
+                    "amount": 15.0,
+                    "amount_company": 15.0,
+                    "amount_invoice_currency": 60.0,
+                },
             ],
         )
         eur_rows = self._earned(invoice, self.eur_agreement)
         self.assertRecordValues(
             eur_rows,
             [
-                {"amount": 40.0, "amount_company": 10.0, "amount_invoice_currency": 40.0},
-                {"amount": 60.0, "amount_company": 15.0, "amount_invoice_currency": 60.0},
+                {
+                    "amount": 40.0,
+                    "amount_company": 10.0,
+                    "amount_invoice_currency": 40.0,
+                },
+                {
+                    "amount": 60.0,
+                    "amount_company": 15.0,
+                    "amount_invoice_currency": 60.0,
+                },
             ],
         )
         # The invoice-currency share is exact; the partner paid in USD gets 10% of
         # the 250 USD received, the one paid in EUR 10% of the 1000 EUR.
-        self.assertEqual(self._earned_total(invoice, fname="amount_invoice_currency"), 200.0)
+        self.assertEqual(
+            self._earned_total(invoice, fname="amount_invoice_currency"), 200.0
+        )
         eur_entry_line = eur_rows[0].move_id.line_ids.filtered(
-            lambda l: l.account_id == self.payable_account and l.partner_id == self.agent
+            lambda line: line.account_id == self.payable_account
+            and line.partner_id == self.agent
         )
         self.assertRecordValues(
             eur_entry_line,
@@ -99,15 +126,29 @@ class TestPaymentTwoCompanies(RevsharePaymentCommon):
         rows_1 = self._earned(invoice_1)
         rows_2 = self._earned(invoice_2)
         self.assertRecordValues(
-            rows_1, [{"agreement_id": self.agreement_1.id, "amount": 100.0,
-                      "company_id": self.company.id}]
+            rows_1,
+            [
+                {
+                    "agreement_id": self.agreement_1.id,
+                    "amount": 100.0,
+                    "company_id": self.company.id,
+                }
+            ],
         )
         self.assertRecordValues(
-            rows_2, [{"agreement_id": self.agreement_2.id, "amount": 200.0,
-                      "company_id": self.company_2.id}]
+            rows_2,
+            [
+                {
+                    "agreement_id": self.agreement_2.id,
+                    "amount": 200.0,
+                    "company_id": self.company_2.id,
+                }
+            ],
         )
         self.assertEqual(rows_1.move_id.company_id, self.company)
         self.assertEqual(rows_2.move_id.company_id, self.company_2)
-        self.assertEqual(rows_2.move_id.journal_id, self.company_data_2["default_journal_misc"])
+        self.assertEqual(
+            rows_2.move_id.journal_id, self.company_data_2["default_journal_misc"]
+        )
         self.assertEqual(self._payable_balance(self.reseller, self.company), 100.0)
         self.assertEqual(self._payable_balance(self.reseller, self.company_2), 200.0)

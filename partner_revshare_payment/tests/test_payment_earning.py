@@ -51,10 +51,16 @@ class TestPaymentEarning(RevsharePaymentCommon):
         self.assertRecordValues(
             entry.line_ids.sorted("balance"),
             [
-                {"account_id": self.payable_account.id, "balance": -100.0,
-                 "partner_id": self.reseller.id},
-                {"account_id": self.expense_account.id, "balance": 100.0,
-                 "partner_id": self.reseller.id},
+                {
+                    "account_id": self.payable_account.id,
+                    "balance": -100.0,
+                    "partner_id": self.reseller.id,
+                },
+                {
+                    "account_id": self.expense_account.id,
+                    "balance": 100.0,
+                    "partner_id": self.reseller.id,
+                },
             ],
         )
         self.assertEqual(self._payable_balance(self.reseller), 100.0)
@@ -68,7 +74,9 @@ class TestPaymentEarning(RevsharePaymentCommon):
         rows = self._earned(invoice)
         self.assertEqual(rows.mapped("amount"), [30.0, 70.0])
         self.assertEqual(rows.mapped("base_amount"), [300.0, 700.0])
-        self.assertEqual(rows.mapped("date"), [self._date("2024-01-20"), self._date("2024-01-25")])
+        self.assertEqual(
+            rows.mapped("date"), [self._date("2024-01-20"), self._date("2024-01-25")]
+        )
         self.assertEqual(len(rows.move_id), 2, "one entry per payment event")
         self.assertEqual(self._payable_balance(self.reseller), 100.0)
 
@@ -92,7 +100,9 @@ class TestPaymentEarning(RevsharePaymentCommon):
         # The excess stays an outstanding credit of the customer: no share on it.
         other = self._invoice(500.0, date="2024-01-15")
         other.js_assign_outstanding_line(
-            self._receivable(payment.move_id).filtered(lambda l: not l.reconciled).id
+            self._receivable(payment.move_id)
+            .filtered(lambda line: not line.reconciled)
+            .id
         )
         self.assertEqual(self._earned(other).mapped("amount"), [20.0])
         self.assertEqual(self._payable_balance(self.reseller), 120.0)
@@ -116,7 +126,9 @@ class TestPaymentEarning(RevsharePaymentCommon):
         self.assertEqual(first.revshare_line_count, 2)
 
         invoice.js_assign_outstanding_line(
-            self._receivable(first.move_id).filtered(lambda l: not l.reconciled).id
+            self._receivable(first.move_id)
+            .filtered(lambda line: not line.reconciled)
+            .id
         )
         rows = self._earned(invoice)
         self.assertEqual(rows.mapped("amount"), [30.0, 70.0, -30.0, 30.0])
@@ -136,7 +148,9 @@ class TestPaymentEarning(RevsharePaymentCommon):
         # Posted and matched again, it earns again.
         payment.action_post()
         invoice.js_assign_outstanding_line(
-            self._receivable(payment.move_id).filtered(lambda l: not l.reconciled).id
+            self._receivable(payment.move_id)
+            .filtered(lambda line: not line.reconciled)
+            .id
         )
         self.assertEqual(self._earned_total(invoice), 100.0)
         self.assertEqual(self._payable_balance(self.reseller), 100.0)
@@ -147,7 +161,11 @@ class TestPaymentEarning(RevsharePaymentCommon):
         invoice.button_draft()
         self.assertEqual(self._earned(invoice).mapped("amount"), [40.0, -40.0])
         self.assertEqual(
-            set(invoice.revshare_line_ids.filtered(lambda r: not r.expected_line_id).mapped("state")),
+            set(
+                invoice.revshare_line_ids.filtered(
+                    lambda r: not r.expected_line_id
+                ).mapped("state")
+            ),
             {"cancelled"},
         )
         self.assertEqual(self._payable_balance(self.reseller), 0.0)
@@ -181,7 +199,8 @@ class TestPaymentEarning(RevsharePaymentCommon):
         self._pay(refund, date="2024-02-05")
         clawback = self._earned(refund)
         self.assertRecordValues(
-            clawback, [{"kind": "clawback", "amount": -20.0, "date": self._date("2024-02-05")}]
+            clawback,
+            [{"kind": "clawback", "amount": -20.0, "date": self._date("2024-02-05")}],
         )
         self.assertRecordValues(
             clawback.move_id.line_ids.sorted("balance"),
@@ -210,7 +229,9 @@ class TestPaymentEarning(RevsharePaymentCommon):
         invoice.js_assign_outstanding_line(self._receivable(payment.move_id).id)
         row = self._earned(invoice)
         # The row is earned at the payment date; its entry goes to the first open date.
-        self.assertRecordValues(row, [{"amount": 100.0, "date": self._date("2024-01-20")}])
+        self.assertRecordValues(
+            row, [{"amount": 100.0, "date": self._date("2024-01-20")}]
+        )
         self.assertEqual(row.move_id.date, self._date("2024-02-01"))
         self.assertEqual(row.move_id.state, "posted")
 
@@ -263,9 +284,13 @@ class TestPaymentEarning(RevsharePaymentCommon):
         self._pay(invoice, 400.0)
         row = self._earned(invoice)
         row.partial_id._revshare_earn()
-        self.assertEqual(self._earned(invoice), row, "the second run finds nothing to earn")
+        self.assertEqual(
+            self._earned(invoice), row, "the second run finds nothing to earn"
+        )
         vals = row.copy_data()[0]
-        vals.update(partial_id=row.partial_id.id, expected_line_id=row.expected_line_id.id)
+        vals.update(
+            partial_id=row.partial_id.id, expected_line_id=row.expected_line_id.id
+        )
         with self.assertRaises(psycopg2.IntegrityError), mute_logger("odoo.sql_db"):
             self.env["revshare.line"].sudo().create(vals)
 
@@ -289,7 +314,9 @@ class TestPaymentEarning(RevsharePaymentCommon):
         self._pay(invoice)
         entry = self._earned(invoice).move_id
         self.assertTrue(entry.revshare_origin)
-        self.assertFalse(entry.revshare_line_ids.filtered(lambda r: r.invoice_id == entry))
+        self.assertFalse(
+            entry.revshare_line_ids.filtered(lambda r: r.invoice_id == entry)
+        )
 
 
 @tagged("post_install", "-at_install")
@@ -310,9 +337,13 @@ class TestPaymentEarningDocuments(RevsharePaymentCommon):
         payment = self._pay(invoices, group_payment=True)
         rows = self._earned()
         self.assertEqual(len(rows), 6)
-        entries = rows.filtered(lambda r: r.agreement_id.settlement_mode == "entry").move_id
+        entries = rows.filtered(
+            lambda r: r.agreement_id.settlement_mode == "entry"
+        ).move_id
         self.assertEqual(len(entries), 1, "one entry per payment event and company")
-        self.assertEqual(sorted(entries.line_ids.mapped("balance")), [-160.0, -80.0, 80.0, 160.0])
+        self.assertEqual(
+            sorted(entries.line_ids.mapped("balance")), [-160.0, -80.0, 80.0, 160.0]
+        )
         bill = rows.filtered(lambda r: r.agreement_id == self.bill_agreement).move_id
         self.assertRecordValues(
             bill,
@@ -335,10 +366,18 @@ class TestPaymentEarningDocuments(RevsharePaymentCommon):
         payment.action_draft()
         reversals = self._earned().filtered(lambda r: r.kind == "reversal")
         self.assertEqual(len(reversals), 6)
-        refund = reversals.filtered(lambda r: r.agreement_id == self.bill_agreement).move_id
+        refund = reversals.filtered(
+            lambda r: r.agreement_id == self.bill_agreement
+        ).move_id
         self.assertRecordValues(
             refund,
-            [{"move_type": "in_refund", "amount_total": 40.0, "partner_id": self.agent.id}],
+            [
+                {
+                    "move_type": "in_refund",
+                    "amount_total": 40.0,
+                    "partner_id": self.agent.id,
+                }
+            ],
         )
         reversed_entries = reversals.filtered(
             lambda r: r.agreement_id.settlement_mode == "entry"

@@ -45,7 +45,9 @@ class TestPaymentGateway(RevsharePaymentCommon):
             .create(
                 {
                     "provider_id": provider.id,
-                    "payment_method_id": self.env.ref("payment_demo.payment_method_demo").id,
+                    "payment_method_id": self.env.ref(
+                        "payment_demo.payment_method_demo"
+                    ).id,
                     "amount": amount,
                     "currency_id": invoice.currency_id.id,
                     "partner_id": invoice.partner_id.id,
@@ -57,7 +59,11 @@ class TestPaymentGateway(RevsharePaymentCommon):
         )
         tx._handle_notification_data(
             "demo",
-            {"reference": reference, "payment_details": "4242", "simulated_state": "done"},
+            {
+                "reference": reference,
+                "payment_details": "4242",
+                "simulated_state": "done",
+            },
         )
         self.assertEqual(tx.state, "done")
         tx._post_process()
@@ -90,9 +96,12 @@ class TestPaymentGateway(RevsharePaymentCommon):
         self._pay(invoice, 500.0)
         self._pay_online(invoice, 500.0)
         self.assertEqual(invoice.payment_state, "paid")
-        self.assertEqual(self._earned(invoice, self.gateway_agreement).mapped("amount"), [10.0])
         self.assertEqual(
-            self._earned(invoice, self.reseller_agreement).mapped("amount"), [50.0, 50.0]
+            self._earned(invoice, self.gateway_agreement).mapped("amount"), [10.0]
+        )
+        self.assertEqual(
+            self._earned(invoice, self.reseller_agreement).mapped("amount"),
+            [50.0, 50.0],
         )
 
     def test_provider_needs_payment_trigger(self):
