@@ -1,4 +1,4 @@
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
 from odoo import api, fields, models
 
@@ -74,8 +74,10 @@ class AccountMove(models.Model):
         by_move = {}
         for vals in vals_list:
             by_move.setdefault(vals["invoice_id"], []).append(vals)
-        agreements = self.env["revshare.agreement"].sudo().browse(
-            {vals["agreement_id"] for vals in vals_list}
+        agreements = (
+            self.env["revshare.agreement"]
+            .sudo()
+            .browse({vals["agreement_id"] for vals in vals_list})
         )
         names = {a.id: a.display_name for a in agreements}
         for move in drafts:
@@ -142,9 +144,7 @@ class AccountMove(models.Model):
         for invoice in invoices:
             invoice_rows = earned.filtered(lambda r, inv=invoice: r.invoice_id == inv)
             if invoice_rows:
-                invoice_rows._revshare_book(
-                    date=invoice.date, ref=invoice.name
-                )
+                invoice_rows._revshare_book(date=invoice.date, ref=invoice.name)
         return rows
 
     def _revshare_undo_lines(self):

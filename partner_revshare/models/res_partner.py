@@ -44,17 +44,14 @@ class ResPartner(models.Model):
         counts = defaultdict(int)
         ids = [pid for pid in self._origin.ids if pid]
         if ids:
-            groups = (
-                self.env["revshare.line"]
-                ._read_group(
-                    [
-                        ("partner_id", "in", ids),
-                        ("company_id", "=", company.id),
-                        ("state", "in", ("earned", "settled")),
-                    ],
-                    ["partner_id", "state"],
-                    ["amount_company:sum"],
-                )
+            groups = self.env["revshare.line"]._read_group(
+                [
+                    ("partner_id", "in", ids),
+                    ("company_id", "=", company.id),
+                    ("state", "in", ("earned", "settled")),
+                ],
+                ["partner_id", "state"],
+                ["amount_company:sum"],
             )
             for partner, state, amount in groups:
                 earned[partner.id] += amount

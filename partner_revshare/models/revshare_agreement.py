@@ -223,7 +223,8 @@ class RevshareAgreement(models.Model):
         "account.account",
         check_company=True,
         tracking=True,
-        domain="[('account_type', '=', 'liability_payable'), ('deprecated', '=', False)]",
+        domain="[('account_type', '=', 'liability_payable'), "
+        "('deprecated', '=', False)]",
         help="Empty: the partner's payable account.",
     )
     journal_id = fields.Many2one(
@@ -597,7 +598,8 @@ class RevshareAgreement(models.Model):
         ):
             return False
         if self.customer_category_ids and not (
-            self.customer_category_ids & (customer.category_id | move.partner_id.category_id)
+            self.customer_category_ids
+            & (customer.category_id | move.partner_id.category_id)
         ):
             return False
         if self.referred_only and customer.revshare_referrer_id != self.partner_id:
@@ -657,9 +659,13 @@ class RevshareAgreement(models.Model):
         cost = 0.0
         product = line.product_id
         if product:
-            qty = line.product_uom_id._compute_quantity(
-                line.quantity, product.uom_id, round=False
-            ) if line.product_uom_id and product.uom_id else line.quantity
+            qty = (
+                line.product_uom_id._compute_quantity(
+                    line.quantity, product.uom_id, round=False
+                )
+                if line.product_uom_id and product.uom_id
+                else line.quantity
+            )
             cost = sign * product.with_company(move.company_id).standard_price * qty
         margin_company = untaxed_company - cost
         if margin_company * sign < 0:
@@ -699,28 +705,46 @@ class RevshareAgreement(models.Model):
         """
         # Prefetch over the whole batch, whatever recordset the caller built.
         lines = invoice_lines.with_prefetch().filtered(
-            lambda l: l.display_type == "product"
-            and l.move_id.move_type in ("out_invoice", "out_refund")
-            and not l.move_id.revshare_origin
+            lambda line: line.display_type == "product"
+            and line.move_id.move_type in ("out_invoice", "out_refund")
+            and not line.move_id.revshare_origin
         )
         if not lines:
             return []
         moves = lines.move_id
-        agreements = self
-        if not agreements:
-            agreements = self.search(
-                [
-                    ("state", "=", "active"),
-                    ("company_id", "in", moves.company_id.ids),
-                ],
-                order="sequence, id",
-            )
-        else:
-            agreements = agreements.sorted(lambda a: (a.sequence, a.id))
+        agreements = self._revshare_applicable_agreements(moves)
         if not agreements:
             return []
+        ctx = agreements._revshare_prefetch_context(lines)
+        lines_by_move = defaultdict(list)
+        for line in lines:
+            lines_by_move[line.move_id].append(line)
+        result = []
+        for move in moves.sorted(lambda m: (m.invoice_date or m.date, m.id)):
+            move_lines = lines_by_move[move]
+            ctx["bases"] = {
+                line: self._revshare_line_bases(line) for line in move_lines
+            }
+            for agreement in agreements:
+                if agreement.company_id == move.company_id:
+                    result += agreement._revshare_shares_of_move(move, move_lines, ctx)
+        return result
 
-        # Prefetch everything the matching reads, once for the whole batch.
+    def _revshare_applicable_agreements(self, moves):
+        """``self`` sorted by (sequence, id), or when empty every active agreement
+        of the moves' companies."""
+        if self:
+            return self.sorted(lambda a: (a.sequence, a.id))
+        return self.search(
+            [("state", "=", "active"), ("company_id", "in", moves.company_id.ids)],
+            order="sequence, id",
+        )
+
+    def _revshare_prefetch_context(self, lines):
+        """Read, once for the whole batch, everything the matching needs: the
+        agreements' and rules' relations, customers, categories, the tiered
+        cumulative bases. Returns the context passed to the per-move helpers."""
+        moves = lines.move_id
         lines.mapped("product_id.categ_id")
         moves.mapped("commercial_partner_id.category_id")
         moves.mapped("commercial_partner_id.revshare_referrer_id")
@@ -734,8 +758,8 @@ class RevshareAgreement(models.Model):
             "journal_ids",
             "country_ids",
         ):
-            agreements.mapped(fname)
-        all_rules = agreements.rule_ids.filtered("active")
+            self.mapped(fname)
+        all_rules = self.rule_ids.filtered("active")
         all_rules.mapped("product_ids")
         all_rules.mapped("product_category_ids")
         all_rules.mapped("tier_ids")
@@ -753,157 +777,177 @@ class RevshareAgreement(models.Model):
                 }
             return categ_cache[categ.id]
 
-        ctx = {"rules": rules_by_agreement, "categ_path": categ_path}
-
-        # Cumulative bases of the tiered agreements, by (agreement, period start).
-        tiered = agreements.filtered(
+        tiered = self.filtered(
             lambda a: any(r.compute == "tiered" for r in rules_by_agreement[a.id])
         )
+        return {
+            "rules": rules_by_agreement,
+            "categ_path": categ_path,
+            "tiered": set(tiered.ids),
+            "cumulative": tiered._revshare_tier_cumulative(moves),
+            "rates": {},
+            # Part of each invoice line already shared (company currency), for the
+            # waterfall.
+            "consumed": defaultdict(float),
+        }
+
+    def _revshare_tier_cumulative(self, moves):
+        """{(agreement id, period start): base already in the ledger}, in one
+        grouped read (periods are month-aligned, so rows are grouped by month)."""
         cumulative = defaultdict(float)
-        if tiered:
-            dates = [m.invoice_date or m.date for m in moves]
-            starts = [a._revshare_period_start(min(dates)) for a in tiered]
-            groups = (
-                self.env["revshare.line"]
-                .sudo()
-                ._read_group(
-                    [
-                        ("agreement_id", "in", tiered.ids),
-                        ("state", "in", ("expected", "earned", "settled")),
-                        ("kind", "in", ("share", "reversal", "clawback")),
-                        ("date", ">=", min(starts)),
-                        ("date", "<=", max(dates)),
-                    ],
-                    ["agreement_id", "date:month"],
-                    ["base_amount:sum"],
+        if not self:
+            return cumulative
+        dates = [m.invoice_date or m.date for m in moves]
+        starts = [a._revshare_period_start(min(dates)) for a in self]
+        groups = (
+            self.env["revshare.line"]
+            .sudo()
+            ._read_group(
+                [
+                    ("agreement_id", "in", self.ids),
+                    ("state", "in", ("expected", "earned", "settled")),
+                    ("kind", "in", ("share", "reversal", "clawback")),
+                    ("date", ">=", min(starts)),
+                    ("date", "<=", max(dates)),
+                ],
+                ["agreement_id", "date:month"],
+                ["base_amount:sum"],
+            )
+        )
+        for agreement, month, base_sum in groups:
+            start = agreement._revshare_period_start(month)
+            cumulative[(agreement.id, start)] += base_sum
+        return cumulative
+
+    def _revshare_rate_to_agreement(self, move, ctx):
+        """Units of agreement currency per unit of company currency, at the
+        invoice's rate."""
+        self.ensure_one()
+        if self.currency_id == move.company_currency_id:
+            return 1.0
+        if self.currency_id == move.currency_id:
+            return move.invoice_currency_rate or 1.0
+        key = (self.currency_id.id, move.company_id.id, move.invoice_date)
+        if key not in ctx["rates"]:
+            ctx["rates"][key] = self.env["res.currency"]._get_conversion_rate(
+                move.company_currency_id,
+                self.currency_id,
+                move.company_id,
+                move.invoice_date or move.date,
+            )
+        return ctx["rates"][key]
+
+    def _revshare_match_lines(self, move, move_lines, ctx):
+        """[(line, rule, base in agreement currency)] for the lines of one move in
+        this agreement's scope with a matching rule; waterfall bases net of the
+        shares already computed on the line."""
+        self.ensure_one()
+        currency = self.currency_id
+        to_agr = self._revshare_rate_to_agreement(move, ctx)
+        same_currency = move.currency_id == move.company_currency_id
+        matches = []
+        for line in move_lines:
+            if not self._revshare_match_line(line, ctx):
+                continue
+            rule = self._revshare_match_rule(line, ctx)
+            if not rule:
+                continue
+            base_company, base_invoice = ctx["bases"][line][self.base]
+            if self.waterfall:
+                consumed = ctx["consumed"][line.id]
+                base_company -= consumed
+                if same_currency:
+                    base_invoice = base_company
+                else:
+                    base_invoice -= consumed * (move.invoice_currency_rate or 1.0)
+            base = (
+                base_invoice if currency == move.currency_id else base_company * to_agr
+            )
+            matches.append((line, rule, currency.round(base)))
+        return matches
+
+    def _revshare_shares_of_move(self, move, move_lines, ctx):
+        """Create values of this agreement's shares on the lines of one move."""
+        self.ensure_one()
+        matches = self._revshare_match_lines(move, move_lines, ctx)
+        if not matches:
+            return []
+        cumulative = 0.0
+        if self.id in ctx["tiered"]:
+            key = (self.id, self._revshare_period_start(move.invoice_date or move.date))
+            ctx["cumulative"][key] += sum(base for __, __, base in matches)
+            cumulative = ctx["cumulative"][key]
+        vals_list = []
+        for line, rule, base in matches:
+            vals = self._revshare_prepare_share_vals(line, rule, base, cumulative, ctx)
+            if vals:
+                vals_list.append(vals)
+        return vals_list
+
+    def _revshare_prepare_share_vals(self, line, rule, base, cumulative, ctx):
+        """One share row's create values (None when there is nothing to share),
+        rounded once in the agreement currency, converted at the invoice's rate."""
+        self.ensure_one()
+        move = line.move_id
+        currency = self.currency_id
+        # Nothing to share on a free line (or one fully consumed by the waterfall);
+        # a fixed amount there would exceed its base.
+        if float_is_zero(base, precision_rounding=currency.rounding):
+            return None
+        rate = rule.rate if rule.compute == "percent" else 0.0
+        if rule.compute == "tiered":
+            rate = rule._revshare_tier_rate(cumulative)
+        sign = -1 if move.move_type == "out_refund" else 1
+        amount = currency.round(
+            rule._revshare_amount(base, sign * line.quantity, rate=rate)
+        )
+        if currency.is_zero(amount):
+            return None
+        if currency.compare_amounts(abs(amount), abs(base)) > 0:
+            raise UserError(
+                self.env._(
+                    "The share of agreement %(agreement)s (rule %(rule)s) on line "
+                    "%(line)s of %(invoice)s would be %(amount)s, more than 100%% of "
+                    "its base %(base)s. Fix the rule's fixed or minimum amount.",
+                    agreement=self.display_name,
+                    rule=rule.display_name,
+                    line=line.name or line.product_id.display_name,
+                    invoice=move.display_name,
+                    amount=amount,
+                    base=base,
                 )
             )
-            for agreement, month, base_sum in groups:
-                start = agreement._revshare_period_start(month)
-                cumulative[(agreement.id, start)] += base_sum
-
-        rate_cache = {}
-
-        def agreement_rate(agreement, move):
-            """Units of agreement currency per unit of company currency."""
-            if agreement.currency_id == move.company_currency_id:
-                return 1.0
-            if agreement.currency_id == move.currency_id:
-                return move.invoice_currency_rate or 1.0
-            key = (agreement.currency_id.id, move.company_id.id, move.invoice_date)
-            if key not in rate_cache:
-                rate_cache[key] = self.env["res.currency"]._get_conversion_rate(
-                    move.company_currency_id,
-                    agreement.currency_id,
-                    move.company_id,
-                    move.invoice_date or move.date,
-                )
-            return rate_cache[key]
-
-        lines_by_move = defaultdict(list)
-        for line in lines:
-            lines_by_move[line.move_id].append(line)
-
-        # Consumed part of each invoice line (company currency), for the waterfall.
-        consumed = defaultdict(float)
-        result = []
-        for move in moves.sorted(lambda m: (m.invoice_date or m.date, m.id)):
-            move_lines = lines_by_move[move]
-            invoice_date = move.invoice_date or move.date
-            line_bases = {line: self._revshare_line_bases(line) for line in move_lines}
-            for agreement in agreements:
-                if agreement.company_id != move.company_id:
-                    continue
-                currency = agreement.currency_id
-                to_agr = agreement_rate(agreement, move)
-                matches = []
-                for line in move_lines:
-                    if not agreement._revshare_match_line(line, ctx):
-                        continue
-                    rule = agreement._revshare_match_rule(line, ctx)
-                    if not rule:
-                        continue
-                    base_company, base_invoice = line_bases[line][agreement.base]
-                    if agreement.waterfall:
-                        consumed_company = consumed[line.id]
-                        base_company -= consumed_company
-                        if move.currency_id == move.company_currency_id:
-                            base_invoice = base_company
-                        else:
-                            base_invoice -= consumed_company * (
-                                move.invoice_currency_rate or 1.0
-                            )
-                    if currency == move.currency_id:
-                        base = base_invoice
-                    else:
-                        base = base_company * to_agr
-                    matches.append((line, rule, currency.round(base)))
-                if not matches:
-                    continue
-                if agreement in tiered:
-                    key = (agreement.id, agreement._revshare_period_start(invoice_date))
-                    cumulative[key] += sum(base for __, r, base in matches)
-                for line, rule, base in matches:
-                    # Nothing to share on a free line (or one fully consumed by
-                    # the waterfall); a fixed amount there would exceed its base.
-                    if float_is_zero(base, precision_rounding=currency.rounding):
-                        continue
-                    rate = rule.rate if rule.compute == "percent" else 0.0
-                    if rule.compute == "tiered":
-                        rate = rule._revshare_tier_rate(cumulative[key])
-                    sign = -1 if move.move_type == "out_refund" else 1
-                    amount = currency.round(
-                        rule._revshare_amount(base, sign * line.quantity, rate=rate)
-                    )
-                    if currency.is_zero(amount):
-                        continue
-                    if currency.compare_amounts(abs(amount), abs(base)) > 0:
-                        raise UserError(
-                            self.env._(
-                                "The share of agreement %(agreement)s (rule %(rule)s) "
-                                "on line %(line)s of %(invoice)s would be %(amount)s, "
-                                "more than 100%% of its base %(base)s. Fix the rule's "
-                                "fixed or minimum amount.",
-                                agreement=agreement.display_name,
-                                rule=rule.display_name,
-                                line=line.name or line.product_id.display_name,
-                                invoice=move.display_name,
-                                amount=amount,
-                                base=base,
-                            )
-                        )
-                    if currency == move.company_currency_id:
-                        amount_company = amount
-                    else:
-                        amount_company = move.company_currency_id.round(amount / to_agr)
-                    if currency == move.currency_id:
-                        amount_invoice = amount
-                    elif move.currency_id == move.company_currency_id:
-                        amount_invoice = amount_company
-                    else:
-                        amount_invoice = move.currency_id.round(
-                            amount / to_agr * (move.invoice_currency_rate or 1.0)
-                        )
-                    consumed[line.id] += amount_company
-                    result.append(
-                        {
-                            "agreement_id": agreement.id,
-                            "rule_id": rule.id,
-                            "partner_id": agreement.partner_id.id,
-                            "company_id": move.company_id.id,
-                            "invoice_id": move.id,
-                            "invoice_line_id": line.id,
-                            "customer_id": move.commercial_partner_id.id,
-                            "product_id": line.product_id.id,
-                            "date": invoice_date,
-                            "currency_id": currency.id,
-                            "invoice_currency_id": move.currency_id.id,
-                            "base_amount": base,
-                            "rate": rate,
-                            "amount": amount,
-                            "amount_company": amount_company,
-                            "amount_invoice_currency": amount_invoice,
-                            "kind": "share",
-                        }
-                    )
-        return result
+        to_agr = self._revshare_rate_to_agreement(move, ctx)
+        company_currency = move.company_currency_id
+        if currency == company_currency:
+            amount_company = amount
+        else:
+            amount_company = company_currency.round(amount / to_agr)
+        if currency == move.currency_id:
+            amount_invoice = amount
+        elif move.currency_id == company_currency:
+            amount_invoice = amount_company
+        else:
+            amount_invoice = move.currency_id.round(
+                amount / to_agr * (move.invoice_currency_rate or 1.0)
+            )
+        ctx["consumed"][line.id] += amount_company
+        return {
+            "agreement_id": self.id,
+            "rule_id": rule.id,
+            "partner_id": self.partner_id.id,
+            "company_id": move.company_id.id,
+            "invoice_id": move.id,
+            "invoice_line_id": line.id,
+            "customer_id": move.commercial_partner_id.id,
+            "product_id": line.product_id.id,
+            "date": move.invoice_date or move.date,
+            "currency_id": currency.id,
+            "invoice_currency_id": move.currency_id.id,
+            "base_amount": base,
+            "rate": rate,
+            "amount": amount,
+            "amount_company": amount_company,
+            "amount_invoice_currency": amount_invoice,
+            "kind": "share",
+        }

@@ -55,9 +55,7 @@ class RevshareLine(models.Model):
         related="company_id.currency_id", string="Company Currency"
     )
     invoice_currency_id = fields.Many2one("res.currency")
-    base_amount = fields.Monetary(
-        help="Base of the share, in the agreement currency."
-    )
+    base_amount = fields.Monetary(help="Base of the share, in the agreement currency.")
     rate = fields.Float(string="Rate (%)", digits=(16, 4))
     amount = fields.Monetary(help="Share in the agreement currency.")
     amount_company = fields.Monetary(currency_field="company_currency_id")
@@ -199,7 +197,7 @@ class RevshareLine(models.Model):
         for row in entry_rows:
             by_company[row.company_id] |= row
         move_vals, move_rows = [], []
-        for company, company_rows in by_company.items():
+        for company_rows in by_company.values():
             move_vals.append(company_rows._revshare_prepare_entry_vals(date, ref))
             move_rows.append(company_rows)
         by_partner = defaultdict(lambda: self.sudo().browse())
@@ -217,7 +215,9 @@ class RevshareLine(models.Model):
         return new_moves
 
     def _revshare_event_ref(self, ref):
-        return ref or ", ".join(sorted(set(self.invoice_id.mapped("name")) - {False, "/"}))
+        return ref or ", ".join(
+            sorted(set(self.invoice_id.mapped("name")) - {False, "/"})
+        )
 
     def _revshare_prepare_entry_vals(self, date=None, ref=None):
         """One journal entry for these rows (one company): per agreement, debit the
@@ -298,8 +298,13 @@ class RevshareLine(models.Model):
             vals = {
                 "product_id": row.agreement_id._revshare_get_product().id,
                 "name": " ".join(
-                    p for p in (row.agreement_id.code, row.invoice_id.name,
-                                row.product_id.display_name) if p
+                    p
+                    for p in (
+                        row.agreement_id.code,
+                        row.invoice_id.name,
+                        row.product_id.display_name,
+                    )
+                    if p
                 ),
                 "quantity": 1.0,
                 "price_unit": sign * row.amount,

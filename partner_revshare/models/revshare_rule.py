@@ -78,22 +78,21 @@ class RevshareRule(models.Model):
     )
     amount = fields.Monetary(help="Fixed amount, in the agreement currency.")
     tier_ids = fields.One2many("revshare.rule.tier", "rule_id", string="Tiers")
-    min_amount = fields.Monetary(
-        string="Minimum per Line", help="0 means no minimum."
-    )
-    max_amount = fields.Monetary(
-        string="Maximum per Line", help="0 means no maximum."
-    )
+    min_amount = fields.Monetary(string="Minimum per Line", help="0 means no minimum.")
+    max_amount = fields.Monetary(string="Maximum per Line", help="0 means no maximum.")
 
     @api.depends("name", "agreement_id.code", "sequence")
     def _compute_display_name(self):
         for rule in self:
-            rule.display_name = rule.name or "%s #%s" % (
-                rule.agreement_id.code or rule.agreement_id.name or "",
-                rule.sequence,
+            agreement = rule.agreement_id
+            rule.display_name = (
+                rule.name
+                or f"{agreement.code or agreement.name or ''} #{rule.sequence}"
             )
 
-    @api.constrains("rate", "amount", "min_amount", "max_amount", "date_start", "date_end")
+    @api.constrains(
+        "rate", "amount", "min_amount", "max_amount", "date_start", "date_end"
+    )
     def _check_values(self):
         for rule in self:
             if rule.rate < 0 or rule.rate > 100:
@@ -204,7 +203,10 @@ class RevshareRule(models.Model):
         self.ensure_one()
         rate = self.rate
         for tier in self.tier_ids.sorted(lambda t: (t.sequence, t.threshold, t.id)):
-            if self.currency_id.compare_amounts(abs(cumulative_base), tier.threshold) >= 0:
+            if (
+                self.currency_id.compare_amounts(abs(cumulative_base), tier.threshold)
+                >= 0
+            ):
                 rate = tier.rate
         return rate
 

@@ -77,9 +77,7 @@ class RevshareCommon(AccountTestInvoicingCommon):
             "trigger": "invoice",
             "expense_account_id": cls.expense_account.id,
             "journal_id": cls.misc_journal.id,
-            "rule_ids": [
-                Command.create(rule) for rule in (rules or [{"rate": 10.0}])
-            ],
+            "rule_ids": [Command.create(rule) for rule in (rules or [{"rate": 10.0}])],
         }
         values.update(vals)
         agreement = cls.env["revshare.agreement"].create(values)

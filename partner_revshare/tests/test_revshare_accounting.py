@@ -55,7 +55,9 @@ class TestRevshareAccounting(RevshareCommon):
 
     def test_entry_of_credit_note_swaps_sides(self):
         self._create_agreement()
-        refund = self._create_invoice([(self.product_cloud, 2, 100.0)], move_type="out_refund")
+        refund = self._create_invoice(
+            [(self.product_cloud, 2, 100.0)], move_type="out_refund"
+        )
         move = self._rows(refund).move_id
         self.assertEqual(
             self._move_lines(move),
@@ -108,7 +110,9 @@ class TestRevshareAccounting(RevshareCommon):
         self.assertEqual(agreement.amount_earned, 30.0)
         # A second reset reverses only the new row.
         invoice.button_draft()
-        self.assertEqual(self._rows(invoice).mapped("amount"), [30.0, -30.0, 30.0, -30.0])
+        self.assertEqual(
+            self._rows(invoice).mapped("amount"), [30.0, -30.0, 30.0, -30.0]
+        )
         self.assertEqual(self._payable_balance(self.reseller), 0.0)
 
     def test_cancel_reverses(self):
@@ -160,7 +164,9 @@ class TestRevshareAccounting(RevshareCommon):
 
     def test_bill_of_credit_note_is_vendor_refund(self):
         self._create_agreement(settlement_mode="bill", product_id=self.bill_product.id)
-        refund = self._create_invoice([(self.product_cloud, 1, 100.0)], move_type="out_refund")
+        refund = self._create_invoice(
+            [(self.product_cloud, 1, 100.0)], move_type="out_refund"
+        )
         bill = self._rows(refund).move_id
         self.assertEqual(bill.move_type, "in_refund")
         self.assertEqual(bill.amount_total, 10.0)
@@ -186,7 +192,9 @@ class TestRevshareAccounting(RevshareCommon):
 
     def test_two_agreements_one_entry(self):
         a = self._create_agreement()
-        b = self._create_agreement(partner_id=self.techpartner.id, rules=[{"rate": 5.0}])
+        b = self._create_agreement(
+            partner_id=self.techpartner.id, rules=[{"rate": 5.0}]
+        )
         invoice = self._create_invoice([(self.product_cloud, 2, 100.0)])
         move = self._rows(invoice).move_id
         self.assertEqual(len(move), 1)
@@ -207,6 +215,6 @@ class TestRevshareAccounting(RevshareCommon):
         invoice = self._create_invoice([(self.product_cloud, 1, 100.0)])
         move = self._rows(invoice).move_id
         self.assertEqual(move.journal_id.type, "general")
-        payable_line = move.line_ids.filtered(lambda l: l.credit)
+        payable_line = move.line_ids.filtered("credit")
         self.assertEqual(payable_line.account_id, other_payable)
         self.assertEqual(payable_line.credit, 10.0)

@@ -71,18 +71,26 @@ class TestRevshareCompute(RevshareCommon):
                     "compute": "tiered",
                     "rate": 5.0,
                     "tier_ids": [
-                        Command.create({"sequence": 1, "threshold": 1000.0, "rate": 10.0}),
-                        Command.create({"sequence": 2, "threshold": 5000.0, "rate": 15.0}),
+                        Command.create(
+                            {"sequence": 1, "threshold": 1000.0, "rate": 10.0}
+                        ),
+                        Command.create(
+                            {"sequence": 2, "threshold": 5000.0, "rate": 15.0}
+                        ),
                     ],
                 }
             ]
         )
         inv1 = self._create_invoice([(self.product_cloud, 8, 100.0)])
-        inv2 = self._create_invoice([(self.product_cloud, 5, 100.0)], invoice_date="2026-03-20")
+        inv2 = self._create_invoice(
+            [(self.product_cloud, 5, 100.0)], invoice_date="2026-03-20"
+        )
         inv3 = self._create_invoice(
             [(self.product_cloud, 40, 100.0)], invoice_date="2026-03-25"
         )
-        inv4 = self._create_invoice([(self.product_cloud, 6, 100.0)], invoice_date="2026-04-02")
+        inv4 = self._create_invoice(
+            [(self.product_cloud, 6, 100.0)], invoice_date="2026-04-02"
+        )
         self.assertEqual(self._amounts(inv1), [40.0])  # 800 -> 5%
         self.assertEqual(self._amounts(inv2), [50.0])  # 1300 -> 10%
         self.assertEqual(self._amounts(inv3), [600.0])  # 5300 -> 15%
@@ -90,7 +98,9 @@ class TestRevshareCompute(RevshareCommon):
         self.assertEqual(self._amounts(inv4), [30.0])  # April: 600 -> 5%
         # Quarterly periods: April belongs to Q2 as well, March's base does not count.
         agreement.settlement_period = "quarterly"
-        inv5 = self._create_invoice([(self.product_cloud, 5, 100.0)], invoice_date="2026-05-02")
+        inv5 = self._create_invoice(
+            [(self.product_cloud, 5, 100.0)], invoice_date="2026-05-02"
+        )
         self.assertEqual(self._amounts(inv5), [50.0])  # Q2: 600 + 500 -> 10%
 
     def test_min_max_per_line(self):
@@ -189,9 +199,13 @@ class TestRevshareCompute(RevshareCommon):
                 "product_category_ids": [Command.set(self.categ_parent.ids)],
             }
         )
-        april = self._create_invoice([(self.product_cloud, 1, 100.0)], invoice_date="2026-04-05")
+        april = self._create_invoice(
+            [(self.product_cloud, 1, 100.0)], invoice_date="2026-04-05"
+        )
         self.assertEqual(self._amounts(april), [25.0])
-        march = self._create_invoice([(self.product_cloud, 1, 100.0)], invoice_date="2026-03-30")
+        march = self._create_invoice(
+            [(self.product_cloud, 1, 100.0)], invoice_date="2026-03-30"
+        )
         self.assertEqual(self._amounts(march), [20.0])
 
     def test_archived_rule_ignored(self):
@@ -319,7 +333,9 @@ class TestRevshareCompute(RevshareCommon):
         C (seq 3, not waterfall) 5% of the full line."""
         a = self._create_agreement(sequence=1)
         b = self._create_agreement(
-            sequence=2, waterfall=True, partner_id=self.techpartner.id,
+            sequence=2,
+            waterfall=True,
+            partner_id=self.techpartner.id,
             rules=[{"rate": 50.0}],
         )
         c = self._create_agreement(sequence=3, rules=[{"rate": 5.0}])
@@ -342,7 +358,9 @@ class TestRevshareCompute(RevshareCommon):
         eur_agreement = self._create_agreement(
             currency_id=self.eur.id, partner_id=self.techpartner.id
         )
-        invoice = self._create_invoice([(self.product_cloud, 1, 100.0)], currency=self.eur)
+        invoice = self._create_invoice(
+            [(self.product_cloud, 1, 100.0)], currency=self.eur
+        )
         usd_row = self._rows(invoice, usd_agreement)
         self.assertEqual(usd_row.currency_id, self.currency)
         self.assertEqual(usd_row.base_amount, 33.33)
@@ -367,7 +385,9 @@ class TestRevshareCompute(RevshareCommon):
         self.assertEqual(row.amount_company, 10.0)
         self.assertEqual(row.amount_invoice_currency, 10.0)
         # Invoice in EUR (3 per USD), partner in GBP: 90 EUR = 30 USD = 120 GBP.
-        invoice2 = self._create_invoice([(self.product_cloud, 1, 90.0)], currency=self.eur)
+        invoice2 = self._create_invoice(
+            [(self.product_cloud, 1, 90.0)], currency=self.eur
+        )
         row2 = self._rows(invoice2, agreement)
         self.assertEqual(row2.base_amount, 120.0)
         self.assertEqual(row2.amount, 12.0)
@@ -381,7 +401,9 @@ class TestRevshareCompute(RevshareCommon):
         invoice = self._create_invoice([(self.product_cloud, 3, 100.0)], post=False)
         self.assertEqual(invoice.revshare_preview_amount, 30.0)
         self.assertIn("Agreement", invoice.revshare_preview_html)
-        self.assertFalse(self.env["revshare.line"].search([("invoice_id", "=", invoice.id)]))
+        self.assertFalse(
+            self.env["revshare.line"].search([("invoice_id", "=", invoice.id)])
+        )
         invoice.action_post()
         self.assertEqual(invoice.revshare_preview_amount, 0.0)
         self.assertEqual(invoice.revshare_amount, 30.0)

@@ -31,20 +31,29 @@ class TestRevshareConstraints(RevshareCommon):
     def test_rate_out_of_range(self):
         for rate in (-1.0, 100.01):
             self._assert_refused(
-                ValidationError, "between 0 and 100", self._create_agreement,
-                rules=[{"rate": rate}], activate=False,
+                ValidationError,
+                "between 0 and 100",
+                self._create_agreement,
+                rules=[{"rate": rate}],
+                activate=False,
             )
         self.assertFalse(self.env["revshare.agreement"].search([]))
 
     def test_negative_amounts(self):
         for vals in ({"amount": -1.0}, {"min_amount": -1.0}, {"max_amount": -0.01}):
             self._assert_refused(
-                ValidationError, "cannot be negative", self._create_agreement,
-                rules=[dict(vals, compute="fixed_line")], activate=False,
+                ValidationError,
+                "cannot be negative",
+                self._create_agreement,
+                rules=[dict(vals, compute="fixed_line")],
+                activate=False,
             )
         self._assert_refused(
-            ValidationError, "minimum .* above its maximum", self._create_agreement,
-            rules=[{"rate": 5.0, "min_amount": 10.0, "max_amount": 5.0}], activate=False,
+            ValidationError,
+            "minimum .* above its maximum",
+            self._create_agreement,
+            rules=[{"rate": 5.0, "min_amount": 10.0, "max_amount": 5.0}],
+            activate=False,
         )
 
     def test_tiers(self):
@@ -53,7 +62,9 @@ class TestRevshareConstraints(RevshareCommon):
         )
         rule = agreement.rule_ids
         self._assert_refused(
-            ValidationError, "strictly ascending", rule.write,
+            ValidationError,
+            "strictly ascending",
+            rule.write,
             {
                 "tier_ids": [
                     Command.create({"sequence": 1, "threshold": 5000.0, "rate": 10.0}),
@@ -62,7 +73,9 @@ class TestRevshareConstraints(RevshareCommon):
             },
         )
         self._assert_refused(
-            ValidationError, "strictly ascending", rule.write,
+            ValidationError,
+            "strictly ascending",
+            rule.write,
             {
                 "tier_ids": [
                     Command.create({"sequence": 1, "threshold": 1000.0, "rate": 10.0}),
@@ -71,23 +84,31 @@ class TestRevshareConstraints(RevshareCommon):
             },
         )
         self._assert_refused(
-            ValidationError, "between 0 and 100", rule.write,
+            ValidationError,
+            "between 0 and 100",
+            rule.write,
             {"tier_ids": [Command.create({"threshold": 1000.0, "rate": 101.0})]},
         )
         self._assert_refused(
-            ValidationError, "cannot be negative", rule.write,
+            ValidationError,
+            "cannot be negative",
+            rule.write,
             {"tier_ids": [Command.create({"threshold": -1.0, "rate": 1.0})]},
         )
         self.assertFalse(rule.tier_ids)
 
     def test_dates(self):
         self._assert_refused(
-            ValidationError, "end date of agreement .* before its start date",
-            self._create_agreement, date_start="2026-03-10", date_end="2026-03-01",
+            ValidationError,
+            "end date of agreement .* before its start date",
+            self._create_agreement,
+            date_start="2026-03-10",
+            date_end="2026-03-01",
             activate=False,
         )
         self._assert_refused(
-            ValidationError, "end date of rule .* before its start date",
+            ValidationError,
+            "end date of rule .* before its start date",
             self._create_agreement,
             rules=[{"rate": 1.0, "date_start": "2026-03-10", "date_end": "2026-03-01"}],
             activate=False,
@@ -96,8 +117,11 @@ class TestRevshareConstraints(RevshareCommon):
     def test_accounts_of_another_company(self):
         company_b = self.setup_other_company(name="Company B")["company"]
         self._assert_refused(
-            UserError, "Incompatible companies", self._create_agreement,
-            company_id=company_b.id, activate=False,
+            UserError,
+            "Incompatible companies",
+            self._create_agreement,
+            company_id=company_b.id,
+            activate=False,
         )
         self.assertFalse(
             self.env["revshare.agreement"].search([("company_id", "=", company_b.id)])
@@ -156,8 +180,13 @@ class TestRevshareConstraints(RevshareCommon):
 
     def test_history_guard(self):
         agreement = self._create_agreement(
-            rules=[{"compute": "tiered", "rate": 1.0, "tier_ids": [
-                Command.create({"threshold": 1000.0, "rate": 5.0})]}]
+            rules=[
+                {
+                    "compute": "tiered",
+                    "rate": 1.0,
+                    "tier_ids": [Command.create({"threshold": 1000.0, "rate": 5.0})],
+                }
+            ]
         )
         rule = agreement.rule_ids
         # No earned rows yet: terms can change.
@@ -169,7 +198,9 @@ class TestRevshareConstraints(RevshareCommon):
         self._assert_refused(UserError, message, rule.tier_ids.write, {"rate": 6.0})
         self._assert_refused(UserError, message, rule.tier_ids.unlink)
         self._assert_refused(
-            UserError, message, self.env["revshare.rule"].create,
+            UserError,
+            message,
+            self.env["revshare.rule"].create,
             {"agreement_id": agreement.id, "rate": 50.0},
         )
         self._assert_refused(UserError, message, rule.write, {"date_end": "2026-03-01"})
@@ -184,7 +215,9 @@ class TestRevshareConstraints(RevshareCommon):
         )
         new_rule.rate = 4.5
         self.assertEqual(new_rule.rate, 4.5)
-        april = self._create_invoice([(self.product_cloud, 1, 100.0)], invoice_date="2026-04-02")
+        april = self._create_invoice(
+            [(self.product_cloud, 1, 100.0)], invoice_date="2026-04-02"
+        )
         self.assertEqual(self._amounts(april), [4.5])
         # A suspended agreement is not active: its rules can be edited again.
         agreement.action_suspend()
@@ -205,7 +238,9 @@ class TestRevshareConstraints(RevshareCommon):
         self._create_agreement()
         invoice = self._create_invoice([(self.product_cloud, 1, 100.0)])
         row = invoice.revshare_line_ids.sudo()
-        self._assert_refused(UserError, "cannot be changed once earned", row.write, {"amount": 1.0})
+        self._assert_refused(
+            UserError, "cannot be changed once earned", row.write, {"amount": 1.0}
+        )
         self._assert_refused(UserError, "cannot be deleted", row.unlink)
         self._assert_refused(
             UserError, "already booked", row.write, {"move_id": invoice.id}

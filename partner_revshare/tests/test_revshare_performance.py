@@ -77,7 +77,10 @@ class TestRevsharePerformance(RevshareCommon):
 
     def _invoice(self):
         return self._create_invoice(
-            [(product, 2, product.list_price, self.tax_10) for product in self.products],
+            [
+                (product, 2, product.list_price, self.tax_10)
+                for product in self.products
+            ],
             post=False,
         )
 
@@ -116,7 +119,8 @@ class TestRevsharePerformance(RevshareCommon):
         post2 = self._count(invoice2.action_post)
         self.assertEqual(len(invoice2.revshare_line_ids), 475)
         self.assertEqual(
-            sorted(invoice2.revshare_line_ids.mapped("amount")), sorted(rows.mapped("amount"))
+            sorted(invoice2.revshare_line_ids.mapped("amount")),
+            sorted(rows.mapped("amount")),
         )
 
         # Stated counts are upper bounds (like assertQueryCount): an addon extending

@@ -27,21 +27,32 @@ class TestRevshareSecurity(RevshareCommon):
             journal_id=cls.company_b_data["default_journal_sale"].id,
         )
         cls.user_a = new_test_user(
-            cls.env, login="revshare_user_a", groups="base.group_user,partner_revshare.group_revshare_user",
-            company_id=cls.company.id, company_ids=[Command.set(cls.company.ids)],
+            cls.env,
+            login="revshare_user_a",
+            groups="base.group_user,partner_revshare.group_revshare_user",
+            company_id=cls.company.id,
+            company_ids=[Command.set(cls.company.ids)],
         )
         cls.user_b = new_test_user(
-            cls.env, login="revshare_user_b", groups="base.group_user,partner_revshare.group_revshare_user",
-            company_id=cls.company_b.id, company_ids=[Command.set(cls.company_b.ids)],
+            cls.env,
+            login="revshare_user_b",
+            groups="base.group_user,partner_revshare.group_revshare_user",
+            company_id=cls.company_b.id,
+            company_ids=[Command.set(cls.company_b.ids)],
         )
         cls.manager_b = new_test_user(
-            cls.env, login="revshare_manager_b",
+            cls.env,
+            login="revshare_manager_b",
             groups="base.group_user,partner_revshare.group_revshare_manager",
-            company_id=cls.company_b.id, company_ids=[Command.set(cls.company_b.ids)],
+            company_id=cls.company_b.id,
+            company_ids=[Command.set(cls.company_b.ids)],
         )
         cls.biller_b = new_test_user(
-            cls.env, login="revshare_biller_b", groups="base.group_user,account.group_account_invoice",
-            company_id=cls.company_b.id, company_ids=[Command.set(cls.company_b.ids)],
+            cls.env,
+            login="revshare_biller_b",
+            groups="base.group_user,account.group_account_invoice",
+            company_id=cls.company_b.id,
+            company_ids=[Command.set(cls.company_b.ids)],
         )
 
     def test_ledger_per_company(self):
