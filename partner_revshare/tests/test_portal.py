@@ -546,3 +546,337 @@ class TestPortalPages(RevsharePortalCommon):
         self.customer2.name = '=HYPERLINK("http://evil")'
         rows = self._csv("?state=expected")
         self.assertEqual(rows[1][5], '\'=HYPERLINK("http://evil")')
+
+
+class RevsharePortalStatementCommon(RevsharePortalCommon):
+    """Adds statements: A's confirmed statement of last month (a journal-entry
+    share of 50.00 and a periodic share of 30.00 billed and paid), a draft of A,
+    and B's confirmed statement; an accountant follows A's statement."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.customer3 = cls.env["res.partner"].create({"name": "Periodic Customer"})
+        cls.agreement_p = cls._create_agreement(
+            name="Periodic resale",
+            settlement_mode="periodic",
+            product_id=cls.bill_product.id,
+            bill_auto_post=True,
+            customer_ids=[Command.set(cls.customer3.ids)],
+        )
+        cls.invoice_p = cls._create_invoice(
+            [(cls.product_cloud, 1, 300.0)],
+            partner=cls.customer3,
+            invoice_date=cls.last_month,
+        )
+        cls.row_p = cls.invoice_p.revshare_line_ids
+        last_month_end = cls.this_month - relativedelta(days=1)
+        Settlement = cls.env["revshare.settlement"].sudo()
+        cls.statement_a = Settlement.create(
+            {
+                "partner_id": cls.reseller.id,
+                "company_id": cls.company.id,
+                "currency_id": cls.currency.id,
+                "date_from": cls.last_month,
+                "date_to": last_month_end,
+                "agreement_ids": [Command.set((cls.agreement_a | cls.agreement_p).ids)],
+                "line_ids": [Command.set((cls.row_2 | cls.row_p).ids)],
+            }
+        )
+        cls.statement_a.action_confirm()
+        cls.bill_a = cls.statement_a.bill_id
+        cls.env["account.payment.register"].with_context(
+            active_model="account.move", active_ids=cls.bill_a.ids
+        ).create({"payment_date": cls.this_month})._create_payments()
+        cls.statement_a_draft = Settlement.create(
+            {
+                "partner_id": cls.reseller.id,
+                "company_id": cls.company.id,
+                "currency_id": cls.currency.id,
+                "date_from": cls.this_month,
+                "date_to": cls.this_month + relativedelta(months=1, days=-1),
+                "agreement_ids": [Command.set(cls.agreement_a.ids)],
+                "line_ids": [Command.set(cls.row_1.ids)],
+            }
+        )
+        cls.statement_b = Settlement.create(
+            {
+                "partner_id": cls.techpartner.id,
+                "company_id": cls.company.id,
+                "currency_id": cls.currency.id,
+                "date_from": cls.this_month,
+                "date_to": cls.this_month + relativedelta(months=1, days=-1),
+                "agreement_ids": [Command.set(cls.agreement_b.ids)],
+                "line_ids": [Command.set(cls.row_b.ids)],
+            }
+        )
+        cls.statement_b.action_confirm()
+        cls.accountant = new_test_user(
+            cls.env,
+            login="revshare_accountant",
+            groups="base.group_user,partner_revshare.group_revshare_manager",
+            company_id=cls.company.id,
+            company_ids=[Command.set(cls.company.ids)],
+        )
+        cls.statement_a.message_subscribe(partner_ids=cls.accountant.partner_id.ids)
+
+    def _csrf(self, url, login="revshare_portal_a"):
+        """Open the statement page and return the CSRF token of its forms."""
+        tree = self._tree(url, login)
+        return tree.xpath(
+            "//form[contains(@class, 'o_revshare_dispute')]//input[@name='csrf_token']"
+        )[0].get("value")
+
+    def _messages(self, statement):
+        return self.env["mail.message"].search(
+            [
+                ("model", "=", "revshare.settlement"),
+                ("res_id", "=", statement.id),
+                ("message_type", "=", "comment"),
+            ]
+        )
+
+
+@tagged("post_install", "-at_install")
+class TestPortalStatements(RevsharePortalStatementCommon):
+    """Statements: list, detail, PDF, acknowledge and dispute, and every denial."""
+
+    def test_fixture(self):
+        self.assertEqual(self.statement_a.state, "paid")
+        self.assertEqual(self.statement_a.amount_total, 80.0)
+        self.assertEqual(self.bill_a.amount_total, 30.0)
+        self.assertEqual(self.statement_b.state, "confirmed")
+        self.assertEqual(self.statement_a_draft.state, "draft")
+
+    def test_counters_and_list(self):
+        self.authenticate("revshare_portal_a", "revshare_portal_a")
+        counters = self.make_jsonrpc_request(
+            "/my/counters", {"counters": ["revshare_statement_count"]}
+        )
+        self.assertEqual(counters["revshare_statement_count"], 1)
+        tree = self._tree("/my/revshare/statements")
+        rows = _find(tree, "tr.o_revshare_statement_row")
+        self.assertEqual(len(rows), 1)
+        cells = [_text(td) for td in _find(rows[0], "td")]
+        self.assertEqual(cells[0], self.statement_a.name)
+        self.assertEqual(cells[2], self.bill_a.name)
+        self.assertIn("80.00", cells[3])
+        self.assertEqual(cells[4], "Paid")
+        page = tree.text_content()
+        self.assertNotIn(self.statement_b.name, page)
+        self.assertNotIn(self.statement_a_draft.name, page)
+
+    def test_running_account_paid_out(self):
+        tree = self._tree("/my/revshare")
+        section = _find(tree, "section.o_revshare_account")[0]
+        # Earned 150 + the periodic 30; paid out: the paid statement's 80.
+        self.assertIn("180.00", _text(_find(section, ".o_revshare_earned div.fs-5")[0]))
+        self.assertIn("80.00", _text(_find(section, ".o_revshare_paid div.fs-5")[0]))
+        self.assertIn("80.00", _text(_find(section, ".o_revshare_settled div.fs-5")[0]))
+        # 200 + 180 - 30 - 80
+        self.assertIn(
+            "270.00", _text(_find(section, ".o_revshare_balance div.fs-4")[0])
+        )
+        last_month = [_text(td) for td in _find(section, "tr.o_revshare_month")[1]]
+        self.assertEqual(
+            [c.split()[-1] for c in last_month[1:]],
+            ["80.00", "0.00", "0.00", "80.00", "80.00"],
+        )
+
+    def test_statement_detail(self):
+        tree = self._tree(f"/my/revshare/statements/{self.statement_a.id}")
+        page = _text(tree)
+        self.assertIn(f"Statement {self.statement_a.name}", page)
+        self.assertIn(self.bill_a.name, page)
+        totals = {
+            _text(_find(tr, "td")[0]): _text(_find(tr, "td")[3])
+            for tr in _find(tree, "tr.o_revshare_statement_total")
+        }
+        self.assertEqual(
+            {name: value.split()[-1] for name, value in totals.items()},
+            {
+                self.agreement_a.display_name: "50.00",
+                self.agreement_p.display_name: "30.00",
+            },
+        )
+        self.assertTrue(_find(tree, "form.o_revshare_acknowledge"))
+        self.assertTrue(_find(tree, "div.o_portal_chatter"))
+
+    def test_statement_pdf(self):
+        """In tests the report renders as HTML: check its content."""
+        for query in ("report_type=pdf&download=true", "report_type=html"):
+            response = self._get(
+                f"/my/revshare/statements/{self.statement_a.id}?{query}"
+            )
+            content = response.content.decode()
+            self.assertIn(self.statement_a.name, content)
+            self.assertIn("80.00", content)
+            self.assertIn("Customer Two", content)
+            self.assertNotIn("Secret Customer", content)
+
+    def test_statement_pdf_download_headers(self):
+        response = self._get(
+            f"/my/revshare/statements/{self.statement_a.id}"
+            "?report_type=pdf&download=true"
+        )
+        self.assertEqual(response.headers["Content-Type"], "application/pdf")
+        self.assertIn("attachment", response.headers["Content-Disposition"])
+        self.assertIn(".pdf", response.headers["Content-Disposition"])
+
+    def test_statement_denied(self):
+        b_id = self.statement_b.id
+        old_token = self.statement_b._portal_ensure_token()
+        self.statement_b.access_token = "renewed-token-0001"
+        for url in (
+            f"/my/revshare/statements/{b_id}",
+            f"/my/revshare/statements/{b_id}?report_type=pdf&download=true",
+            f"/my/revshare/statements/{b_id}?report_type=html",
+            f"/my/revshare/statements/{b_id}?access_token=guess",
+            f"/my/revshare/statements/{b_id}?access_token={old_token}",
+            f"/my/revshare/statements/{b_id}?access_token={old_token}&report_type=pdf",
+            f"/my/revshare/statements/{self.statement_a_draft.id}",
+            f"/my/revshare/statements/{self.statement_a_draft.id}?report_type=pdf",
+            f"/my/revshare/statements/{b_id + 1000}",
+        ):
+            response = self._assert_redirected_away(url)
+            self.assertTrue(response.headers["Location"].endswith("/my"), url)
+            self.assertNotIn(self.statement_b.name, response.text)
+        # Not logged in, a stale token gives nothing either.
+        self.authenticate(None, None)
+        response = self.url_open(
+            f"/my/revshare/statements/{b_id}?access_token={old_token}",
+            allow_redirects=False,
+        )
+        self.assertIn(response.status_code, (302, 303))
+
+    def test_statement_token_access(self):
+        """The statement email's link (access token) opens it without login."""
+        self.authenticate(None, None)
+        token = self.statement_b._portal_ensure_token()
+        response = self.url_open(
+            f"/my/revshare/statements/{self.statement_b.id}?access_token={token}"
+        )
+        self.assertEqual(response.status_code, 200)
+        self.assertIn(self.statement_b.name, response.text)
+
+    def test_acknowledge(self):
+        url = f"/my/revshare/statements/{self.statement_a.id}"
+        csrf = self._csrf(url)
+        response = self.url_open(f"{url}/acknowledge", data={"csrf_token": csrf})
+        self.assertEqual(response.status_code, 200)
+        self.assertIn("your acknowledgement was sent", response.text)
+        message = self._messages(self.statement_a)
+        self.assertEqual(len(message), 1)
+        self.assertEqual(message.author_id, self.portal_a.partner_id)
+        self.assertIn("acknowledged this statement", message.body)
+        # The accounting team following the statement is notified.
+        notified = self.env["mail.notification"].search(
+            [("mail_message_id", "=", message.id)]
+        )
+        self.assertIn(self.accountant.partner_id, notified.res_partner_id)
+
+    def test_dispute(self):
+        url = f"/my/revshare/statements/{self.statement_a.id}"
+        csrf = self._csrf(url)
+        text = "The March invoice of <b>Customer Two</b> is missing."
+        response = self.url_open(
+            f"{url}/dispute", data={"csrf_token": csrf, "dispute_message": text}
+        )
+        self.assertEqual(response.status_code, 200)
+        self.assertIn("Your dispute was sent", response.text)
+        message = self._messages(self.statement_a)
+        self.assertEqual(len(message), 1)
+        self.assertEqual(message.author_id, self.portal_a.partner_id)
+        self.assertIn("disputes this statement", message.body)
+        # The partner's text is escaped, not interpreted.
+        self.assertIn("&lt;b&gt;Customer Two&lt;/b&gt;", message.body)
+        notified = self.env["mail.notification"].search(
+            [("mail_message_id", "=", message.id)]
+        )
+        self.assertIn(self.accountant.partner_id, notified.res_partner_id)
+        activity = self.statement_a.activity_ids
+        self.assertEqual(len(activity), 1)
+        self.assertEqual(activity.user_id, self.statement_a.create_uid)
+        self.assertIn("is missing", activity.note)
+
+    def test_dispute_without_message(self):
+        url = f"/my/revshare/statements/{self.statement_a.id}"
+        csrf = self._csrf(url)
+        response = self.url_open(
+            f"{url}/dispute", data={"csrf_token": csrf, "dispute_message": "  "}
+        )
+        self.assertIn("Please tell us what is wrong", response.text)
+        self.assertFalse(self._messages(self.statement_a))
+        self.assertFalse(self.statement_a.activity_ids)
+
+    def test_dispute_with_token(self):
+        """From the email link, not logged in: the message is the partner's."""
+        token = self.statement_a._portal_ensure_token()
+        url = f"/my/revshare/statements/{self.statement_a.id}"
+        self.authenticate(None, None)
+        page = html.fromstring(self.url_open(f"{url}?access_token={token}").content)
+        csrf = page.xpath(
+            "//form[contains(@class, 'o_revshare_dispute')]//input[@name='csrf_token']"
+        )[0].get("value")
+        self.url_open(
+            f"{url}/dispute",
+            data={
+                "csrf_token": csrf,
+                "dispute_message": "Wrong rate",
+                "access_token": token,
+            },
+        )
+        message = self._messages(self.statement_a)
+        self.assertEqual(message.author_id, self.reseller)
+        self.assertIn("Wrong rate", message.body)
+
+    def test_actions_denied(self):
+        """Acknowledge or dispute B's statement, a draft, a guessed id or with a
+        stale token: nothing is posted."""
+        csrf = self._csrf(f"/my/revshare/statements/{self.statement_a.id}")
+        old_token = self.statement_b._portal_ensure_token()
+        self.statement_b.access_token = "renewed-token-0002"
+        for statement_id, token in (
+            (self.statement_b.id, None),
+            (self.statement_b.id, old_token),
+            (self.statement_a_draft.id, None),
+            (self.statement_b.id + 1000, None),
+        ):
+            for action in ("acknowledge", "dispute"):
+                data = {"csrf_token": csrf, "dispute_message": "Pay me"}
+                if token:
+                    data["access_token"] = token
+                response = self.url_open(
+                    f"/my/revshare/statements/{statement_id}/{action}",
+                    data=data,
+                    allow_redirects=False,
+                )
+                self.assertIn(response.status_code, (302, 303))
+                self.assertTrue(response.headers["Location"].endswith("/my"))
+        for statement in (self.statement_b, self.statement_a_draft):
+            self.assertFalse(self._messages(statement))
+            self.assertFalse(statement.activity_ids)
+
+    def test_actions_need_csrf(self):
+        self.authenticate("revshare_portal_a", "revshare_portal_a")
+        response = self.url_open(
+            f"/my/revshare/statements/{self.statement_a.id}/dispute",
+            data={"dispute_message": "No token"},
+        )
+        self.assertEqual(response.status_code, 400)
+        self.assertFalse(self._messages(self.statement_a))
+
+
+@tagged("post_install", "-at_install")
+class TestPortalTour(RevsharePortalStatementCommon):
+    """A partner walks from the portal home to a statement and disputes it."""
+
+    def test_tour_dispute(self):
+        self.start_tour(
+            "/my", "partner_revshare_portal_tour", login="revshare_portal_a"
+        )
+        message = self._messages(self.statement_a)
+        self.assertEqual(len(message), 1)
+        self.assertEqual(message.author_id, self.portal_a.partner_id)
+        self.assertIn("The rate of the March invoice is wrong.", message.body)
+        self.assertEqual(len(self.statement_a.activity_ids), 1)
