@@ -1162,6 +1162,19 @@ class RevshareSettlement(models.Model):
                 .create(vals_list)
                 .with_env(self.sudo().env)
             )
+            # Adjustments of journal-entry and vendor-bill agreements are booked
+            # like their other rows (periodic ones are billed at confirmation).
+            rows_iter = iter(new_rows)
+            for settlement, item in zip(batch_settlements, batch, strict=True):
+                adjustment_rows = Line.browse(
+                    [next(rows_iter).id for __ in item["adjustments"]]
+                )
+                if adjustment_rows.filtered(
+                    lambda r: r.agreement_id.settlement_mode != "periodic"
+                ):
+                    adjustment_rows._revshare_book(
+                        date=settlement.date_to, ref=settlement.name
+                    )
             batch_settlements._revshare_link_lines(links)
             if confirm:
                 batch_settlements.action_confirm()

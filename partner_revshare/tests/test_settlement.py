@@ -418,15 +418,67 @@ class TestSettlement(RevshareCommon):
         self.assertNotEqual(again, settlement)
 
     def test_entry_agreement_statement_without_bill(self):
-        agreement = self._create_agreement(rules=[{"rate": 10.0}])
+        """Journal-entry agreements get a statement, no second bill; their cap
+        adjustment is booked like their other rows."""
+        agreement = self._create_agreement(rules=[{"rate": 10.0}], period_cap=80.0)
         invoice = self._create_invoice([(self.product_cloud, 10, 100.0)])
         self.assertTrue(invoice.revshare_line_ids.move_id)
         settlement = self._run("2026-03-31", confirm=True)
         self.assertEqual(settlement.agreement_ids, agreement)
-        self.assertEqual(settlement.amount_total, 100.0)
+        self.assertEqual(settlement.amount_share, 100.0)
+        self.assertEqual(settlement.amount_adjustment, -20.0)
+        self.assertEqual(settlement.amount_total, 80.0)
         self.assertEqual(settlement.amount_billable, 0.0)
         self.assertFalse(settlement.bill_id)
         self.assertEqual(settlement.state, "confirmed")
+        adjustment = settlement.line_ids.filtered(lambda r: r.kind == "adjustment")
+        entry = adjustment.move_id
+        self.assertEqual(entry.state, "posted")
+        self.assertEqual(entry.ref, settlement.name)
+        self.assertEqual(entry.date, d("2026-03-31"))
+        expense_line = entry.line_ids.filtered(
+            lambda line: line.account_id == self.expense_account
+        )
+        self.assertEqual(expense_line.balance, -20.0)
+        self.assertEqual(adjustment.state, "settled")
+
+    def test_one_settlement_per_currency(self):
+        usd = self._periodic()
+        eur = self._periodic(currency_id=self.eur.id, sequence=20)
+        self._create_invoice([(self.product_cloud, 10, 100.0)])
+        settlements = self._run("2026-03-31").sorted(lambda s: s.currency_id.name)
+        self.assertEqual(settlements.currency_id, self.eur | self.currency)
+        by_currency = {s.currency_id: s for s in settlements}
+        self.assertEqual(by_currency[self.currency].agreement_ids, usd)
+        self.assertEqual(by_currency[self.currency].amount_total, 100.0)
+        # 1000 USD at 2 EUR per USD.
+        self.assertEqual(by_currency[self.eur].agreement_ids, eur)
+        self.assertEqual(by_currency[self.eur].amount_total, 200.0)
+
+    def test_monthly_and_quarterly_agreements_of_one_partner(self):
+        """The quarterly agreement joins the monthly one's settlement at the quarter
+        end; the settlement starts after the previous one (no overlap)."""
+        monthly = self._periodic()
+        quarterly = self._periodic(
+            settlement_period="quarterly",
+            sequence=20,
+            rule_ids=[Command.create({"rate": 5.0})],
+        )
+        for day in ("2026-01-10", "2026-02-10", "2026-03-10"):
+            self._create_invoice([(self.product_cloud, 1, 100.0)], invoice_date=day)
+        january = self._run("2026-01-31")
+        february = self._run("2026-02-28")
+        march = self._run("2026-03-31")
+        self.assertEqual(january.agreement_ids, monthly)
+        self.assertEqual(january.amount_total, 10.0)
+        self.assertEqual(february.agreement_ids, monthly)
+        self.assertEqual(march.agreement_ids, monthly | quarterly)
+        self.assertEqual(
+            (march.date_from, march.date_to), (d("2026-03-01"), d("2026-03-31"))
+        )
+        # March's monthly share and the quarter's three quarterly shares.
+        self.assertEqual(march.amount_total, 25.0)
+        self.assertEqual(len(march.line_ids), 4)
 
     # --- cron, wizard, report, mail ---------------------------------------
 
