@@ -1,3 +1,5 @@
+from collections import defaultdict
+
 from markupsafe import Markup
 
 from odoo import api, fields, models
@@ -140,11 +142,13 @@ class AccountMove(models.Model):
                 "earned" if triggers[vals["agreement_id"]] == "invoice" else "expected"
             )
         rows = self.env["revshare.line"].sudo().create(vals_list)
-        earned = rows.filtered(lambda r: r.state == "earned")
-        for invoice in invoices:
-            invoice_rows = earned.filtered(lambda r, inv=invoice: r.invoice_id == inv)
-            if invoice_rows:
-                invoice_rows._revshare_book(date=invoice.date, ref=invoice.name)
+        # One accounting event per invoice: its own documents, dated like it.
+        earned_by_invoice = defaultdict(list)
+        for row in rows:
+            if row.state == "earned":
+                earned_by_invoice[row.invoice_id].append(row.id)
+        for invoice, row_ids in earned_by_invoice.items():
+            rows.browse(row_ids)._revshare_book(date=invoice.date, ref=invoice.name)
         return rows
 
     def _revshare_undo_lines(self):

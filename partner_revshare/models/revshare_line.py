@@ -1,4 +1,3 @@
-from collections import defaultdict
 from datetime import timedelta
 
 from odoo import api, fields, models
@@ -193,16 +192,13 @@ class RevshareLine(models.Model):
         moves = self.env["account.move"].sudo()
         entry_rows = rows.filtered(lambda r: r.agreement_id.settlement_mode == "entry")
         bill_rows = rows.filtered(lambda r: r.agreement_id.settlement_mode == "bill")
-        by_company = defaultdict(lambda: self.sudo().browse())
-        for row in entry_rows:
-            by_company[row.company_id] |= row
         move_vals, move_rows = [], []
-        for company_rows in by_company.values():
+        for company_rows in entry_rows.grouped("company_id").values():
             move_vals.append(company_rows._revshare_prepare_entry_vals(date, ref))
             move_rows.append(company_rows)
-        by_partner = defaultdict(lambda: self.sudo().browse())
-        for row in bill_rows:
-            by_partner[(row.partner_id, row.company_id, row.currency_id)] |= row
+        by_partner = bill_rows.grouped(
+            lambda r: (r.partner_id, r.company_id, r.currency_id)
+        )
         for group_rows in by_partner.values():
             move_vals.append(group_rows._revshare_prepare_bill_vals(date, ref))
             move_rows.append(group_rows)
@@ -230,11 +226,8 @@ class RevshareLine(models.Model):
             company, journal, date or max(self.mapped("date"))
         )
         ref = self._revshare_event_ref(ref)
-        by_agreement = defaultdict(lambda: self.browse())
-        for row in self:
-            by_agreement[row.agreement_id] |= row
         line_cmds = []
-        for agreement, rows in by_agreement.items():
+        for agreement, rows in self.grouped("agreement_id").items():
             expense = agreement._revshare_get_expense_account()
             payable = agreement._revshare_get_payable_account()
             if not expense or not payable:
@@ -282,7 +275,8 @@ class RevshareLine(models.Model):
     def _revshare_prepare_bill_vals(self, date=None, ref=None):
         """One vendor bill (credit note when the total is negative) for these rows
         (one beneficiary, company and currency), one line per row, without taxes so
-        that the payable equals the ledger."""
+        that the payable equals the ledger. In a foreign agreement currency, Odoo
+        converts the bill at its own date's rate, as for any vendor bill."""
         first = self[0]
         agreement = first.agreement_id
         company = first.company_id
@@ -377,9 +371,7 @@ class RevshareLine(models.Model):
         if not rows:
             return self.sudo().browse()
         new_rows = self.sudo().create(rows._revshare_prepare_reversal_vals(kind, date))
-        by_move = defaultdict(lambda: self.sudo().browse())
-        for row, new_row in zip(rows, new_rows, strict=True):
-            by_move[row.move_id] |= new_row
+        by_move = new_rows.grouped(lambda r: r.reversed_line_id.move_id)
         to_book = self.sudo().browse()
         for move, move_new_rows in by_move.items():
             if not move or move.state != "posted":

@@ -218,3 +218,26 @@ class TestRevshareAccounting(RevshareCommon):
         payable_line = move.line_ids.filtered("credit")
         self.assertEqual(payable_line.account_id, other_payable)
         self.assertEqual(payable_line.credit, 10.0)
+
+    def test_entry_in_agreement_currency(self):
+        """EUR invoice (3 EUR per USD), partner paid in EUR: the entry is in company
+        currency with the EUR amount as amount in currency."""
+        eur = self.setup_other_currency("EUR", rates=[("2016-01-01", 3.0)])
+        self._create_agreement(currency_id=eur.id)
+        invoice = self._create_invoice([(self.product_cloud, 1, 100.0)], currency=eur)
+        row = self._rows(invoice)
+        self.assertEqual((row.amount, row.amount_company), (10.0, 3.33))
+        lines = row.move_id.line_ids.sorted("balance")
+        self.assertEqual(lines.mapped("balance"), [-3.33, 3.33])
+        self.assertEqual(lines.mapped("amount_currency"), [-10.0, 10.0])
+        self.assertEqual(lines.currency_id, eur)
+        self.assertEqual(
+            [line.account_id for line in lines],
+            [self.payable_account, self.expense_account],
+        )
+        # Reset: Odoo's reversal gives back exactly the same amounts.
+        invoice.button_draft()
+        reverse_lines = (self._rows(invoice) - row).move_id.line_ids.sorted("balance")
+        self.assertEqual(reverse_lines.mapped("balance"), [-3.33, 3.33])
+        self.assertEqual(reverse_lines.mapped("amount_currency"), [-10.0, 10.0])
+        self.assertEqual(self._payable_balance(self.reseller), 0.0)
