@@ -37,7 +37,11 @@ class TestRevshareConstraints(RevshareCommon):
                 rules=[{"rate": rate}],
                 activate=False,
             )
-        self.assertFalse(self.env["revshare.agreement"].search([]))
+        self.assertFalse(
+            self.env["revshare.agreement"].search(
+                [("company_id", "=", self.company.id)]
+            )
+        )
 
     def test_negative_amounts(self):
         for vals in ({"amount": -1.0}, {"min_amount": -1.0}, {"max_amount": -0.01}):
