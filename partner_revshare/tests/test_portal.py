@@ -1,6 +1,7 @@
 import csv
 import io
 import re
+from html import unescape
 from unittest.mock import patch
 
 from dateutil.relativedelta import relativedelta
@@ -97,7 +98,9 @@ class RevsharePortalCommon(RevshareCommon, HttpCase):
         cls.row_old = cls.invoice_old.revshare_line_ids
         cls.row_b = cls.invoice_b.revshare_line_ids
         # A statement already took these two rows.
-        # The ledger is written by code only (sudo), as the settlement run does.
+        # Two rows already on statements: their state is what these pages show
+        # (the statements themselves are in RevsharePortalStatementCommon). The
+        # ledger is written by code only (sudo).
         (cls.row_2 | cls.row_old).sudo().write({"state": "settled"})
         Line = cls.env["revshare.line"].sudo()
         common = {
@@ -580,9 +583,12 @@ class RevsharePortalStatementCommon(RevsharePortalCommon):
                 "date_from": cls.last_month,
                 "date_to": last_month_end,
                 "agreement_ids": [Command.set((cls.agreement_a | cls.agreement_p).ids)],
-                "line_ids": [Command.set((cls.row_2 | cls.row_p).ids)],
             }
         )
+        # Rows enter a statement as the settlement run puts them (earned, then
+        # linked and settled in one update).
+        cls.row_2.sudo().state = "earned"
+        cls.statement_a._revshare_link_lines([(cls.row_2 | cls.row_p).ids])
         cls.statement_a.action_confirm()
         cls.bill_a = cls.statement_a.bill_id
         cls.env["account.payment.register"].with_context(
@@ -596,7 +602,6 @@ class RevsharePortalStatementCommon(RevsharePortalCommon):
                 "date_from": cls.this_month,
                 "date_to": cls.this_month + relativedelta(months=1, days=-1),
                 "agreement_ids": [Command.set(cls.agreement_a.ids)],
-                "line_ids": [Command.set(cls.row_1.ids)],
             }
         )
         cls.statement_b = Settlement.create(
@@ -607,9 +612,9 @@ class RevsharePortalStatementCommon(RevsharePortalCommon):
                 "date_from": cls.this_month,
                 "date_to": cls.this_month + relativedelta(months=1, days=-1),
                 "agreement_ids": [Command.set(cls.agreement_b.ids)],
-                "line_ids": [Command.set(cls.row_b.ids)],
             }
         )
+        cls.statement_b._revshare_link_lines([cls.row_b.ids])
         cls.statement_b.action_confirm()
         cls.accountant = new_test_user(
             cls.env,
@@ -758,6 +763,51 @@ class TestPortalStatements(RevsharePortalStatementCommon):
         )
         self.assertEqual(response.status_code, 200)
         self.assertIn(self.statement_b.name, response.text)
+
+    def test_statement_email_link(self):
+        """The statement email's button carries the access token and opens the
+        statement for a partner who is not logged in."""
+        self.reseller.email = "reseller@example.com"
+        template = self.env.ref("partner_revshare.mail_template_revshare_statement")
+        self.statement_b.with_context(
+            mail_notify_force_send=False
+        ).message_post_with_source(
+            template,
+            email_layout_xmlid="mail.mail_notification_light",
+            subtype_xmlid="mail.mt_comment",
+        )
+        # Keep the emails in the queue to read them.
+        self.statement_a.with_context(
+            mail_notify_force_send=False
+        ).message_post_with_source(
+            template,
+            email_layout_xmlid="mail.mail_notification_light",
+            subtype_xmlid="mail.mt_comment",
+        )
+        mail = self.env["mail.mail"].search(
+            [
+                ("model", "=", "revshare.settlement"),
+                ("res_id", "=", self.statement_a.id),
+                ("recipient_ids", "in", self.reseller.ids),
+            ]
+        )
+        self.assertEqual(len(mail), 1)
+        links = [
+            unescape(link)
+            for link in re.findall(r'href="([^"]+)"', mail.body_html)
+            if "access_token=" in link
+        ]
+        self.assertTrue(links, mail.body_html)
+        self.assertIn(f"access_token={self.statement_a.access_token}", links[0])
+        self.authenticate(None, None)
+        response = self.url_open(links[0])
+        self.assertEqual(response.status_code, 200)
+        self.assertIn(f"/my/revshare/statements/{self.statement_a.id}", response.url)
+        self.assertIn(
+            f"Statement {self.statement_a.name}",
+            _text(html.fromstring(response.content)),
+        )
+        self.assertNotIn(self.statement_b.name, response.text)
 
     def test_acknowledge(self):
         url = f"/my/revshare/statements/{self.statement_a.id}"
