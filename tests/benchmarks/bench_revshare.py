@@ -1,0 +1,1026 @@
+"""Benchmark of the partner revenue share suite (issue 8).
+
+Run it with ``setup/bench.sh`` (it builds the throwaway database and the addons path);
+by hand::
+
+    python tests/benchmarks/bench_revshare.py -c ODOO_CONF -d DB [--small]
+
+The database must have ``partner_revshare`` and ``partner_revshare_payment`` installed
+and no demo data; the script writes into it freely (it is thrown away afterwards).
+Each figure is measured side by side in the same run, batches of the two sides
+interleaved (and their order alternated), so that a load change on the machine hits
+both sides alike:
+
+1. posting overhead: customer invoices of 5 lines posted with 10 active agreements
+   (3 matching each line) against the same invoices with the agreements suspended;
+2. reconciliation overhead: those invoices paid with the register-payment wizard, in
+   batches and one by one, agreements active against suspended; queries per payment
+   with 10 and with 100 agreements;
+3. settlement run over earned rows inserted in bulk (SQL) for many partners;
+4. OCA ``commission_oca`` + ``account_commission_oca`` 18.0 (when their folder is on
+   the addons path): installed into the same database after parts 1-3, the same
+   partners and invoice lines settled in payment-based mode, against our run.
+
+Prints a Markdown table with the machine facts and writes it next to the JSON results
+(``--out``).
+"""
+
+import argparse
+import json
+import logging
+import os
+import platform
+import sys
+import time
+import traceback
+from contextlib import contextmanager
+from datetime import date, timedelta
+
+_logger = logging.getLogger("revshare.bench")
+
+FULL = {
+    "invoices": 2000,
+    "pay": 2000,
+    "batch": 100,
+    "one_by_one": 200,
+    "invoices_100": 200,
+    "rows": 100000,
+    "partners": 1000,
+    "customers": 200,
+}
+SMALL = {
+    "invoices": 50,
+    "pay": 50,
+    "batch": 10,
+    "one_by_one": 10,
+    "invoices_100": 20,
+    "rows": 1000,
+    "partners": 50,
+    "customers": 20,
+}
+LINES_PER_INVOICE = 5
+
+
+def parse_args():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("-c", "--config", required=True, help="Odoo configuration file")
+    parser.add_argument("-d", "--database", required=True)
+    parser.add_argument(
+        "--small", action="store_true", help="small sizes (development)"
+    )
+    parser.add_argument(
+        "--out", default=None, help="folder of the results (JSON, Markdown)"
+    )
+    parser.add_argument(
+        "--parts",
+        default="1,2,check,3,4",
+        help="parts to run, e.g. 1,2 (default: all)",
+    )
+    for key, value in FULL.items():
+        parser.add_argument(
+            f"--{key.replace('_', '-')}",
+            type=int,
+            default=None,
+            help=f"default {value} ({SMALL[key]} with --small)",
+        )
+    return parser.parse_args()
+
+
+class Meter:
+    """Wall time and SQL queries of a block, accumulated per name."""
+
+    def __init__(self, env):
+        self.env = env
+        self.totals = {}
+
+    @contextmanager
+    def measure(self, name, count=1):
+        env = self.env
+        env.invalidate_all()
+        queries = env.cr.sql_log_count
+        start = time.perf_counter()
+        yield
+        env.flush_all()
+        elapsed = time.perf_counter() - start
+        total = self.totals.setdefault(name, {"seconds": 0.0, "queries": 0, "count": 0})
+        total["seconds"] += elapsed
+        total["queries"] += env.cr.sql_log_count - queries
+        total["count"] += count
+
+    def get(self, name):
+        return self.totals.get(name, {"seconds": 0.0, "queries": 0, "count": 0})
+
+
+class Bench:
+    def __init__(self, env, sizes, out):
+        self.env = env
+        self.sizes = sizes
+        self.out = out
+        self.meter = Meter(env)
+        self.results = {"parts": {}, "notes": []}
+        self.today = date.today()
+        # Invoices dated in the previous month: settlements (ours and OCA's) settle
+        # closed periods.
+        self.invoice_date = self.today.replace(day=1) - timedelta(days=20)
+        self.payment_date = self.today.replace(day=1) - timedelta(days=5)
+
+    # ------------------------------------------------------------------ helpers
+
+    def log(self, msg, *args):
+        _logger.info(msg, *args)
+        sys.stderr.flush()
+
+    def note(self, text):
+        self.results["notes"].append(text)
+        self.log("note: %s", text)
+
+    def commit(self):
+        self.env.cr.commit()
+        self.env.invalidate_all()
+
+    @property
+    def company(self):
+        return self.env.company
+
+    def _account(self, account_type):
+        return self.env["account.account"].search(
+            [
+                *self.env["account.account"]._check_company_domain(self.company),
+                ("account_type", "=", account_type),
+                ("deprecated", "=", False),
+            ],
+            limit=1,
+        )
+
+    def _journal(self, journal_type):
+        return self.env["account.journal"].search(
+            [
+                *self.env["account.journal"]._check_company_domain(self.company),
+                ("type", "=", journal_type),
+            ],
+            limit=1,
+        )
+
+    # ------------------------------------------------------------------ data
+
+    def setup_data(self):
+        env = self.env
+        Command = __import__("odoo").fields.Command
+        s = self.sizes
+        self.expense = self._account("expense")
+        self.misc_journal = self._journal("general")
+        self.sale_journal = self._journal("sale")
+        self.bank_journal = self._journal("bank")
+        # Payments must make a journal entry and reconcile with the invoice (that
+        # is what earns shares): give the bank journal's inbound methods an
+        # outstanding account when the chart left it empty.
+        methods = self.bank_journal.inbound_payment_method_line_ids.filtered(
+            lambda line: not line.payment_account_id
+        )
+        if methods:
+            outstanding = env["account.account"].create(
+                {
+                    "name": "Bench outstanding receipts",
+                    "code": "101499",
+                    "account_type": "asset_current",
+                    "reconcile": True,
+                }
+            )
+            methods.write({"payment_account_id": outstanding.id})
+        categories = env["product.category"].create(
+            [{"name": f"Bench category {i}"} for i in range(LINES_PER_INVOICE)]
+        )
+        self.products = env["product.product"].create(
+            [
+                {
+                    "name": f"Bench product {i}",
+                    "type": "service",
+                    "categ_id": categories[i].id,
+                    "list_price": 100.0 + 10 * i,
+                    "standard_price": 40.0,
+                }
+                for i in range(LINES_PER_INVOICE)
+            ]
+        )
+        self.fee_product = env["product.product"].create(
+            {
+                "name": "Bench revenue share fee",
+                "type": "service",
+                "supplier_taxes_id": [Command.clear()],
+            }
+        )
+        self.customers = env["res.partner"].create(
+            [{"name": f"Bench customer {i}"} for i in range(s["customers"])]
+        )
+        self.agreements_10 = self._create_agreements(10, "A10")
+        self.agreements_100 = self._create_agreements(100, "A100")
+        self.commit()
+
+    def _create_agreements(self, count, tag):
+        """``count`` agreements earning on payment, booked as journal entries; each
+        product is in the scope of 3 in 10 of them (agreement j: product j % 5, plus
+        product (j + 1) % 5 for the first half)."""
+        env = self.env
+        Command = __import__("odoo").fields.Command
+        partners = env["res.partner"].create(
+            [{"name": f"Bench beneficiary {tag}-{j}"} for j in range(count)]
+        )
+        vals_list = []
+        for j in range(count):
+            products = self.products[j % LINES_PER_INVOICE]
+            if j < count // 2:
+                products |= self.products[(j + 1) % LINES_PER_INVOICE]
+            vals_list.append(
+                {
+                    "name": f"Bench {tag}-{j}",
+                    "partner_id": partners[j].id,
+                    "role": "reseller",
+                    "trigger": "payment",
+                    "settlement_mode": "entry",
+                    "expense_account_id": self.expense.id,
+                    "journal_id": self.misc_journal.id,
+                    "product_id": self.fee_product.id,
+                    "product_ids": [Command.set(products.ids)],
+                    "rule_ids": [Command.create({"compute": "percent", "rate": 5.0})],
+                }
+            )
+        return env["revshare.agreement"].create(vals_list)
+
+    def set_active(self, agreements, active):
+        """Activate or suspend agreements (not measured)."""
+        if active:
+            todo = agreements.filtered(lambda a: a.state != "active")
+            if todo:
+                todo.action_activate()
+        else:
+            todo = agreements.filtered(lambda a: a.state == "active")
+            if todo:
+                todo.action_suspend()
+        self.env.flush_all()
+
+    def create_invoices(self, count, offset=0):
+        """Draft customer invoices of 5 lines (created in batches, not measured)."""
+        Command = __import__("odoo").fields.Command
+        moves = self.env["account.move"]
+        batch = 100
+        for start in range(0, count, batch):
+            vals_list = []
+            for i in range(start, min(count, start + batch)):
+                n = offset + i
+                vals_list.append(
+                    {
+                        "move_type": "out_invoice",
+                        "partner_id": self.customers[n % len(self.customers)].id,
+                        "invoice_date": self.invoice_date,
+                        "date": self.invoice_date,
+                        "journal_id": self.sale_journal.id,
+                        "invoice_line_ids": [
+                            Command.create(
+                                {
+                                    "product_id": product.id,
+                                    "quantity": 1 + (n + k) % 3,
+                                    "price_unit": 100.0 + 10 * k + n % 7,
+                                }
+                            )
+                            for k, product in enumerate(self.products)
+                        ],
+                    }
+                )
+            moves |= self.env["account.move"].create(vals_list)
+            self.commit()
+        return moves
+
+    def pay(self, invoices):
+        return (
+            self.env["account.payment.register"]
+            .with_context(active_model="account.move", active_ids=invoices.ids)
+            .create({"payment_date": self.payment_date, "group_payment": False})
+            ._create_payments()
+        )
+
+    # ------------------------------------------------------------------ part 1
+
+    def part_posting(self):
+        s = self.sizes
+        n, batch = s["invoices"], s["batch"]
+        self.log("part 1: creating %s + %s draft invoices", n, n)
+        on = self.create_invoices(n, offset=0)
+        off = self.create_invoices(n, offset=n)
+        self.invoices_on, self.invoices_off = on, off
+        self.log("part 1: posting in batches of %s, sides interleaved", batch)
+        for r, start in enumerate(range(0, n, batch)):
+            order = (True, False) if r % 2 else (False, True)
+            for active in order:
+                self.set_active(self.agreements_10, active)
+                moves = (on if active else off)[start : start + batch]
+                name = "post_on" if active else "post_off"
+                with self.meter.measure(name, count=len(moves)):
+                    moves.action_post()
+            self.commit()
+        rows = self.env["revshare.line"].search_count([("invoice_id", "in", on.ids)])
+        rows_off = self.env["revshare.line"].search_count(
+            [("invoice_id", "in", off.ids)]
+        )
+        on_m, off_m = self.meter.get("post_on"), self.meter.get("post_off")
+        self.results["parts"]["posting"] = {
+            "invoices": n,
+            "seconds_active": on_m["seconds"],
+            "seconds_inactive": off_m["seconds"],
+            "ratio": on_m["seconds"] / off_m["seconds"] if off_m["seconds"] else None,
+            "queries_per_invoice_active": on_m["queries"] / n,
+            "queries_per_invoice_inactive": off_m["queries"] / n,
+            "expected_rows": rows,
+            "rows_inactive_side": rows_off,
+        }
+        if rows != n * LINES_PER_INVOICE * 3:
+            self.note(f"posting: {rows} expected rows, not {n * LINES_PER_INVOICE * 3}")
+
+    # ------------------------------------------------------------------ part 2
+
+    def _pay_interleaved(self, on, off, agreements, prefix):
+        """Pay ``on`` (agreements active) and ``off`` (suspended) in interleaved
+        batches, then one by one; measured per payment."""
+        s = self.sizes
+        batch, single = s["batch"], s["one_by_one"]
+        single = min(single, len(on))
+        batched_on, batched_off = on[single:], off[single:]
+        for r, start in enumerate(range(0, len(batched_on), batch)):
+            order = (True, False) if r % 2 else (False, True)
+            for active in order:
+                self.set_active(agreements, active)
+                moves = (batched_on if active else batched_off)[start : start + batch]
+                name = f"{prefix}_batch_{'on' if active else 'off'}"
+                with self.meter.measure(name, count=len(moves)):
+                    self.pay(moves)
+            self.commit()
+        for i in range(single):
+            order = (True, False) if i % 2 else (False, True)
+            for active in order:
+                self.set_active(agreements, active)
+                move = (on if active else off)[i]
+                name = f"{prefix}_single_{'on' if active else 'off'}"
+                with self.meter.measure(name, count=1):
+                    self.pay(move)
+            if i % 20 == 19:
+                self.commit()
+        self.commit()
+
+    def part_payment(self):
+        s = self.sizes
+        pay = min(s["pay"], len(self.invoices_on))
+        on, off = self.invoices_on[:pay], self.invoices_off[:pay]
+        self.log("part 2: paying %s + %s invoices", len(on), len(off))
+        self._pay_interleaved(on, off, self.agreements_10, "pay10")
+        earned = self.env["revshare.line"].search_count(
+            [("invoice_id", "in", on.ids), ("state", "=", "earned")]
+        )
+        unpaid = on.filtered(lambda m: m.payment_state not in ("paid", "in_payment"))
+        if unpaid:
+            self.note(f"payment: {len(unpaid)} invoices of the active side not paid")
+        res = {"invoices": len(on), "earned_rows": earned}
+        for mode in ("batch", "single"):
+            m_on = self.meter.get(f"pay10_{mode}_on")
+            m_off = self.meter.get(f"pay10_{mode}_off")
+            res[mode] = {
+                "payments": m_on["count"],
+                "seconds_active": m_on["seconds"],
+                "seconds_inactive": m_off["seconds"],
+                "ratio": m_on["seconds"] / m_off["seconds"]
+                if m_off["seconds"]
+                else None,
+                "queries_per_payment_active": m_on["queries"] / max(m_on["count"], 1),
+                "queries_per_payment_inactive": m_off["queries"]
+                / max(m_off["count"], 1),
+            }
+        # Queries per payment with 100 agreements (30 matching each line): a smaller
+        # set of invoices posted with them active.
+        n100 = s["invoices_100"]
+        self.log("part 2: %s invoices with 100 agreements", n100)
+        self.set_active(self.agreements_10, False)
+        self.set_active(self.agreements_100, True)
+        inv100 = self.create_invoices(n100, offset=3 * s["invoices"])
+        inv100.action_post()
+        self.commit()
+        single = min(s["one_by_one"], n100 // 2)
+        with self.meter.measure("pay100_batch", count=n100 - single):
+            for start in range(single, n100, s["batch"]):
+                self.pay(inv100[start : start + s["batch"]])
+        with self.meter.measure("pay100_single", count=single):
+            for move in inv100[:single]:
+                self.pay(move)
+        self.commit()
+        self.set_active(self.agreements_100, False)
+        self.commit()
+        for mode in ("batch", "single"):
+            m = self.meter.get(f"pay100_{mode}")
+            res[mode]["queries_per_payment_100"] = m["queries"] / max(m["count"], 1)
+        res["earned_rows_100"] = self.env["revshare.line"].search_count(
+            [("invoice_id", "in", inv100.ids), ("state", "=", "earned")]
+        )
+        self.results["parts"]["payment"] = res
+
+    # ------------------------------------------------------------------ part 3
+
+    def _bench_partners(self, count):
+        """``count`` beneficiaries with one periodic agreement each (created once,
+        shared by our settlement and OCA's)."""
+        if getattr(self, "settle_agreements", None) is not None:
+            return self.settle_agreements
+        env = self.env
+        Command = __import__("odoo").fields.Command
+        partners = env["res.partner"].create(
+            [{"name": f"Bench partner {j}"} for j in range(count)]
+        )
+        agreements = env["revshare.agreement"].create(
+            [
+                {
+                    "name": f"Bench periodic {j}",
+                    "partner_id": partners[j].id,
+                    "trigger": "invoice",
+                    "settlement_mode": "periodic",
+                    "settlement_period": "monthly",
+                    "expense_account_id": self.expense.id,
+                    "product_id": self.fee_product.id,
+                    "product_ids": [Command.set(self.fee_product.ids)],
+                    "rule_ids": [Command.create({"compute": "percent", "rate": 5.0})],
+                }
+                for j in range(count)
+            ]
+        )
+        agreements.action_activate()
+        self.commit()
+        self.settle_agreements = agreements
+        return agreements
+
+    def _invoice_lines(self):
+        """Product lines of the benchmark's paid invoices: the base of the bulk rows."""
+        self.env.cr.execute(
+            """
+            SELECT l.id, l.move_id, l.product_id, m.commercial_partner_id,
+                   -l.balance, l.currency_id
+              FROM account_move_line l
+              JOIN account_move m ON m.id = l.move_id
+             WHERE m.move_type = 'out_invoice' AND m.state = 'posted'
+               AND m.payment_state IN ('paid', 'in_payment')
+               AND l.display_type = 'product'
+             ORDER BY l.id
+            """
+        )
+        return self.env.cr.fetchall()
+
+    def insert_earned_rows(self, agreements, total):
+        """``total`` earned, unsettled rows spread evenly over the agreements, each on
+        an invoice line of a paid invoice, inserted with one SQL statement."""
+        lines = self._invoice_lines()
+        if not lines:
+            raise RuntimeError(
+                "no paid invoice line to attach the rows to (run part 2)"
+            )
+        self.env.cr.execute(
+            """
+            WITH lines AS (
+                SELECT row_number() OVER (ORDER BY id) - 1 AS n, *
+                  FROM unnest(%(line_ids)s::int[], %(move_ids)s::int[],
+                              %(product_ids)s::int[], %(customer_ids)s::int[],
+                              %(bases)s::numeric[])
+                       AS t(id, move_id, product_id, customer_id, base)
+            ), agreements AS (
+                SELECT row_number() OVER (ORDER BY a.id) - 1 AS n, a.id, a.partner_id,
+                       a.currency_id, a.company_id
+                  FROM revshare_agreement a WHERE a.id = ANY(%(agreement_ids)s)
+            )
+            INSERT INTO revshare_line (
+                agreement_id, partner_id, company_id, invoice_id, invoice_line_id,
+                customer_id, product_id, date, currency_id, invoice_currency_id,
+                base_amount, rate, amount, amount_company, amount_invoice_currency,
+                kind, state, role, create_uid, write_uid, create_date, write_date)
+            SELECT a.id, a.partner_id, a.company_id, l.move_id, l.id, l.customer_id,
+                   l.product_id, %(day)s, a.currency_id, a.currency_id, l.base, 5.0,
+                   round(l.base * 0.05, 2), round(l.base * 0.05, 2),
+                   round(l.base * 0.05, 2), 'share', 'earned', 'reseller', 1, 1,
+                   now() at time zone 'UTC', now() at time zone 'UTC'
+              FROM generate_series(0, %(total)s - 1) g(i)
+              JOIN agreements a ON a.n = g.i %% %(nagr)s
+              JOIN lines l ON l.n = g.i %% %(nlines)s
+            """,
+            {
+                "line_ids": [r[0] for r in lines],
+                "move_ids": [r[1] for r in lines],
+                "product_ids": [r[2] for r in lines],
+                "customer_ids": [r[3] for r in lines],
+                "bases": [r[4] for r in lines],
+                "agreement_ids": agreements.ids,
+                "day": self.invoice_date,
+                "total": total,
+                "nagr": len(agreements),
+                "nlines": len(lines),
+            },
+        )
+        self.commit()
+        return len(lines)
+
+    def part_settlement(self):
+        s = self.sizes
+        env = self.env
+        if "revshare.settlement" not in env:
+            self.note(
+                "settlement: revshare.settlement does not exist yet; part 3 skipped"
+            )
+            self.results["parts"]["settlement"] = {"skipped": "no revshare.settlement"}
+            return
+        agreements = self._bench_partners(s["partners"])
+        self.log(
+            "part 3: inserting %s earned rows for %s partners", s["rows"], s["partners"]
+        )
+        nlines = self.insert_earned_rows(agreements, s["rows"])
+        Settlement = env["revshare.settlement"]
+        # The invoices' month is closed: settle the periods ended by its last day.
+        day = self.today.replace(day=1) - timedelta(days=1)
+        self.log("part 3: settlement run (revshare.settlement._revshare_run)")
+        with self.meter.measure("settle_ours", count=s["rows"]):
+            settlements = Settlement._revshare_run(
+                day, agreements=agreements, confirm=False
+            )
+        self.commit()
+        settled = env["revshare.line"].search_count(
+            [("agreement_id", "in", agreements.ids), ("state", "=", "settled")]
+        )
+        self.log("part 3: confirming %s settlements (vendor bills)", len(settlements))
+        with self.meter.measure("bill_ours", count=len(settlements)):
+            settlements.action_confirm()
+        self.commit()
+        m = self.meter.get("settle_ours")
+        b = self.meter.get("bill_ours")
+        self.results["parts"]["settlement"] = {
+            "rows": s["rows"],
+            "partners": s["partners"],
+            "invoice_lines": nlines,
+            "seconds": m["seconds"],
+            "rows_per_second": s["rows"] / m["seconds"] if m["seconds"] else None,
+            "queries": m["queries"],
+            "settlements": len(settlements),
+            "rows_settled": settled,
+            "bill_seconds": b["seconds"],
+            "bill_queries": b["queries"],
+            "bills": len(settlements.bill_id),
+        }
+        if settled != s["rows"]:
+            self.note(f"settlement: {settled} rows settled of {s['rows']}")
+
+    # ------------------------------------------------------------------ check
+
+    def part_check(self):
+        """The integrity check over the ledger of parts 1 and 2 (real rows only: the
+        bulk rows of part 3 are not made by the engine)."""
+        env = self.env
+        if "revshare.check" not in env:
+            self.results["parts"]["check"] = {"skipped": "no revshare.check"}
+            return
+        rows = env["revshare.line"].search_count([])
+        with self.meter.measure("check", count=rows):
+            found = env["revshare.check"]._revshare_check(
+                self.company, self.invoice_date.replace(day=1), self.today
+            )
+        m = self.meter.get("check")
+        self.results["parts"]["check"] = {
+            "rows": rows,
+            "seconds": m["seconds"],
+            "queries": m["queries"],
+            "mismatches": len(found),
+        }
+        for vals in found[:5]:
+            self.note(f"check: {vals['message']}")
+
+    # ------------------------------------------------------------------ part 4
+
+    def part_oca(self):
+        """Install OCA commission into this database and settle the same volume."""
+        import odoo
+
+        s = self.sizes
+        env = self.env
+        module = env["ir.module.module"].search(
+            [("name", "=", "account_commission_oca")]
+        )
+        if not module:
+            env["ir.module.module"].update_list()
+            module = env["ir.module.module"].search(
+                [("name", "=", "account_commission_oca")]
+            )
+        if not module:
+            self.note(
+                "OCA: account_commission_oca is not on the addons path; part 4 skipped"
+            )
+            self.results["parts"]["oca"] = {
+                "skipped": "account_commission_oca not found"
+            }
+            return
+        agreements = self._bench_partners(s["partners"])
+        partner_ids = agreements.partner_id.ids
+        self.commit()
+        if module.state != "installed":
+            self.log("part 4: installing account_commission_oca")
+            start = time.perf_counter()
+            module.button_immediate_install()
+            self.results["oca_install_seconds"] = time.perf_counter() - start
+        # The install rebuilt the registry: continue on a fresh cursor.
+        self.env.cr.close()
+        registry = odoo.modules.registry.Registry(self.env.cr.dbname)
+        cr = registry.cursor()
+        self.env = env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
+        self.meter.env = env
+        for name, value in list(vars(self).items()):
+            if isinstance(value, odoo.models.BaseModel):
+                setattr(self, name, value.with_env(env))
+        commission = env["commission"].create(
+            {
+                "name": "Bench 5% on payment",
+                "commission_type": "fixed",
+                "fix_qty": 5.0,
+                "invoice_state": "paid",
+                "amount_base_type": "gross_amount",
+            }
+        )
+        agents = env["res.partner"].browse(partner_ids)
+        agents.write(
+            {"agent": True, "commission_id": commission.id, "settlement": "monthly"}
+        )
+        lines = self._invoice_lines()
+        per_line = max(1, -(-s["rows"] // len(lines)))
+        if per_line > len(agents):
+            raise RuntimeError("not enough agents for the rows requested")
+        self.log(
+            "part 4: inserting %s agent lines (%s per invoice line)",
+            s["rows"],
+            per_line,
+        )
+        env.cr.execute(
+            """
+            WITH lines AS (
+                SELECT row_number() OVER (ORDER BY id) - 1 AS n, *
+                  FROM unnest(%(line_ids)s::int[], %(move_ids)s::int[],
+                              %(bases)s::numeric[])
+                       AS t(id, move_id, base)
+            ), agents AS (
+                SELECT row_number() OVER (ORDER BY id) - 1 AS n, id
+                  FROM unnest(%(agent_ids)s::int[]) AS t(id)
+            )
+            INSERT INTO account_invoice_line_agent (
+                object_id, agent_id, commission_id, amount, invoice_id, invoice_date,
+                settled, company_id, create_uid, write_uid, create_date, write_date)
+            SELECT l.id, a.id, %(commission)s, round(l.base * 0.05, 2), l.move_id,
+                   %(day)s, false, %(company)s, 1, 1,
+                   now() at time zone 'UTC', now() at time zone 'UTC'
+              FROM generate_series(0, %(total)s - 1) g(i)
+              JOIN lines l ON l.n = g.i / %(per_line)s
+              JOIN agents a ON a.n = (g.i / %(per_line)s * %(per_line)s
+                                      + g.i %% %(per_line)s) %% %(nagents)s
+            """,
+            {
+                "line_ids": [r[0] for r in lines],
+                "move_ids": [r[1] for r in lines],
+                "bases": [r[4] for r in lines],
+                "agent_ids": agents.ids,
+                "commission": commission.id,
+                "day": self.invoice_date,
+                "company": self.company.id,
+                "total": min(s["rows"], per_line * len(lines)),
+                "per_line": per_line,
+                "nagents": len(agents),
+            },
+        )
+        inserted = env.cr.rowcount
+        self.commit()
+        wizard = env["commission.make.settle"].create(
+            {"date_to": self.today, "settlement_type": "sale_invoice"}
+        )
+        self.log("part 4: OCA settlement (commission.make.settle.action_settle)")
+        with self.meter.measure("settle_oca", count=inserted):
+            wizard.action_settle()
+        self.commit()
+        oca_settlements = env["commission.settlement"].search([])
+        with self.meter.measure("bill_oca", count=len(oca_settlements)):
+            oca_settlements.make_invoices(
+                self._journal("purchase"), self.fee_product, date=self.today
+            )
+        self.commit()
+        settled_lines = env["commission.settlement.line"].search_count([])
+        m = self.meter.get("settle_oca")
+        b = self.meter.get("bill_oca")
+        res = {
+            "settlements": len(oca_settlements),
+            "bill_seconds": b["seconds"],
+            "bill_queries": b["queries"],
+            "agent_lines": inserted,
+            "agents": len(agents),
+            "seconds": m["seconds"],
+            "queries": m["queries"],
+            "settlement_lines": settled_lines,
+            "rows_per_second": inserted / m["seconds"] if m["seconds"] else None,
+        }
+        ours = self.results["parts"].get("settlement", {})
+        if ours.get("seconds"):
+            res["ratio_ours_to_oca"] = ours["seconds"] / m["seconds"]
+        if ours.get("bill_seconds") and b["seconds"]:
+            res["bill_ratio_ours_to_oca"] = ours["bill_seconds"] / b["seconds"]
+            res["total_ratio_ours_to_oca"] = (
+                ours["seconds"] + ours["bill_seconds"]
+            ) / (m["seconds"] + b["seconds"])
+        self.results["parts"]["oca"] = res
+        if settled_lines != inserted:
+            self.note(
+                f"OCA: {settled_lines} settlement lines for {inserted} agent lines"
+            )
+
+    # ------------------------------------------------------------------ report
+
+    def machine_facts(self):
+        cr = self.env.cr
+        cr.execute("SHOW server_version")
+        pg = cr.fetchone()[0]
+        import odoo
+
+        return {
+            "cores": os.cpu_count(),
+            "load_average": os.getloadavg(),
+            "cpu": _cpu_model(),
+            "python": platform.python_version(),
+            "postgresql": pg,
+            "odoo": odoo.release.version,
+            "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+        }
+
+
+def _cpu_model():
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
+
+
+def _fmt(value, digits=2):
+    if value is None:
+        return "n/a"
+    if isinstance(value, float):
+        return f"{value:,.{digits}f}"
+    return f"{value:,}" if isinstance(value, int) else str(value)
+
+
+def _row(*cells):
+    return "| " + " | ".join(str(c) for c in cells) + " |"
+
+
+def _ratio(a, b):
+    return a / b if a and b else None
+
+
+def render(results, sizes):
+    """The result table (Markdown), machine facts first."""
+    facts = results["facts"]
+    parts = results["parts"]
+    load_start = " ".join(f"{x:.2f}" for x in facts["load_average"])
+    load_end = " ".join(f"{x:.2f}" for x in results.get("load_end", ()))
+    out = [
+        "# Partner revenue share benchmark",
+        "",
+        f"Machine: {facts['cores']} cores ({facts['cpu']}), PostgreSQL "
+        f"{facts['postgresql']}, Odoo {facts['odoo']}, Python {facts['python']}; "
+        f"load average (1, 5, 15 min) at start {load_start}, at end {load_end}; "
+        f"{facts['date']}.",
+        "",
+        _row("#", "Measure", "Revenue share on", "Off / peer", "Ratio", "Target"),
+        _row(*["---"] * 6),
+    ]
+    p = parts.get("posting")
+    if p:
+        out.append(
+            _row(
+                1,
+                f"Post {p['invoices']:,} invoices of 5 lines, 10 agreements "
+                "(3 match each line): seconds",
+                _fmt(p["seconds_active"]),
+                _fmt(p["seconds_inactive"]),
+                _fmt(p["ratio"]),
+                "<= 1.25",
+            )
+        )
+        out.append(
+            _row(
+                1,
+                "Queries per invoice",
+                _fmt(p["queries_per_invoice_active"], 1),
+                _fmt(p["queries_per_invoice_inactive"], 1),
+                "",
+                "",
+            )
+        )
+    p = parts.get("payment")
+    if p:
+        for mode, label in (
+            ("batch", f"in batches of {sizes['batch']}"),
+            ("single", "one by one"),
+        ):
+            m = p[mode]
+            out.append(
+                _row(
+                    2,
+                    f"Pay {m['payments']:,} invoices {label} (register-payment "
+                    "wizard): seconds",
+                    _fmt(m["seconds_active"]),
+                    _fmt(m["seconds_inactive"]),
+                    _fmt(m["ratio"]),
+                    "<= 1.25",
+                )
+            )
+            out.append(
+                _row(
+                    2,
+                    f"Queries per payment {label}: 10 agreements (3 match each "
+                    "line) / off",
+                    _fmt(m["queries_per_payment_active"], 1),
+                    _fmt(m["queries_per_payment_inactive"], 1),
+                    "",
+                    "",
+                )
+            )
+            out.append(
+                _row(
+                    2,
+                    f"Queries per payment {label}: 100 agreements (30 match each line)",
+                    _fmt(m.get("queries_per_payment_100"), 1),
+                    "",
+                    _fmt(
+                        _ratio(
+                            m.get("queries_per_payment_100"),
+                            m["queries_per_payment_active"],
+                        )
+                    ),
+                    "constant (1.00)",
+                )
+            )
+    p = parts.get("check")
+    if p and not p.get("skipped"):
+        out.append(
+            _row(
+                "-",
+                f"Integrity check over the ledger of parts 1-2 ({p['rows']:,} rows): "
+                f"seconds / queries / mismatches",
+                f"{_fmt(p['seconds'])} / {_fmt(p['queries'])} / {p['mismatches']}",
+                "",
+                "",
+                "0 mismatches",
+            )
+        )
+    p = parts.get("settlement")
+    if p and p.get("skipped"):
+        out.append(_row(3, "Settlement run", f"skipped: {p['skipped']}", "", "", ""))
+    elif p:
+        out.append(
+            _row(
+                3,
+                f"Settlement run, {p['rows']:,} earned rows, {p['partners']:,} "
+                "partners: seconds",
+                _fmt(p["seconds"]),
+                "",
+                "",
+                "< 60 s",
+            )
+        )
+        out.append(
+            _row(
+                3,
+                "Rows per second / queries / settlements",
+                f"{_fmt(p['rows_per_second'], 0)} / {_fmt(p['queries'])} / "
+                f"{_fmt(p['settlements'])}",
+                "",
+                "",
+                "",
+            )
+        )
+        out.append(
+            _row(
+                3,
+                f"Confirm the settlements ({p['bills']:,} vendor bills): seconds / "
+                "queries",
+                f"{_fmt(p['bill_seconds'])} / {_fmt(p['bill_queries'])}",
+                "",
+                "",
+                "",
+            )
+        )
+    p = parts.get("oca")
+    if p and p.get("skipped"):
+        out.append(_row(4, "OCA commission", f"skipped: {p['skipped']}", "", "", ""))
+    elif p:
+        ours = parts.get("settlement", {})
+        out.append(
+            _row(
+                4,
+                f"Settle {p['agent_lines']:,} lines of paid invoices for "
+                f"{p['agents']:,} partners: ours vs OCA commission_oca "
+                "(payment-based): seconds",
+                _fmt(ours.get("seconds")),
+                _fmt(p["seconds"]),
+                _fmt(p.get("ratio_ours_to_oca")),
+                "",
+            )
+        )
+        out.append(
+            _row(
+                4,
+                "Settlement queries: ours / OCA",
+                _fmt(ours.get("queries")),
+                _fmt(p["queries"]),
+                "",
+                "",
+            )
+        )
+        out.append(
+            _row(
+                4,
+                f"Vendor bills from the settlements (ours {ours.get('bills', 0):,}, "
+                f"OCA {p['settlements']:,}): seconds",
+                _fmt(ours.get("bill_seconds")),
+                _fmt(p["bill_seconds"]),
+                _fmt(p.get("bill_ratio_ours_to_oca")),
+                "",
+            )
+        )
+        out.append(
+            _row(
+                4,
+                "Settle and bill, total: seconds",
+                _fmt((ours.get("seconds") or 0) + (ours.get("bill_seconds") or 0)),
+                _fmt(p["seconds"] + p["bill_seconds"]),
+                _fmt(p.get("total_ratio_ours_to_oca")),
+                "",
+            )
+        )
+    for part, err in results.get("errors", {}).items():
+        out.append(_row(part, f"failed: {err}".replace("\n", " "), "", "", "", ""))
+    if results["notes"]:
+        out += ["", "Notes:", *[f"- {n}" for n in results["notes"]]]
+    out += ["", "Sizes: " + ", ".join(f"{k}={v}" for k, v in sizes.items())]
+    return "\n".join(out) + "\n"
+
+
+def main():
+    args = parse_args()
+    import odoo
+    from odoo.tools import config
+
+    config.parse_config(["-c", args.config, "-d", args.database, "--log-level=warn"])
+    logging.getLogger("revshare.bench").setLevel(logging.INFO)
+    preset = SMALL if args.small else FULL
+    sizes = {
+        key: getattr(args, key) if getattr(args, key) is not None else value
+        for key, value in preset.items()
+    }
+    parts = {p.strip() for p in args.parts.split(",")}
+    out = args.out or os.path.join(os.getcwd(), ".local", "bench")
+    os.makedirs(out, exist_ok=True)
+
+    registry = odoo.modules.registry.Registry(args.database)
+    env = odoo.api.Environment(registry.cursor(), odoo.SUPERUSER_ID, {})
+    bench = Bench(env, sizes, out)
+    try:
+        bench.results["facts"] = bench.machine_facts()
+        bench.results["errors"] = {}
+        bench.setup_data()
+        steps = [
+            ("1", bench.part_posting),
+            ("2", bench.part_payment),
+            ("check", bench.part_check),
+            ("3", bench.part_settlement),
+            ("4", bench.part_oca),
+        ]
+        for part, step in steps:
+            if part not in parts:
+                continue
+            try:
+                step()
+            except Exception as error:  # noqa: BLE001 - report it in the table, go on
+                bench.env.cr.rollback()
+                traceback.print_exc()
+                bench.results["errors"][part] = f"{type(error).__name__}: {error}"[:200]
+            bench.results["load_end"] = os.getloadavg()
+            _write(out, bench.results, sizes)
+        table = render(bench.results, sizes)
+        sys.stdout.write(table)
+    finally:
+        bench.env.cr.close()
+
+
+def _write(out, results, sizes):
+    with open(os.path.join(out, "results.json"), "w", encoding="utf-8") as f:
+        json.dump({"sizes": sizes, **results}, f, indent=2, default=str)
+    with open(os.path.join(out, "results.md"), "w", encoding="utf-8") as f:
+        f.write(render(results, sizes))
+
+
+if __name__ == "__main__":
+    main()
