@@ -337,7 +337,8 @@ class RevshareSettlement(models.Model):
     # ------------------------------------------------------------------
 
     def action_confirm(self):
-        """Confirm draft settlements: the periodic agreements' balance is billed."""
+        """Confirm draft settlements: their rows become settled and the periodic
+        agreements' balance is billed."""
         drafts = self.filtered(lambda s: s.workflow_state == "draft")
         if self - drafts:
             raise UserError(
@@ -347,6 +348,8 @@ class RevshareSettlement(models.Model):
                 )
             )
         drafts._revshare_check_billable()
+        # sudo: the rows are written by our code only (state link of a settled row).
+        drafts.line_ids.sudo().write({"state": "settled"})
         drafts.write({"workflow_state": "confirmed"})
         drafts._revshare_create_bills()
         return True
@@ -1067,9 +1070,10 @@ class RevshareSettlement(models.Model):
 
     def _revshare_link_lines(self, line_ids_list):
         """Put rows in these new settlements (``line_ids_list``: one list of row ids
-        per settlement) with one UPDATE for all, marking them settled. Only rows
-        still earned and free are taken: a concurrent run that took one of them
-        makes this one fail rather than settle a row twice."""
+        per settlement) with one UPDATE for all; they become ``settled`` when the
+        settlement is confirmed. Only rows still earned and free are taken: a
+        concurrent run that took one of them makes this one fail rather than settle
+        a row twice."""
         pairs = [
             (line_id, settlement.id)
             for settlement, ids in zip(self, line_ids_list, strict=True)
@@ -1083,7 +1087,6 @@ class RevshareSettlement(models.Model):
                 """
                 UPDATE revshare_line AS line
                    SET settlement_id = link.settlement_id,
-                       state = 'settled',
                        write_uid = %(uid)s,
                        write_date = %(now)s
                   FROM unnest(%(line_ids)s::int[], %(settlement_ids)s::int[])

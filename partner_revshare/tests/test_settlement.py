@@ -88,9 +88,9 @@ class TestSettlement(RevshareCommon):
         self.assertEqual(settlement.amount_share, 100.0)
         self.assertEqual(settlement.amount_carried, 0.0)
         self.assertEqual(settlement.state, "draft")
-        # In a settlement, even a draft one: settled (released if cancelled).
-        self.assertEqual(settlement.line_ids.state, "settled")
-        self.assertEqual(agreement.amount_settled, 100.0)
+        # In a draft settlement: still earned (due), settled once confirmed.
+        self.assertEqual(settlement.line_ids.state, "earned")
+        self.assertEqual(agreement.amount_settled, 0.0)
         self.assertEqual(
             settlement.access_url, f"/my/revshare/statements/{settlement.id}"
         )
@@ -601,7 +601,7 @@ class TestSettlement(RevshareCommon):
             settlement.action_confirm()
         self.assertEqual(settlement.state, "draft")
         self.assertFalse(settlement.bill_id)
-        self.assertEqual(invoice.revshare_line_ids.state, "settled")
+        self.assertEqual(invoice.revshare_line_ids.state, "earned")
 
     def test_run_query_count_independent_of_rows(self):
         """The plan reads the ledger with grouped queries: 10x more rows, same
