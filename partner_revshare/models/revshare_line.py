@@ -166,6 +166,7 @@ class RevshareLine(models.Model):
     def _revshare_accounting_date(self, company, journal, day):
         """``day``, or the first open day after the lock dates that forbid it, so that
         our document never fails the event that triggered it."""
+        day = fields.Date.to_date(day)
         locks = company._get_violated_lock_dates(day, False, journal)
         if locks:
             return max(day, locks[-1][0] + timedelta(days=1))
@@ -180,6 +181,7 @@ class RevshareLine(models.Model):
         Sets ``move_id`` on the rows and returns the documents. Rows that are not
         earned, already booked, or zero are skipped.
         """
+        date = fields.Date.to_date(date)
         rows = self.filtered(
             lambda r: r.state == "earned"
             and not r.move_id
@@ -323,6 +325,7 @@ class RevshareLine(models.Model):
         }
 
     def _revshare_prepare_reversal_vals(self, kind="reversal", date=None):
+        date = fields.Date.to_date(date)
         today = fields.Date.context_today(self)
         return [
             {

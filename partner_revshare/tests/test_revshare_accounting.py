@@ -241,3 +241,47 @@ class TestRevshareAccounting(RevshareCommon):
         self.assertEqual(reverse_lines.mapped("balance"), [-3.33, 3.33])
         self.assertEqual(reverse_lines.mapped("amount_currency"), [-10.0, 10.0])
         self.assertEqual(self._payable_balance(self.reseller), 0.0)
+
+    def test_partial_reversal_books_a_new_entry(self):
+        """Reversing only some rows of an entry (as a payment event may) books the
+        opposite of those rows; the original entry stays as it is."""
+        a = self._create_agreement()
+        b = self._create_agreement(
+            partner_id=self.techpartner.id, rules=[{"rate": 5.0}]
+        )
+        invoice = self._create_invoice([(self.product_cloud, 2, 100.0)])
+        entry = self._rows(invoice).move_id
+        reversal = self._rows(invoice, b)._revshare_reverse(date="2026-03-20")
+        self.assertEqual(reversal.amount, -10.0)
+        self.assertEqual(reversal.kind, "reversal")
+        self.assertNotEqual(reversal.move_id, entry)
+        self.assertFalse(reversal.move_id.reversed_entry_id)
+        self.assertEqual(reversal.move_id.date, fields.Date.to_date("2026-03-20"))
+        self.assertEqual(
+            self._move_lines(reversal.move_id),
+            sorted(
+                [
+                    (self.expense_account, self.techpartner, 0.0, 10.0),
+                    (self.payable_account, self.techpartner, 10.0, 0.0),
+                ]
+            ),
+        )
+        self.assertEqual(entry.state, "posted")
+        self.assertEqual(self._payable_balance(self.techpartner), 0.0)
+        self.assertEqual(self._payable_balance(self.reseller), -20.0)
+        # Reversing again is a no-op, and so is reversing a reversal.
+        self.assertFalse(self._rows(invoice, b)._revshare_reverse())
+        self.assertEqual(len(self._rows(invoice, b)), 2)
+        self.assertEqual(self._rows(invoice, a).mapped("amount"), [20.0])
+
+    def test_reversal_in_locked_period(self):
+        self._create_agreement()
+        invoice = self._create_invoice([(self.product_cloud, 1, 100.0)])
+        row = self._rows(invoice)
+        self.company.fiscalyear_lock_date = "2026-03-31"
+        reversal = row._revshare_reverse(date="2026-03-15")
+        self.assertEqual(reversal.date, fields.Date.to_date("2026-03-15"))
+        self.assertEqual(reversal.move_id.date, fields.Date.to_date("2026-04-01"))
+        self.assertEqual(reversal.move_id.reversed_entry_id, row.move_id)
+        self.assertEqual(reversal.move_id.state, "posted")
+        self.assertEqual(self._payable_balance(self.reseller), 0.0)
