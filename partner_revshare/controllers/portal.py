@@ -62,10 +62,10 @@ class RevsharePortal(CustomerPortal):
             ("state", "in", VISIBLE_STATEMENT_STATES),
         ]
 
-    def _revshare_has_statements(self):
-        return "revshare.settlement" in request.env and request.env[
-            "revshare.settlement"
-        ].has_access("read")
+    def _revshare_can_read(self, model):
+        """Whether the user has read access to ``model`` (portal users and revenue
+        share users do; other internal users get no revenue-share page)."""
+        return request.env[model].has_access("read")
 
     def _revshare_selection(self, model, field_name):
         field = request.env[model]._fields[field_name]
@@ -77,7 +77,7 @@ class RevsharePortal(CustomerPortal):
             Agreement = request.env["revshare.agreement"]
             values["revshare_agreement_count"] = (
                 Agreement.search_count(self._revshare_agreement_domain())
-                if Agreement.has_access("read")
+                if self._revshare_can_read("revshare.agreement")
                 else 0
             )
         if "revshare_statement_count" in counters:
@@ -85,7 +85,7 @@ class RevsharePortal(CustomerPortal):
                 request.env["revshare.settlement"].search_count(
                     self._revshare_statement_domain()
                 )
-                if self._revshare_has_statements()
+                if self._revshare_can_read("revshare.settlement")
                 else 0
             )
         return values
@@ -166,7 +166,7 @@ class RevsharePortal(CustomerPortal):
                 row[column] += amount
                 if state == "settled":
                     row["settled"] += amount
-        if self._revshare_has_statements():
+        if self._revshare_can_read("revshare.settlement"):
             paid_groups = request.env["revshare.settlement"]._read_group(
                 self._revshare_statement_domain() + [("state", "=", "paid")],
                 ["currency_id", "date_to:month"],
@@ -194,10 +194,11 @@ class RevsharePortal(CustomerPortal):
 
     @http.route(["/my/revshare"], type="http", auth="user", website=True)
     def portal_my_revshare(self, **kw):
+        if not self._revshare_can_read("revshare.line"):
+            return request.redirect("/my")
         values = self._revshare_layout_values(
             "revshare",
             accounts=self._revshare_running_account(),
-            has_statements=self._revshare_has_statements(),
         )
         return request.render("partner_revshare.portal_my_revshare", values)
 
@@ -212,6 +213,8 @@ class RevsharePortal(CustomerPortal):
         website=True,
     )
     def portal_my_revshare_agreements(self, page=1, **kw):
+        if not self._revshare_can_read("revshare.agreement"):
+            return request.redirect("/my")
         Agreement = request.env["revshare.agreement"]
         domain = self._revshare_agreement_domain()
         pager = portal_pager(
@@ -636,6 +639,8 @@ class RevsharePortal(CustomerPortal):
         state=None,
         **kw,
     ):
+        if not self._revshare_can_read("revshare.line"):
+            return request.redirect("/my")
         filters = self._revshare_line_filters(agreement, period, kind, state)
         if filters is None:
             return request.redirect("/my/revshare/lines")
@@ -687,9 +692,11 @@ class RevsharePortal(CustomerPortal):
         self, sortby=None, agreement=None, period=None, kind=None, state=None, **kw
     ):
         """The filtered ledger rows as CSV (all pages)."""
+        if not self._revshare_can_read("revshare.line"):
+            raise request.not_found()
         filters = self._revshare_line_filters(agreement, period, kind, state)
         if filters is None:
-            return request.not_found()
+            raise request.not_found()
         domain, _clean = filters
         sortings = self._revshare_line_sortings()
         order = sortings.get(sortby, sortings["date"])["order"]
@@ -765,8 +772,8 @@ class RevsharePortal(CustomerPortal):
         website=True,
     )
     def portal_my_revshare_statements(self, page=1, sortby=None, **kw):
-        if not self._revshare_has_statements():
-            return request.redirect("/my/revshare")
+        if not self._revshare_can_read("revshare.settlement"):
+            return request.redirect("/my")
         _ = request.env._
         Settlement = request.env["revshare.settlement"]
         domain = self._revshare_statement_domain()
@@ -807,8 +814,6 @@ class RevsharePortal(CustomerPortal):
     def _revshare_statement_access(self, statement_id, access_token=None):
         """The statement, sudoed, when the user may read it (record rule) or holds
         its access token; None otherwise. Drafts are never shown."""
-        if "revshare.settlement" not in request.env:
-            return None
         try:
             statement_sudo = self._document_check_access(
                 "revshare.settlement", statement_id, access_token

@@ -11,6 +11,7 @@ from odoo import Command, fields
 from odoo.exceptions import AccessError
 from odoo.tests import HttpCase, tagged
 from odoo.tests.common import new_test_user
+from odoo.tools import mute_logger
 
 from odoo.addons.partner_revshare.controllers.portal import RevsharePortal
 
@@ -327,6 +328,33 @@ class TestPortalPages(RevsharePortalCommon):
             response = self.url_open(url, allow_redirects=False)
             self.assertIn(response.status_code, (302, 303), url)
             self.assertIn("/web/login", response.headers["Location"], url)
+
+    def test_internal_users(self):
+        """An employee without revenue-share rights gets no page (no error); a
+        revenue-share manager opening the portal sees its own (empty) account,
+        not every partner's."""
+        new_test_user(
+            self.env, login="revshare_plain_employee", groups="base.group_user"
+        )
+        for url in ("/my/revshare", "/my/revshare/lines", "/my/revshare/agreements"):
+            response = self._assert_redirected_away(
+                url, login="revshare_plain_employee"
+            )
+            self.assertTrue(response.headers["Location"].endswith("/my"), url)
+        new_test_user(
+            self.env,
+            login="revshare_manager_employee",
+            groups="base.group_user,partner_revshare.group_revshare_manager",
+            company_id=self.company.id,
+            company_ids=[Command.set(self.company.ids)],
+        )
+        tree = self._tree("/my/revshare", login="revshare_manager_employee")
+        self.assertFalse(_find(tree, "section.o_revshare_account"))
+        self.assertFalse(
+            self._line_ids("/my/revshare/lines", "revshare_manager_employee")
+        )
+        rows = self._csv(login="revshare_manager_employee")
+        self.assertEqual(len(rows), 1)
 
     def test_portal_record_rules(self):
         """The ORM itself hides B's records from A's portal user."""
@@ -907,6 +935,7 @@ class TestPortalStatements(RevsharePortalStatementCommon):
             self.assertFalse(self._messages(statement))
             self.assertFalse(statement.activity_ids)
 
+    @mute_logger("odoo.http")
     def test_actions_need_csrf(self):
         self.authenticate("revshare_portal_a", "revshare_portal_a")
         response = self.url_open(
