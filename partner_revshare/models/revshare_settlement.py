@@ -6,7 +6,7 @@ from dateutil.relativedelta import relativedelta
 from odoo import api, fields, models, tools
 from odoo.exceptions import UserError, ValidationError
 from odoo.fields import Command
-from odoo.tools import SQL
+from odoo.tools import SQL, str2bool
 
 _logger = logging.getLogger(__name__)
 
@@ -546,31 +546,44 @@ class RevshareSettlement(models.Model):
 
     def _revshare_create_bills(self):
         """One vendor bill per settlement with a positive balance to bill: one line
-        per periodic agreement, plus one for the carried balance. Posted when every
-        billed agreement says ``bill_auto_post``."""
+        per periodic agreement (per agreement and sold product when the system
+        parameter ``partner_revshare.settlement_bill_per_product`` is set), plus one
+        for the carried balance. Posted when every billed agreement says
+        ``bill_auto_post``."""
         to_bill = self.filtered(
             lambda s: s.currency_id.compare_amounts(s.amount_billable, 0) > 0
         )
         if not to_bill:
             return self.env["account.move"]
+        per_product = str2bool(
+            self.env["ir.config_parameter"]
+            .sudo()
+            .get_param("partner_revshare.settlement_bill_per_product", "False")
+        )
+        groupby = ["settlement_id", "agreement_id"]
+        if per_product:
+            groupby.append("product_id")
         groups = (
             self.env["revshare.line"]
             .sudo()
             ._read_group(
-                [("settlement_id", "in", to_bill.ids)],
-                ["settlement_id", "agreement_id"],
-                ["amount:sum"],
+                [("settlement_id", "in", to_bill.ids)], groupby, ["amount:sum"]
             )
         )
         by_settlement = defaultdict(list)
-        for settlement, agreement, amount in groups:
+        for settlement, agreement, *product, amount in groups:
             if agreement.settlement_mode == "periodic":
-                by_settlement[settlement.id].append((agreement, amount))
+                by_settlement[settlement.id].append(
+                    (agreement, product[0] if product else None, amount)
+                )
         vals_list, auto_post = [], []
         for settlement in to_bill:
-            agreements = sorted(by_settlement[settlement.id], key=lambda x: x[0].id)
-            vals_list.append(settlement._revshare_prepare_bill_vals(agreements))
-            auto_post.append(all(a.bill_auto_post for a, __ in agreements))
+            parts = sorted(
+                by_settlement[settlement.id],
+                key=lambda x: (x[0].id, x[1].id if x[1] else 0),
+            )
+            vals_list.append(settlement._revshare_prepare_bill_vals(parts))
+            auto_post.append(all(a.bill_auto_post for a, *__ in parts))
         # sudo: a revenue-share manager settles without needing vendor-bill rights;
         # the bill's content comes from the ledger only.
         bills = self.env["account.move"].sudo().create(vals_list)
@@ -586,22 +599,26 @@ class RevshareSettlement(models.Model):
         to_post._post(soft=False)
         return bills
 
-    def _revshare_prepare_bill_vals(self, agreements):
-        """Vendor bill values: ``agreements`` is a list of (agreement, amount)."""
+    def _revshare_prepare_bill_vals(self, parts):
+        """Vendor bill values: ``parts`` is a list of (agreement, sold product or
+        None, amount), one bill line each."""
         self.ensure_one()
-        first = agreements[0][0]
+        first = parts[0][0]
         journal = first._revshare_get_journal("purchase")
         day = self.env["revshare.line"]._revshare_accounting_date(
             self.company_id, journal, self.date or fields.Date.context_today(self)
         )
         period = f"{self.date_from} - {self.date_to}"
         line_cmds = []
-        for agreement, amount in agreements:
+        for agreement, product, amount in parts:
             if self.currency_id.is_zero(amount):
                 continue
+            label = agreement.display_name
+            if product:
+                label = f"{label} - {product.display_name}"
             vals = {
                 "product_id": agreement._revshare_get_product().id,
-                "name": f"{agreement.display_name} ({period})",
+                "name": f"{label} ({period})",
                 "quantity": 1.0,
                 "price_unit": amount,
                 "tax_ids": [Command.clear()],
@@ -648,7 +665,9 @@ class RevshareSettlement(models.Model):
         confirming and billing, committing after each batch of partners so that a
         crash loses no finished work; a re-run continues where it stopped."""
         day = fields.Date.context_today(self) - relativedelta(days=1)
-        plan = self._revshare_plan(day)
+        # Every company, not only the cron user's current ones.
+        companies = self.env["res.company"].sudo().search([])
+        plan = self._revshare_plan(day, companies=companies)
         return self._revshare_execute(plan, confirm=True, commit=True)
 
     @api.model

@@ -4,7 +4,7 @@ from freezegun import freeze_time
 
 from odoo import Command, fields
 from odoo.exceptions import UserError, ValidationError
-from odoo.tests import tagged
+from odoo.tests import Form, tagged
 
 from .common import RevshareCommon
 
@@ -399,6 +399,22 @@ class TestSettlement(RevshareCommon):
         self.assertIn(bill.payment_state, ("paid", "in_payment"))
         self.assertEqual(settlement.state, "paid")
 
+    def test_bill_per_agreement_and_product(self):
+        self.env["ir.config_parameter"].sudo().set_param(
+            "partner_revshare.settlement_bill_per_product", "True"
+        )
+        self._periodic()
+        self._create_invoice(
+            [(self.product_cloud, 10, 100.0), (self.product_service, 2, 50.0)]
+        )
+        self._create_invoice([(self.product_cloud, 1, 100.0)])
+        settlement = self._run("2026-03-31", confirm=True)
+        lines = settlement.bill_id.invoice_line_ids.sorted("price_subtotal")
+        self.assertEqual(lines.mapped("price_subtotal"), [10.0, 110.0])
+        self.assertIn(self.product_service.display_name, lines[0].name)
+        self.assertIn(self.product_cloud.display_name, lines[1].name)
+        self.assertEqual(lines.product_id, self.bill_product)
+
     def test_cancel_releases_rows(self):
         self._periodic()
         invoice = self._create_invoice([(self.product_cloud, 10, 100.0)])
@@ -516,6 +532,29 @@ class TestSettlement(RevshareCommon):
             future = self.env["revshare.settlement.run"].create({"date": "2026-04-05"})
             with self._raises(UserError, "in the future"):
                 future.action_preview()
+
+    def test_views(self):
+        """The wizard and settlement forms load and work through the web client's
+        form logic."""
+        self._periodic()
+        self._create_invoice([(self.product_cloud, 10, 100.0)])
+        with freeze_time("2026-04-02"):
+            with Form(self.env["revshare.settlement.run"]) as form:
+                form.date = d("2026-03-31")
+                form.confirm_settlements = False
+            wizard = form.save()
+            wizard.action_preview()
+            self.assertEqual(wizard.preview_amount, 100.0)
+            wizard.action_settle()
+        settlement = self.Settlement.search([])
+        self.assertEqual(settlement.state, "draft")
+        with Form(settlement) as form:
+            self.assertEqual(form.amount_total, 100.0)
+            form.date = d("2026-04-02")
+        action = settlement.action_view_lines()
+        self.assertEqual(
+            self.env["revshare.line"].search(action["domain"]), settlement.line_ids
+        )
 
     def test_statement_report_and_mail(self):
         agreement = self._periodic(bill_auto_post=True)
