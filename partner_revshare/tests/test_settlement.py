@@ -642,6 +642,19 @@ class TestSettlement(RevshareCommon):
         self.assertFalse(settlement.bill_id)
         self.assertEqual(invoice.revshare_line_ids.state, "earned")
 
+    def test_confirm_without_purchase_journal_refused(self):
+        self._periodic(journal_id=False)
+        self.company.revshare_bill_journal_id = False
+        self._create_invoice([(self.product_cloud, 10, 100.0)])
+        settlement = self._run("2026-03-31")
+        self.env["account.journal"].search(
+            [("company_id", "=", self.company.id), ("type", "=", "purchase")]
+        ).active = False
+        with self._raises(UserError, "has no purchase journal"):
+            settlement.action_confirm()
+        self.assertEqual(settlement.state, "draft")
+        self.assertEqual(settlement.line_ids.state, "earned")
+
     def test_run_query_count_independent_of_rows(self):
         """The plan reads the ledger with grouped queries: 10x more rows, same
         number of queries."""
