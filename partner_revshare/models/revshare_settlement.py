@@ -677,7 +677,8 @@ class RevshareSettlement(models.Model):
         """Settle now (wizard, scripts): plan then execute in the current
         transaction. ``day`` (or its alias ``date_to``): settle the periods ended by
         that day, yesterday by default. ``confirm``: confirm and bill at once, else
-        the settlements stay draft (their rows are settled all the same)."""
+        the settlements stay draft (their rows are taken: no other run settles
+        them; they become ``settled`` at confirmation)."""
         day = day or date_to or fields.Date.context_today(self) - relativedelta(days=1)
         plan = self._revshare_plan(day, agreements=agreements, partners=partners)
         return self._revshare_execute(plan, confirm=confirm)
@@ -699,6 +700,10 @@ class RevshareSettlement(models.Model):
         is already settled for that period, so late rows only add the difference.
         ``min_payout``: an agreement whose positive balance is below it is left for
         the next period.
+
+        A settlement covers, per partner, company and currency, from the first day
+        after its agreements' last settlement (or their period start) to the
+        latest period end: settlements of one agreement never overlap.
 
         Reads: a handful of grouped queries whatever the number of rows.
 
@@ -745,7 +750,8 @@ class RevshareSettlement(models.Model):
         if not todo:
             return []
 
-        # Selected rows, by (agreement, month, kind, reason, rule).
+        # Selected rows, by (partner, company, currency, agreement, month, kind,
+        # adjustment reason); one OR-branch per distinct (period end, hold cutoff).
         by_cutoff = defaultdict(list)
         for agreement in todo:
             end = periods[agreement.id][1]
