@@ -289,6 +289,8 @@ class TestViewsBrowser(AccountTestInvoicingHttpCommon):
                 "name": "Reseller agreement",
                 "partner_id": cls.beneficiary.id,
                 "role": "reseller",
+                # Explicit: partner_revshare_payment makes "payment" the default.
+                "trigger": "invoice",
                 "referred_only": True,
                 "rule_ids": [
                     Command.create(
