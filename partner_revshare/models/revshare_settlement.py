@@ -668,7 +668,7 @@ class RevshareSettlement(models.Model):
         # Every company, not only the cron user's current ones.
         companies = self.env["res.company"].sudo().search([])
         plan = self._revshare_plan(day, companies=companies)
-        return self._revshare_execute(plan, confirm=True, commit=True)
+        return self._revshare_execute(plan, confirm="safe", commit=True)
 
     @api.model
     def _revshare_run(
@@ -1093,6 +1093,28 @@ class RevshareSettlement(models.Model):
             "amount_invoice_currency": 0.0,
         }
 
+    def _revshare_confirm_safe(self):
+        """Confirm these settlements; when that fails (a missing product or
+        journal), confirm them one by one and leave the failing ones draft with the
+        reason in their chatter, so that one misconfigured agreement does not stop
+        the cron for every partner."""
+        try:
+            with self.env.cr.savepoint():
+                self.action_confirm()
+            return
+        except UserError:
+            _logger.info("Settlement batch not confirmed at once; one by one")
+        for settlement in self:
+            try:
+                with self.env.cr.savepoint():
+                    settlement.action_confirm()
+            except UserError as error:
+                settlement.message_post(
+                    body=self.env._(
+                        "Not confirmed by the settlement run: %s", str(error)
+                    )
+                )
+
     def _revshare_link_lines(self, line_ids_list):
         """Put rows in these new settlements (``line_ids_list``: one list of row ids
         per settlement) with one UPDATE for all; they become ``settled`` when the
@@ -1142,8 +1164,10 @@ class RevshareSettlement(models.Model):
     def _revshare_execute(self, plan, confirm=False, commit=False):
         """Create the settlements of a plan (see :meth:`_revshare_plan`): the
         adjustment rows and the settlements in batched creates, confirmed (and
-        billed) when asked. With ``commit`` (the cron; never in tests), commits
-        after each batch of partners and reports the progress to the cron."""
+        billed) when asked (``confirm="safe"``: a settlement that cannot be
+        confirmed stays draft instead of failing the others). With ``commit`` (the
+        cron; never in tests), commits after each batch of partners and reports the
+        progress to the cron."""
         # Never commit inside tests (the test transaction is rolled back).
         commit = (
             commit
@@ -1204,7 +1228,9 @@ class RevshareSettlement(models.Model):
                         date=settlement.date_to, ref=settlement.name
                     )
             batch_settlements._revshare_link_lines(links)
-            if confirm:
+            if confirm == "safe":
+                batch_settlements._revshare_confirm_safe()
+            elif confirm:
                 batch_settlements.action_confirm()
             settlements |= batch_settlements
             done += len(batch)

@@ -511,6 +511,24 @@ class TestSettlement(RevshareCommon):
             self.Settlement._cron_settle()
             self.assertEqual(self.Settlement.search_count([]), 2)
 
+    def test_cron_keeps_misconfigured_settlement_draft(self):
+        """A settlement that cannot be billed stays draft, with the reason in its
+        chatter; the other partners' settlements are confirmed and billed."""
+        self._periodic()
+        self._periodic(partner_id=self.techpartner.id, sequence=20, product_id=False)
+        self.company.revshare_product_id = False
+        self._create_invoice([(self.product_cloud, 10, 100.0)])
+        with freeze_time("2026-04-01"):
+            self.Settlement._cron_settle()
+        ok = self.Settlement.search([("partner_id", "=", self.reseller.id)])
+        broken = self.Settlement.search([("partner_id", "=", self.techpartner.id)])
+        self.assertEqual(ok.state, "billed")
+        self.assertEqual(ok.bill_id.amount_total, 100.0)
+        self.assertEqual(broken.state, "draft")
+        self.assertFalse(broken.bill_id)
+        self.assertEqual(broken.line_ids.state, "earned")
+        self.assertIn("no service product", broken.message_ids[0].body)
+
     def test_wizard_preview_then_settle(self):
         self._periodic()
         self._create_invoice([(self.product_cloud, 10, 100.0)])
