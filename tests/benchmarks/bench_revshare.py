@@ -213,13 +213,20 @@ class Bench:
             [{"name": f"Bench customer {i}"} for i in range(s["customers"])]
         )
         self.agreements_10 = self._create_agreements(10, "A10")
-        self.agreements_100 = self._create_agreements(100, "A100")
+        # Queries per payment against the number of agreements: 10 and 100, booked
+        # at once (entry) or left to the settlement run (periodic).
+        self.agreement_sets = {
+            ("entry", 10): self._create_agreements(10, "E10"),
+            ("entry", 100): self._create_agreements(100, "E100"),
+            ("periodic", 10): self._create_agreements(10, "P10", "periodic"),
+            ("periodic", 100): self._create_agreements(100, "P100", "periodic"),
+        }
         self.commit()
 
-    def _create_agreements(self, count, tag):
-        """``count`` agreements earning on payment, booked as journal entries; each
-        product is in the scope of 3 in 10 of them (agreement j: product j % 5, plus
-        product (j + 1) % 5 for the first half)."""
+    def _create_agreements(self, count, tag, mode="entry"):
+        """``count`` agreements earning on payment, booked as journal entries (or
+        ``mode``); each product is in the scope of 3 in 10 of them (agreement j:
+        product j % 5, plus product (j + 1) % 5 for the first half)."""
         env = self.env
         Command = __import__("odoo").fields.Command
         partners = env["res.partner"].create(
@@ -236,7 +243,7 @@ class Bench:
                     "partner_id": partners[j].id,
                     "role": "reseller",
                     "trigger": "payment",
-                    "settlement_mode": "entry",
+                    "settlement_mode": mode,
                     "expense_account_id": self.expense.id,
                     "journal_id": self.misc_journal.id,
                     "product_id": self.fee_product.id,
@@ -392,31 +399,38 @@ class Bench:
                 "queries_per_payment_inactive": m_off["queries"]
                 / max(m_off["count"], 1),
             }
-        # Queries per payment with 100 agreements (30 matching each line): a smaller
-        # set of invoices posted with them active.
-        n100 = s["invoices_100"]
-        self.log("part 2: %s invoices with 100 agreements", n100)
+        # Queries per payment with 10 and 100 agreements (3 and 30 matching each
+        # line), booked as entries or periodic: a smaller set of invoices each.
+        n = s["invoices_100"]
+        single = min(s["one_by_one"], n // 2)
         self.set_active(self.agreements_10, False)
-        self.set_active(self.agreements_100, True)
-        inv100 = self.create_invoices(n100, offset=3 * s["invoices"])
-        inv100.action_post()
-        self.commit()
-        single = min(s["one_by_one"], n100 // 2)
-        with self.meter.measure("pay100_batch", count=n100 - single):
-            for start in range(single, n100, s["batch"]):
-                self.pay(inv100[start : start + s["batch"]])
-        with self.meter.measure("pay100_single", count=single):
-            for move in inv100[:single]:
-                self.pay(move)
-        self.commit()
-        self.set_active(self.agreements_100, False)
-        self.commit()
-        for mode in ("batch", "single"):
-            m = self.meter.get(f"pay100_{mode}")
-            res[mode]["queries_per_payment_100"] = m["queries"] / max(m["count"], 1)
-        res["earned_rows_100"] = self.env["revshare.line"].search_count(
-            [("invoice_id", "in", inv100.ids), ("state", "=", "earned")]
-        )
+        offset = 3 * s["invoices"]
+        res["per_agreements"] = {}
+        for (mode, count), agreements in self.agreement_sets.items():
+            self.log("part 2: %s invoices with %s %s agreements", n, count, mode)
+            self.set_active(agreements, True)
+            invoices = self.create_invoices(n, offset=offset)
+            offset += n
+            invoices.action_post()
+            self.commit()
+            key = f"pay_{mode}_{count}"
+            with self.meter.measure(f"{key}_batch", count=n - single):
+                for start in range(single, n, s["batch"]):
+                    self.pay(invoices[start : start + s["batch"]])
+            with self.meter.measure(f"{key}_single", count=single):
+                for move in invoices[:single]:
+                    self.pay(move)
+            self.commit()
+            self.set_active(agreements, False)
+            self.commit()
+            per = {}
+            for m in ("batch", "single"):
+                total = self.meter.get(f"{key}_{m}")
+                per[m] = total["queries"] / max(total["count"], 1)
+            per["earned_rows"] = self.env["revshare.line"].search_count(
+                [("invoice_id", "in", invoices.ids), ("state", "=", "earned")]
+            )
+            res["per_agreements"][key] = per
         self.results["parts"]["payment"] = res
 
     # ------------------------------------------------------------------ part 3
@@ -847,21 +861,25 @@ def render(results, sizes):
                     "",
                 )
             )
-            out.append(
-                _row(
-                    2,
-                    f"Queries per payment {label}: 100 agreements (30 match each line)",
-                    _fmt(m.get("queries_per_payment_100"), 1),
-                    "",
-                    _fmt(
-                        _ratio(
-                            m.get("queries_per_payment_100"),
-                            m["queries_per_payment_active"],
-                        )
-                    ),
-                    "constant (1.00)",
+        per = p.get("per_agreements", {})
+        for mode in ("entry", "periodic"):
+            for label, key in (
+                (f"in batches of {sizes['batch']}", "batch"),
+                ("one by one", "single"),
+            ):
+                q10 = per.get(f"pay_{mode}_10", {}).get(key)
+                q100 = per.get(f"pay_{mode}_100", {}).get(key)
+                out.append(
+                    _row(
+                        2,
+                        f"Queries per payment {label}, agreements booked by {mode}: "
+                        "100 agreements (30 match each line) / 10 (3 match)",
+                        _fmt(q100, 1),
+                        _fmt(q10, 1),
+                        _fmt(_ratio(q100, q10)),
+                        "constant (1.00)",
+                    )
                 )
-            )
     p = parts.get("check")
     if p and not p.get("skipped"):
         out.append(
