@@ -307,6 +307,34 @@ class TestSettlement(RevshareCommon):
         self.assertIn("10%", html)
         self.assertFalse(self._run("2026-03-31"))
 
+    def test_tier_then_cap(self):
+        """The cap applies to the tiered amount: one row of each per period."""
+        self._periodic(
+            period_cap=100.0,
+            rules=[
+                {
+                    "compute": "tiered",
+                    "rate": 5.0,
+                    "tier_ids": [Command.create({"threshold": 1000.0, "rate": 10.0})],
+                }
+            ],
+        )
+        self._create_invoice(
+            [(self.product_cloud, 8, 100.0)], invoice_date="2026-03-05"
+        )
+        self._create_invoice(
+            [(self.product_cloud, 4, 100.0)], invoice_date="2026-03-15"
+        )
+        settlement = self._run("2026-03-31")
+        adjustments = settlement.line_ids.filtered(lambda r: r.kind == "adjustment")
+        self.assertEqual(
+            sorted((r.adjustment_reason, r.amount) for r in adjustments),
+            [("cap", -20.0), ("tier", 40.0)],
+        )
+        self.assertEqual(settlement.amount_share, 80.0)
+        self.assertEqual(settlement.amount_adjustment, 20.0)
+        self.assertEqual(settlement.amount_total, 100.0)
+
     def test_tier_reached_by_late_rows(self):
         """A late row that lifts a settled period into the next tier adds only the
         difference, in the next settlement."""
