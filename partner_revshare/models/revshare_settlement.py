@@ -395,7 +395,9 @@ class RevshareSettlement(models.Model):
                     later=later.display_name,
                 )
             )
-        self.bill_id.filtered(lambda m: m.state == "draft").button_cancel()
+        # sudo: the draft bill is ours (made by the settlement with sudo); a
+        # revenue-share manager may cancel it with the settlement it belongs to.
+        self.bill_id.sudo().filtered(lambda m: m.state == "draft").button_cancel()
         self._revshare_release_lines()
         self.write({"workflow_state": "cancelled"})
         return True
