@@ -20,6 +20,10 @@ from odoo.addons.portal.controllers.portal import pager as portal_pager
 VISIBLE_AGREEMENT_STATES = ("active", "suspended", "expired")
 # Statements a partner is shown (the portal record rule hides drafts as well).
 VISIBLE_STATEMENT_STATES = ("confirmed", "billed", "paid", "cancelled")
+# Statements the partner has received: their rows are settled for the partner.
+# The settlement run links rows to a draft first; until the accounting team
+# confirms it, the partner sees those rows as earned.
+ISSUED_STATEMENT_STATES = ("confirmed", "billed", "paid")
 # Ledger kinds that count as earnings / as clawbacks on the running account.
 EARNING_KINDS = ("share", "adjustment")
 CLAWBACK_KINDS = ("clawback", "reversal")
@@ -71,6 +75,57 @@ class RevsharePortal(CustomerPortal):
         field = request.env[model]._fields[field_name]
         return dict(field._description_selection(request.env))
 
+    def _revshare_issued_ids(self, settlements):
+        """Ids of the statements among ``settlements`` the partner has received."""
+        # sudo: only the state of the statements holding the user's own rows is
+        # read (drafts are hidden from portal users by their record rule).
+        return set(
+            settlements.sudo()
+            .filtered(lambda s: s.state in ISSUED_STATEMENT_STATES)
+            .ids
+        )
+
+    def _revshare_state_domain(self, state):
+        """Ledger domain of a state as the partner sees it (see
+        ``ISSUED_STATEMENT_STATES``)."""
+        issued = ("settlement_id.state", "in", ISSUED_STATEMENT_STATES)
+        if state == "settled":
+            return [("state", "=", "settled"), issued]
+        if state == "earned":
+            return [
+                "|",
+                ("state", "=", "earned"),
+                "&",
+                ("state", "=", "settled"),
+                "!",
+                issued,
+            ]
+        return [("state", "=", state)]
+
+    def _revshare_agreement_amounts(self, agreements):
+        """{agreement id: {"earned", "unsettled"}} as the partner sees them, in
+        one grouped read."""
+        amounts = defaultdict(lambda: {"earned": 0.0, "unsettled": 0.0})
+        if not agreements:
+            return amounts
+        groups = request.env["revshare.line"]._read_group(
+            [
+                *self._revshare_line_domain(),
+                ("agreement_id", "in", agreements.ids),
+                ("state", "in", ("earned", "settled")),
+            ],
+            ["agreement_id", "state", "settlement_id"],
+            ["amount:sum"],
+        )
+        issued = self._revshare_issued_ids(
+            request.env["revshare.settlement"].union(*(g[2] for g in groups))
+        )
+        for agreement, state, settlement, amount in groups:
+            amounts[agreement.id]["earned"] += amount
+            if not (state == "settled" and settlement.id in issued):
+                amounts[agreement.id]["unsettled"] += amount
+        return amounts
+
     def _prepare_home_portal_values(self, counters):
         values = super()._prepare_home_portal_values(counters)
         if "revshare_agreement_count" in counters:
@@ -106,13 +161,13 @@ class RevsharePortal(CustomerPortal):
         - earned: shares and adjustments earned in the period (settled or not);
         - clawbacks: clawbacks and reversals of the period (negative);
         - expected: shares of posted invoices not paid yet (any date);
-        - settled: earned rows of the period already on a statement;
+        - settled: earned rows of the period on a statement the partner received;
         - paid out: statements of the period marked paid;
         - opening balance: earned minus paid out before the period;
         - balance due: opening + earned + clawbacks - paid out.
 
-        Two grouped reads (ledger by currency/kind/state/month, paid statements by
-        currency/month), whatever the number of rows.
+        Two grouped reads (ledger by currency/kind/state/month/statement, paid
+        statements by currency/month), whatever the number of rows.
         """
         today = today or fields.Date.context_today(request.env.user)
         date_from = dt_date(today.year, today.month, 1) - relativedelta(months=11)
@@ -143,11 +198,15 @@ class RevsharePortal(CustomerPortal):
 
         groups = request.env["revshare.line"]._read_group(
             self._revshare_line_domain(),
-            ["currency_id", "kind", "state", "date:month"],
+            ["currency_id", "kind", "state", "date:month", "settlement_id"],
             ["amount:sum"],
         )
-        for currency, kind, state, month, amount in groups:
+        issued = self._revshare_issued_ids(
+            request.env["revshare.settlement"].union(*(g[4] for g in groups))
+        )
+        for currency, kind, state, month, settlement, amount in groups:
             acc = account(currency)
+            settled = state == "settled" and settlement.id in issued
             row = acc["months"].get(month)
             if state == "expected":
                 acc["expected"] += amount
@@ -160,11 +219,11 @@ class RevsharePortal(CustomerPortal):
                 continue
             column = "earned" if kind in EARNING_KINDS else "clawbacks"
             acc[column] += amount
-            if state == "settled":
+            if settled:
                 acc["settled"] += amount
             if row is not None:
                 row[column] += amount
-                if state == "settled":
+                if settled:
                     row["settled"] += amount
         if self._revshare_can_read("revshare.settlement"):
             paid_groups = request.env["revshare.settlement"]._read_group(
@@ -232,6 +291,7 @@ class RevsharePortal(CustomerPortal):
         values = self._revshare_layout_values(
             "revshare_agreements",
             agreements=agreements,
+            amounts=self._revshare_agreement_amounts(agreements),
             pager=pager,
             roles=self._revshare_selection("revshare.agreement", "role"),
             states=self._revshare_selection("revshare.agreement", "state"),
@@ -256,6 +316,7 @@ class RevsharePortal(CustomerPortal):
         values = self._revshare_layout_values(
             "revshare_agreements",
             agreement=agreement_sudo,
+            amounts=self._revshare_agreement_amounts(agreement_sudo)[agreement_sudo.id],
             terms=self._revshare_agreement_terms(agreement_sudo),
             rules=self._revshare_rule_terms(agreement_sudo),
             roles=self._revshare_selection("revshare.agreement", "role"),
@@ -585,7 +646,7 @@ class RevsharePortal(CustomerPortal):
             clean["kind"] = kind
         states = self._revshare_selection("revshare.line", "state")
         if state in states and state != "cancelled":
-            domain.append(("state", "=", state))
+            domain += self._revshare_state_domain(state)
             clean["state"] = state
         return domain, clean
 
@@ -601,27 +662,39 @@ class RevsharePortal(CustomerPortal):
         lines_sudo = lines.sudo()
         kinds = self._revshare_selection("revshare.line", "kind")
         states = self._revshare_selection("revshare.line", "state")
-        return [
-            {
-                "id": line.id,
-                "date": line.date,
-                "agreement": line.agreement_id.display_name,
-                "kind": line.kind,
-                "kind_label": kinds.get(line.kind, line.kind),
-                "state": line.state,
-                "state_label": states.get(line.state, line.state),
-                "invoice": line.invoice_id.name or "",
-                "customer": line.customer_id.commercial_partner_id.name
-                or line.customer_id.name
-                or "",
-                "product": line.product_id.display_name or "",
-                "currency": line.currency_id,
-                "base_amount": line.base_amount,
-                "rate": line.rate,
-                "amount": line.amount,
-            }
-            for line in lines_sudo
-        ]
+        issued = self._revshare_issued_ids(lines_sudo.settlement_id)
+        rows = []
+        for line in lines_sudo:
+            state = line.state
+            statement = ""
+            if state == "settled":
+                if line.settlement_id.id in issued:
+                    statement = line.settlement_id.name
+                else:
+                    state = "earned"
+            rows.append(
+                {
+                    "id": line.id,
+                    "date": line.date,
+                    "agreement": line.agreement_id.display_name,
+                    "kind": line.kind,
+                    "kind_label": kinds.get(line.kind, line.kind),
+                    "state": state,
+                    "state_label": states.get(state, state),
+                    "statement": statement,
+                    "statement_id": line.settlement_id.id if statement else False,
+                    "invoice": line.invoice_id.name or "",
+                    "customer": line.customer_id.commercial_partner_id.name
+                    or line.customer_id.name
+                    or "",
+                    "product": line.product_id.display_name or "",
+                    "currency": line.currency_id,
+                    "base_amount": line.base_amount,
+                    "rate": line.rate,
+                    "amount": line.amount,
+                }
+            )
+        return rows
 
     @http.route(
         ["/my/revshare/lines", "/my/revshare/lines/page/<int:page>"],
@@ -733,6 +806,7 @@ class RevsharePortal(CustomerPortal):
                 _("Agreement"),
                 _("Kind"),
                 _("State"),
+                _("Statement"),
                 _("Invoice"),
                 _("Customer"),
                 _("Product"),
@@ -750,6 +824,7 @@ class RevsharePortal(CustomerPortal):
                     text(row["agreement"]),
                     row["kind_label"],
                     row["state_label"],
+                    row["statement"],
                     text(row["invoice"]),
                     text(row["customer"]),
                     text(row["product"]),

@@ -46,8 +46,16 @@ def _text(node):
 class RevsharePortalCommon(RevshareCommon, HttpCase):
     """Two partners, A (``reseller``) and B (``techpartner``), each with a portal
     user who is a contact of the partner (so the commercial partner is what
-    counts), an agreement, posted invoices and hand-made ledger rows dated relative
-    to today so that the running account is exact whatever the day."""
+    counts), agreements, posted invoices, hand-made ledger rows (clawback,
+    expected, cancelled) and statements, all dated relative to today so that the
+    running account is exact whatever the day.
+
+    A's ledger (10% agreements): 200.00 thirteen months ago on a confirmed
+    statement; 50.00 (journal-entry agreement) and 30.00 (periodic agreement,
+    billed and paid) last month on a paid statement of 80.00; 100.00 this month
+    on a draft statement (not issued: earned for the partner); a clawback of
+    -30.00, an expected 40.00 and a cancelled 999.00 this month. B: 40.00 this
+    month on a confirmed statement. An accountant follows A's paid statement."""
 
     @classmethod
     def setUpClass(cls):
@@ -98,11 +106,24 @@ class RevsharePortalCommon(RevshareCommon, HttpCase):
         cls.row_2 = cls.invoice_2.revshare_line_ids
         cls.row_old = cls.invoice_old.revshare_line_ids
         cls.row_b = cls.invoice_b.revshare_line_ids
-        # A statement already took these two rows.
-        # Two rows already on statements: their state is what these pages show
-        # (the statements themselves are in RevsharePortalStatementCommon). The
-        # ledger is written by code only (sudo).
-        (cls.row_2 | cls.row_old).sudo().write({"state": "settled"})
+        cls.customer3 = cls.env["res.partner"].create({"name": "Periodic Customer"})
+        cls.agreement_p = cls._create_agreement(
+            name="Periodic resale",
+            settlement_mode="periodic",
+            product_id=cls.bill_product.id,
+            bill_auto_post=True,
+            hold_days=15,
+            min_payout=100.0,
+            period_cap=500.0,
+            customer_ids=[Command.set(cls.customer3.ids)],
+        )
+        cls.invoice_p = cls._create_invoice(
+            [(cls.product_cloud, 1, 300.0)],
+            partner=cls.customer3,
+            invoice_date=cls.last_month,
+        )
+        cls.row_p = cls.invoice_p.revshare_line_ids
+        # The ledger is written by code only (sudo).
         Line = cls.env["revshare.line"].sudo()
         common = {
             "agreement_id": cls.agreement_a.id,
@@ -143,8 +164,62 @@ class RevsharePortalCommon(RevshareCommon, HttpCase):
                 customer_id=cls.customer2.id,
             )
         )
+        cls._create_statements()
         cls.portal_a = cls._create_portal_user("revshare_portal_a", cls.reseller)
         cls.portal_b = cls._create_portal_user("revshare_portal_b", cls.techpartner)
+        cls.accountant = new_test_user(
+            cls.env,
+            login="revshare_accountant",
+            groups="base.group_user,partner_revshare.group_revshare_manager",
+            company_id=cls.company.id,
+            company_ids=[Command.set(cls.company.ids)],
+        )
+        cls.statement_a.message_subscribe(partner_ids=cls.accountant.partner_id.ids)
+
+    @classmethod
+    def _create_statement(cls, partner, date_from, agreements, rows, confirm=True):
+        """A monthly statement holding ``rows``, linked as the settlement run links
+        them (earned rows, one update that settles them), confirmed when asked."""
+        statement = (
+            cls.env["revshare.settlement"]
+            .sudo()
+            .create(
+                {
+                    "partner_id": partner.id,
+                    "company_id": cls.company.id,
+                    "currency_id": cls.currency.id,
+                    "date_from": date_from,
+                    "date_to": date_from + relativedelta(months=1, days=-1),
+                    "agreement_ids": [Command.set(agreements.ids)],
+                }
+            )
+        )
+        statement._revshare_link_lines([rows.ids])
+        if confirm:
+            statement.action_confirm()
+        return statement
+
+    @classmethod
+    def _create_statements(cls):
+        cls.statement_old = cls._create_statement(
+            cls.reseller, cls.old_month, cls.agreement_a, cls.row_old
+        )
+        cls.statement_a = cls._create_statement(
+            cls.reseller,
+            cls.last_month,
+            cls.agreement_a | cls.agreement_p,
+            cls.row_2 | cls.row_p,
+        )
+        cls.bill_a = cls.statement_a.bill_id
+        cls.env["account.payment.register"].with_context(
+            active_model="account.move", active_ids=cls.bill_a.ids
+        ).create({"payment_date": cls.this_month})._create_payments()
+        cls.statement_a_draft = cls._create_statement(
+            cls.reseller, cls.this_month, cls.agreement_a, cls.row_1, confirm=False
+        )
+        cls.statement_b = cls._create_statement(
+            cls.techpartner, cls.this_month, cls.agreement_b, cls.row_b
+        )
 
     @classmethod
     def _create_portal_user(cls, login, partner):
@@ -168,6 +243,22 @@ class RevsharePortalCommon(RevshareCommon, HttpCase):
     def _tree(self, url, login="revshare_portal_a"):
         return html.fromstring(self._get(url, login).content)
 
+    def _csrf(self, url, login="revshare_portal_a"):
+        """Open the statement page and return the CSRF token of its forms."""
+        tree = self._tree(url, login)
+        return tree.xpath(
+            "//form[contains(@class, 'o_revshare_dispute')]//input[@name='csrf_token']"
+        )[0].get("value")
+
+    def _messages(self, statement):
+        return self.env["mail.message"].search(
+            [
+                ("model", "=", "revshare.settlement"),
+                ("res_id", "=", statement.id),
+                ("message_type", "=", "comment"),
+            ]
+        )
+
     def _assert_redirected_away(self, url, login="revshare_portal_a"):
         """The request ends on another page (portal home or list) with a redirect."""
         if login:
@@ -187,8 +278,9 @@ class TestPortalPages(RevsharePortalCommon):
             "/my/counters",
             {"counters": ["revshare_agreement_count", "revshare_statement_count"]},
         )
-        # The draft agreement is not shown.
-        self.assertEqual(counters["revshare_agreement_count"], 1)
+        # The draft agreement and statement are not counted.
+        self.assertEqual(counters["revshare_agreement_count"], 2)
+        self.assertEqual(counters["revshare_statement_count"], 2)
         # Once counted, the session remembers the entry and the home shows it.
         tree = html.fromstring(self.url_open("/my").content)
         card = [
@@ -215,36 +307,57 @@ class TestPortalPages(RevsharePortalCommon):
             box = _find(section, css)[0]
             return _text((_find(box, "div.fs-5") or _find(box, "div.fs-4"))[0])
 
-        # 2000 x 10% before the period; 1000 x 10% and 500 x 10% in the period.
-        self.assertIn("200.00", card(".o_revshare_opening"))
-        self.assertIn("150.00", card(".o_revshare_earned"))
-        self.assertIn("-30.00", card(".o_revshare_clawbacks"))
-        self.assertIn("40.00", card(".o_revshare_expected"))
-        self.assertIn("50.00", card(".o_revshare_settled"))
-        self.assertIn("0.00", card(".o_revshare_paid"))
-        # 200 + 150 - 30 - 0; the cancelled 999 and B's 40 count nowhere.
-        self.assertIn("320.00", card(".o_revshare_balance"))
+        # 2000 x 10% before the period; 1000, 500 and 300 x 10% in the period.
+        self.assertEqual(card(".o_revshare_opening"), "$ 200.00")
+        self.assertEqual(card(".o_revshare_earned"), "$ 180.00")
+        self.assertEqual(card(".o_revshare_clawbacks"), "$ -30.00")
+        self.assertEqual(card(".o_revshare_expected"), "$ 40.00")
+        # Last month's statement; this month's is still a draft.
+        self.assertEqual(card(".o_revshare_settled"), "$ 80.00")
+        self.assertEqual(card(".o_revshare_paid"), "$ 80.00")
+        # 200 + 180 - 30 - 80; the cancelled 999 and B's 40 count nowhere.
+        self.assertEqual(card(".o_revshare_balance"), "$ 270.00")
         months = _find(section, "tr.o_revshare_month")
         self.assertEqual(len(months), 12)
-        cells = [_text(td) for td in _find(months[0], "td")]
         # Newest month first: earned, clawbacks, expected, settled, paid out.
+        expected = {
+            0: ["100.00", "-30.00", "40.00", "0.00", "0.00"],
+            1: ["80.00", "0.00", "0.00", "80.00", "80.00"],
+            2: ["0.00", "0.00", "0.00", "0.00", "0.00"],
+        }
+        for index, amounts in expected.items():
+            cells = [_text(td) for td in _find(months[index], "td")]
+            self.assertEqual([c.split()[-1] for c in cells[1:]], amounts, cells)
+
+    def test_settled_in_draft_statement(self):
+        """A row already settled in a statement the accounting team has not
+        confirmed yet is earned for the partner: not settled, no statement."""
+        self.row_1.sudo().state = "settled"  # linked to the draft statement
+        tree = self._tree("/my/revshare")
         self.assertEqual(
-            [c.split()[-1] if "$" in c else c for c in cells[1:]],
-            ["100.00", "-30.00", "40.00", "0.00", "0.00"],
-            cells,
+            _text(_find(tree, ".o_revshare_settled div.fs-5")[0]), "$ 80.00"
         )
-        cells = [_text(td) for td in _find(months[1], "td")]
-        self.assertEqual(
-            [c.split()[-1] for c in cells[1:]],
-            ["50.00", "0.00", "0.00", "50.00", "0.00"],
-            cells,
+        self.assertNotIn(
+            self.row_1.id, self._line_ids("/my/revshare/lines?state=settled")
+        )
+        self.assertIn(self.row_1.id, self._line_ids("/my/revshare/lines?state=earned"))
+        rows = self._csv("?kind=share&sortby=amount")
+        self.assertEqual(rows[2][3:5], ["Earned", ""])
+        tree = self._tree("/my/revshare/agreements")
+        cells = [
+            [_text(td) for td in _find(tr, "td")]
+            for tr in _find(tree, "tr.o_revshare_agreement_row")
+        ]
+        self.assertIn(
+            [self.agreement_a.display_name, "$ 320.00", "$ 70.00"],
+            [[row[0], row[3], row[4]] for row in cells],
         )
 
     def test_running_account_partner_b(self):
         tree = self._tree("/my/revshare", login="revshare_portal_b")
         balance = _text(_find(tree, ".o_revshare_balance .fs-4")[0])
-        self.assertIn("40.00", balance)
-        self.assertNotIn("320.00", tree.text_content())
+        self.assertEqual(balance, "$ 40.00")
+        self.assertNotIn("270.00", tree.text_content())
 
     def test_running_account_many_rows(self):
         """Rows spread over fifteen months add up exactly: 50 rows of 1.00, of
@@ -267,14 +380,28 @@ class TestPortalPages(RevsharePortalCommon):
         )
         self.assertEqual(self.env["revshare.line"].search_count([]), rows_before + 50)
         tree = self._tree("/my/revshare")
-        self.assertIn("212.00", _text(_find(tree, ".o_revshare_opening .fs-5")[0]))
-        self.assertIn("188.00", _text(_find(tree, ".o_revshare_earned .fs-5")[0]))
-        self.assertIn("370.00", _text(_find(tree, ".o_revshare_balance .fs-4")[0]))
+        opening = _text(_find(tree, ".o_revshare_opening .fs-5")[0])
+        self.assertEqual(opening, "$ 212.00")
+        self.assertEqual(_text(_find(tree, ".o_revshare_earned .fs-5")[0]), "$ 218.00")
+        self.assertEqual(_text(_find(tree, ".o_revshare_balance .fs-4")[0]), "$ 320.00")
 
     def test_agreements_list(self):
         tree = self._tree("/my/revshare/agreements")
-        names = [_text(a) for a in _find(tree, "tr.o_revshare_agreement_row a")]
-        self.assertEqual(names, [self.agreement_a.display_name])
+        rows = {
+            _text(_find(tr, "a")[0]): [_text(td) for td in _find(tr, "td")]
+            for tr in _find(tree, "tr.o_revshare_agreement_row")
+        }
+        self.assertEqual(
+            set(rows), {self.agreement_a.display_name, self.agreement_p.display_name}
+        )
+        # Earned and not yet on an issued statement: the draft's 100 and the
+        # clawback are not settled for the partner.
+        self.assertEqual(
+            rows[self.agreement_a.display_name][3:5], ["$ 320.00", "$ 70.00"]
+        )
+        self.assertEqual(
+            rows[self.agreement_p.display_name][3:5], ["$ 30.00", "$ 0.00"]
+        )
         page = tree.text_content()
         self.assertNotIn("Tech integration", page)
         self.assertNotIn("Draft terms", page)
@@ -308,6 +435,36 @@ class TestPortalPages(RevsharePortalCommon):
             self.misc_journal.name,
         ):
             self.assertNotIn(internal, page)
+        self.assertEqual(
+            _text(_find(tree, "div.o_revshare_agreement_earned")[0]), "$ 320.00"
+        )
+        self.assertEqual(
+            _text(_find(tree, "div.o_revshare_agreement_unsettled")[0]), "$ 70.00"
+        )
+
+    def test_agreement_detail_settlement_terms(self):
+        tree = self._tree(f"/my/revshare/agreements/{self.agreement_p.id}")
+        terms = {
+            _text(dt): _text(dd)
+            for dt, dd in zip(
+                _find(tree, ".o_revshare_terms dt"),
+                _find(tree, ".o_revshare_terms dd"),
+                strict=True,
+            )
+        }
+        self.assertEqual(terms["Payment"], "Shares are paid with a monthly statement.")
+        self.assertEqual(
+            terms["Holding period"],
+            "A share can be paid 15 days after it is earned (refund window).",
+        )
+        self.assertEqual(
+            terms["Minimum payout"],
+            "Below $ 100.00, the balance waits for the next statement.",
+        )
+        self.assertEqual(
+            terms["Maximum per period"], "At most $ 500.00 per statement period."
+        )
+        self.assertEqual(terms["Scope"], "Sales to customers Periodic Customer.")
 
     def test_agreement_denied(self):
         # B's agreement, a draft agreement of A, a guessed id: back to /my, no data.
@@ -361,7 +518,7 @@ class TestPortalPages(RevsharePortalCommon):
         env_a = self.env(user=self.portal_a)
         self.assertEqual(
             env_a["revshare.agreement"].search([]),
-            self.agreement_a | self.agreement_a_draft,
+            self.agreement_a | self.agreement_a_draft | self.agreement_p,
         )
         self.assertEqual(
             env_a["revshare.line"].search([]),
@@ -369,11 +526,23 @@ class TestPortalPages(RevsharePortalCommon):
                 self.row_1
                 | self.row_2
                 | self.row_old
+                | self.row_p
                 | self.row_clawback
                 | self.row_expected
                 | self.row_cancelled
             ),
         )
+        # Drafts are the accounting team's work in progress.
+        self.assertEqual(
+            env_a["revshare.settlement"].search([]),
+            self.statement_old | self.statement_a,
+        )
+        with self.assertRaises(AccessError):
+            env_a["revshare.settlement"].browse(self.statement_b.id).read(["name"])
+        with self.assertRaises(AccessError):
+            env_a["revshare.settlement"].browse(self.statement_a_draft.id).read(
+                ["name"]
+            )
         with self.assertRaises(AccessError):
             env_a["revshare.line"].browse(self.row_b.id).read(["amount"])
         with self.assertRaises(AccessError):
@@ -398,17 +567,37 @@ class TestPortalPages(RevsharePortalCommon):
                 self.row_1.id,
                 self.row_2.id,
                 self.row_old.id,
+                self.row_p.id,
                 self.row_clawback.id,
                 self.row_expected.id,
             },
         )
         self.assertEqual(ids[-1], self.row_old.id)
         tree = self._tree("/my/revshare/lines")
-        row = _find(tree, f"tr.o_revshare_line[data-line_id='{self.row_1.id}']")[0]
-        cells = [_text(td) for td in _find(row, "td")]
-        self.assertEqual(cells[2], self.invoice_1.name)
-        self.assertEqual(cells[3], "Customer One")
-        self.assertIn("100.00", cells[-1])
+
+        def cells(row):
+            tr = _find(tree, f"tr.o_revshare_line[data-line_id='{row.id}']")[0]
+            return [_text(td) for td in _find(tr, "td")]
+
+        # Date, agreement, invoice, customer, product, kind, state, statement,
+        # base, rate, amount. The draft statement's row is earned for the partner.
+        self.assertEqual(
+            cells(self.row_1)[2:8],
+            [
+                self.invoice_1.name,
+                "Customer One",
+                self.product_cloud.display_name,
+                "Share",
+                "Earned",
+                "",
+            ],
+        )
+        self.assertEqual(cells(self.row_1)[-1], "$ 100.00")
+        self.assertEqual(cells(self.row_2)[6:8], ["Settled", self.statement_a.name])
+        link = _find(tree, f"tr.o_revshare_line[data-line_id='{self.row_2.id}'] a")
+        self.assertEqual(
+            link[0].get("href"), f"/my/revshare/statements/{self.statement_a.id}"
+        )
         self.assertNotIn("customer.one@example.com", tree.text_content())
 
     def test_lines_filters(self):
@@ -419,9 +608,14 @@ class TestPortalPages(RevsharePortalCommon):
         self.assertEqual(
             self._line_ids(f"{base}?state=expected"), [self.row_expected.id]
         )
+        # Settled: on an issued statement; the draft statement's row is earned.
         self.assertEqual(
             set(self._line_ids(f"{base}?state=settled")),
-            {self.row_2.id, self.row_old.id},
+            {self.row_2.id, self.row_old.id, self.row_p.id},
+        )
+        self.assertEqual(
+            set(self._line_ids(f"{base}?state=earned")),
+            {self.row_1.id, self.row_clawback.id},
         )
         month = self.this_month.strftime("%Y-%m")
         self.assertEqual(
@@ -440,10 +634,13 @@ class TestPortalPages(RevsharePortalCommon):
         self.assertEqual(
             len(self._line_ids(f"{base}?agreement={self.agreement_a.id}")), 5
         )
+        self.assertEqual(
+            self._line_ids(f"{base}?agreement={self.agreement_p.id}"), [self.row_p.id]
+        )
         # Bad values are ignored rather than failing.
-        self.assertEqual(len(self._line_ids(f"{base}?kind=nonsense&period=20x6")), 5)
+        self.assertEqual(len(self._line_ids(f"{base}?kind=nonsense&period=20x6")), 6)
         # The cancelled state cannot be asked for.
-        self.assertEqual(len(self._line_ids(f"{base}?state=cancelled")), 5)
+        self.assertEqual(len(self._line_ids(f"{base}?state=cancelled")), 6)
 
     def test_lines_sorting_and_pages(self):
         base = "/my/revshare/lines"
@@ -455,6 +652,7 @@ class TestPortalPages(RevsharePortalCommon):
             page_1 = self._line_ids(f"{base}?sortby=amount")
             page_3 = self._line_ids(f"{base}/page/3?sortby=amount")
             tree = self._tree(f"{base}/page/2?sortby=amount&kind=share")
+        self.assertEqual(len(ids), 6)
         self.assertEqual(page_1, ids[:2])
         self.assertEqual(page_3, ids[4:])
         # The pager keeps the filters.
@@ -485,6 +683,7 @@ class TestPortalPages(RevsharePortalCommon):
                 "Agreement",
                 "Kind",
                 "State",
+                "Statement",
                 "Invoice",
                 "Customer",
                 "Product",
@@ -504,6 +703,7 @@ class TestPortalPages(RevsharePortalCommon):
                     code,
                     "Share",
                     "Settled",
+                    self.statement_old.name,
                     self.invoice_old.name,
                     "Customer One",
                     self.product_cloud.display_name,
@@ -517,6 +717,7 @@ class TestPortalPages(RevsharePortalCommon):
                     code,
                     "Share",
                     "Earned",
+                    "",
                     self.invoice_1.name,
                     "Customer One",
                     self.product_cloud.display_name,
@@ -530,6 +731,7 @@ class TestPortalPages(RevsharePortalCommon):
                     code,
                     "Share",
                     "Settled",
+                    self.statement_a.name,
                     self.invoice_2.name,
                     "Customer Two",
                     self.product_service.display_name,
@@ -544,12 +746,27 @@ class TestPortalPages(RevsharePortalCommon):
                     "Share",
                     "Expected",
                     "",
+                    "",
                     "Customer Two",
                     "",
                     currency,
                     "400.00",
                     "10",
                     "40.00",
+                ],
+                [
+                    fields.Date.to_string(self.last_month),
+                    self.agreement_p.display_name,
+                    "Share",
+                    "Settled",
+                    self.statement_a.name,
+                    self.invoice_p.name,
+                    "Periodic Customer",
+                    self.product_cloud.display_name,
+                    currency,
+                    "300.00",
+                    "10",
+                    "30.00",
                 ],
             ],
         )
@@ -560,11 +777,11 @@ class TestPortalPages(RevsharePortalCommon):
     def test_lines_csv_all_pages_and_filters(self):
         with patch.object(RevsharePortal, "_items_per_page", 2):
             rows = self._csv()
-        self.assertEqual(len(rows), 1 + 5)
+        self.assertEqual(len(rows), 1 + 6)
         self.assertEqual(len(self._csv("?kind=clawback")), 2)
         rows_b = self._csv(login="revshare_portal_b")
         self.assertEqual(len(rows_b), 2)
-        self.assertEqual(rows_b[1][5], "Secret Customer Of B")
+        self.assertEqual(rows_b[1][6], "Secret Customer Of B")
 
     def test_lines_csv_denied(self):
         self.authenticate("revshare_portal_a", "revshare_portal_a")
@@ -576,102 +793,11 @@ class TestPortalPages(RevsharePortalCommon):
     def test_lines_csv_formula_injection(self):
         self.customer2.name = '=HYPERLINK("http://evil")'
         rows = self._csv("?state=expected")
-        self.assertEqual(rows[1][5], '\'=HYPERLINK("http://evil")')
-
-
-class RevsharePortalStatementCommon(RevsharePortalCommon):
-    """Adds statements: A's confirmed statement of last month (a journal-entry
-    share of 50.00 and a periodic share of 30.00 billed and paid), a draft of A,
-    and B's confirmed statement; an accountant follows A's statement."""
-
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        cls.customer3 = cls.env["res.partner"].create({"name": "Periodic Customer"})
-        cls.agreement_p = cls._create_agreement(
-            name="Periodic resale",
-            settlement_mode="periodic",
-            product_id=cls.bill_product.id,
-            bill_auto_post=True,
-            customer_ids=[Command.set(cls.customer3.ids)],
-        )
-        cls.invoice_p = cls._create_invoice(
-            [(cls.product_cloud, 1, 300.0)],
-            partner=cls.customer3,
-            invoice_date=cls.last_month,
-        )
-        cls.row_p = cls.invoice_p.revshare_line_ids
-        last_month_end = cls.this_month - relativedelta(days=1)
-        Settlement = cls.env["revshare.settlement"].sudo()
-        cls.statement_a = Settlement.create(
-            {
-                "partner_id": cls.reseller.id,
-                "company_id": cls.company.id,
-                "currency_id": cls.currency.id,
-                "date_from": cls.last_month,
-                "date_to": last_month_end,
-                "agreement_ids": [Command.set((cls.agreement_a | cls.agreement_p).ids)],
-            }
-        )
-        # Rows enter a statement as the settlement run puts them (earned, then
-        # linked and settled in one update).
-        cls.row_2.sudo().state = "earned"
-        cls.statement_a._revshare_link_lines([(cls.row_2 | cls.row_p).ids])
-        cls.statement_a.action_confirm()
-        cls.bill_a = cls.statement_a.bill_id
-        cls.env["account.payment.register"].with_context(
-            active_model="account.move", active_ids=cls.bill_a.ids
-        ).create({"payment_date": cls.this_month})._create_payments()
-        cls.statement_a_draft = Settlement.create(
-            {
-                "partner_id": cls.reseller.id,
-                "company_id": cls.company.id,
-                "currency_id": cls.currency.id,
-                "date_from": cls.this_month,
-                "date_to": cls.this_month + relativedelta(months=1, days=-1),
-                "agreement_ids": [Command.set(cls.agreement_a.ids)],
-            }
-        )
-        cls.statement_b = Settlement.create(
-            {
-                "partner_id": cls.techpartner.id,
-                "company_id": cls.company.id,
-                "currency_id": cls.currency.id,
-                "date_from": cls.this_month,
-                "date_to": cls.this_month + relativedelta(months=1, days=-1),
-                "agreement_ids": [Command.set(cls.agreement_b.ids)],
-            }
-        )
-        cls.statement_b._revshare_link_lines([cls.row_b.ids])
-        cls.statement_b.action_confirm()
-        cls.accountant = new_test_user(
-            cls.env,
-            login="revshare_accountant",
-            groups="base.group_user,partner_revshare.group_revshare_manager",
-            company_id=cls.company.id,
-            company_ids=[Command.set(cls.company.ids)],
-        )
-        cls.statement_a.message_subscribe(partner_ids=cls.accountant.partner_id.ids)
-
-    def _csrf(self, url, login="revshare_portal_a"):
-        """Open the statement page and return the CSRF token of its forms."""
-        tree = self._tree(url, login)
-        return tree.xpath(
-            "//form[contains(@class, 'o_revshare_dispute')]//input[@name='csrf_token']"
-        )[0].get("value")
-
-    def _messages(self, statement):
-        return self.env["mail.message"].search(
-            [
-                ("model", "=", "revshare.settlement"),
-                ("res_id", "=", statement.id),
-                ("message_type", "=", "comment"),
-            ]
-        )
+        self.assertEqual(rows[1][6], '\'=HYPERLINK("http://evil")')
 
 
 @tagged("post_install", "-at_install")
-class TestPortalStatements(RevsharePortalStatementCommon):
+class TestPortalStatements(RevsharePortalCommon):
     """Statements: list, detail, PDF, acknowledge and dispute, and every denial."""
 
     def test_fixture(self):
@@ -686,35 +812,25 @@ class TestPortalStatements(RevsharePortalStatementCommon):
         counters = self.make_jsonrpc_request(
             "/my/counters", {"counters": ["revshare_statement_count"]}
         )
-        self.assertEqual(counters["revshare_statement_count"], 1)
+        self.assertEqual(counters["revshare_statement_count"], 2)
         tree = self._tree("/my/revshare/statements")
-        rows = _find(tree, "tr.o_revshare_statement_row")
-        self.assertEqual(len(rows), 1)
-        cells = [_text(td) for td in _find(rows[0], "td")]
-        self.assertEqual(cells[0], self.statement_a.name)
-        self.assertEqual(cells[2], self.bill_a.name)
-        self.assertIn("80.00", cells[3])
-        self.assertEqual(cells[4], "Paid")
+        rows = [
+            [_text(td) for td in _find(tr, "td")]
+            for tr in _find(tree, "tr.o_revshare_statement_row")
+        ]
+        # Newest first: statement, period, bill, amount, status.
+        self.assertEqual(len(rows), 2)
+        self.assertEqual(
+            [rows[0][0], rows[0][2], rows[0][3], rows[0][4]],
+            [self.statement_a.name, self.bill_a.name, "$ 80.00", "Paid"],
+        )
+        self.assertEqual(
+            [rows[1][0], rows[1][2], rows[1][3], rows[1][4]],
+            [self.statement_old.name, "", "$ 200.00", "Confirmed"],
+        )
         page = tree.text_content()
         self.assertNotIn(self.statement_b.name, page)
         self.assertNotIn(self.statement_a_draft.name, page)
-
-    def test_running_account_paid_out(self):
-        tree = self._tree("/my/revshare")
-        section = _find(tree, "section.o_revshare_account")[0]
-        # Earned 150 + the periodic 30; paid out: the paid statement's 80.
-        self.assertIn("180.00", _text(_find(section, ".o_revshare_earned div.fs-5")[0]))
-        self.assertIn("80.00", _text(_find(section, ".o_revshare_paid div.fs-5")[0]))
-        self.assertIn("80.00", _text(_find(section, ".o_revshare_settled div.fs-5")[0]))
-        # 200 + 180 - 30 - 80
-        self.assertIn(
-            "270.00", _text(_find(section, ".o_revshare_balance div.fs-4")[0])
-        )
-        last_month = [_text(td) for td in _find(section, "tr.o_revshare_month")[1]]
-        self.assertEqual(
-            [c.split()[-1] for c in last_month[1:]],
-            ["80.00", "0.00", "0.00", "80.00", "80.00"],
-        )
 
     def test_statement_detail(self):
         tree = self._tree(f"/my/revshare/statements/{self.statement_a.id}")
@@ -947,7 +1063,7 @@ class TestPortalStatements(RevsharePortalStatementCommon):
 
 
 @tagged("post_install", "-at_install")
-class TestPortalTour(RevsharePortalStatementCommon):
+class TestPortalTour(RevsharePortalCommon):
     """A partner walks from the portal home to a statement and disputes it."""
 
     def test_tour_dispute(self):
