@@ -77,11 +77,3 @@ class RevshareLine(models.Model):
             }
         )
         return vals
-
-    def _revshare_reverse(self, kind="reversal", date=None):
-        # A reversal row is never reversed itself: when an invoice goes back to draft
-        # after a payment was unreconciled, its rows include the payment's reversal
-        # rows, which already net out their share.
-        return super(
-            RevshareLine, self.filtered(lambda r: not r.reversed_line_id)
-        )._revshare_reverse(kind=kind, date=date)
