@@ -64,8 +64,21 @@ class TestPaymentEarning(RevsharePaymentCommon):
             ],
         )
         self.assertEqual(self._payable_balance(self.reseller), 100.0)
+        # Reachable from the payment, the agreement and the document, and back.
         self.assertEqual(payment.revshare_line_count, 1)
+        self.assertEqual(payment.move_id.revshare_cash_line_count, 1)
         self.assertEqual(self.agreement.payment_line_count, 1)
+        self.assertEqual(self.agreement.revshare_move_count, 1)
+        self.assertEqual(entry.revshare_booked_line_count, 1)
+        self.assertEqual(
+            payment.action_view_revshare_moves()["domain"], [("id", "in", entry.ids)]
+        )
+        self.assertEqual(
+            self.env["revshare.line"].search(
+                payment.action_view_revshare_lines()["domain"]
+            ),
+            rows,
+        )
 
     def test_two_payments_30_70(self):
         invoice = self._invoice(1000.0)
