@@ -367,7 +367,9 @@ class RevshareSettlement(models.Model):
     def action_cancel(self):
         """Cancel settlements whose bill is not posted: their rows are released (back
         to earned, free for the next run) and a draft bill is cancelled."""
-        for settlement in self:
+        self.check_access("write")
+        # sudo: the bill's state is read for a manager without accounting rights.
+        for settlement in self.sudo():
             if settlement.bill_id.state == "posted":
                 raise UserError(
                     self.env._(
@@ -447,7 +449,9 @@ class RevshareSettlement(models.Model):
         kinds = dict(
             self.env["revshare.line"]._fields["kind"]._description_selection(self.env)
         )
-        rows = self.line_ids.sorted(
+        # sudo: whoever may read the statement sees its rows' invoice numbers and
+        # customers (the partner's own business), even without invoicing rights.
+        rows = self.sudo().line_ids.sorted(
             lambda r: (r.agreement_id.sequence, r.agreement_id.id, r.date, r.id)
         )
         sections = []
@@ -517,7 +521,9 @@ class RevshareSettlement(models.Model):
     def _revshare_check_billable(self):
         """Refuse to confirm when a settlement to bill misses its vendor product or
         purchase journal, before anything is written."""
-        for settlement in self:
+        # sudo: reads the accounting setup (journals, products) for a revenue-share
+        # manager who may have no accounting rights; nothing is written.
+        for settlement in self.sudo():
             if (
                 settlement.currency_id.compare_amounts(settlement.amount_billable, 0)
                 <= 0
@@ -552,7 +558,9 @@ class RevshareSettlement(models.Model):
         parameter ``partner_revshare.settlement_bill_per_product`` is set), plus one
         for the carried balance. Posted when every billed agreement says
         ``bill_auto_post``."""
-        to_bill = self.filtered(
+        # sudo: a revenue-share manager settles without needing vendor-bill rights;
+        # the bill's content comes from the ledger and the agreements only.
+        to_bill = self.sudo().filtered(
             lambda s: s.currency_id.compare_amounts(s.amount_billable, 0) > 0
         )
         if not to_bill:
@@ -586,8 +594,6 @@ class RevshareSettlement(models.Model):
             )
             vals_list.append(settlement._revshare_prepare_bill_vals(parts))
             auto_post.append(all(a.bill_auto_post for a, *__ in parts))
-        # sudo: a revenue-share manager settles without needing vendor-bill rights;
-        # the bill's content comes from the ledger only.
         bills = self.env["account.move"].sudo().create(vals_list)
         for settlement, bill in zip(to_bill, bills, strict=True):
             settlement.bill_id = bill

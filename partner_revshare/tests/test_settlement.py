@@ -3,8 +3,8 @@ from contextlib import contextmanager
 from freezegun import freeze_time
 
 from odoo import Command, fields
-from odoo.exceptions import UserError, ValidationError
-from odoo.tests import Form, tagged
+from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.tests import Form, new_test_user, tagged
 
 from .common import RevshareCommon
 
@@ -638,6 +638,53 @@ class TestSettlement(RevshareCommon):
             "partner_revshare.action_report_revshare_statement", settlement.ids
         )
         self.assertTrue(pdf)
+
+    # --- access ------------------------------------------------------------
+
+    def test_access(self):
+        """A revenue-share manager without accounting rights settles and bills; a
+        revenue-share user reads settlements but cannot run the settlement."""
+        self._periodic()
+        self._create_invoice([(self.product_cloud, 10, 100.0)])
+        manager = new_test_user(
+            self.env,
+            login="rs_settle_manager",
+            groups="base.group_user,partner_revshare.group_revshare_manager",
+        )
+        user = new_test_user(
+            self.env,
+            login="rs_settle_user",
+            groups="base.group_user,partner_revshare.group_revshare_user",
+        )
+        with freeze_time("2026-04-02"):
+            with self.assertRaises(AccessError):
+                self.env["revshare.settlement.run"].with_user(user).create({})
+            wizard = (
+                self.env["revshare.settlement.run"]
+                .with_user(manager)
+                .create({"confirm_settlements": False})
+            )
+            wizard.action_preview()
+            wizard.action_settle()
+        settlement = self.Settlement.with_user(manager).search([])
+        settlement.action_confirm()
+        self.assertEqual(settlement.state, "billed")
+        self.assertEqual(settlement.sudo().bill_id.amount_total, 100.0)
+        as_user = self.Settlement.with_user(user).browse(settlement.id)
+        self.assertEqual(as_user.amount_total, 100.0)
+        html = (
+            self.env["ir.actions.report"]
+            .with_user(user)
+            ._render_qweb_html(
+                "partner_revshare.action_report_revshare_statement", as_user.ids
+            )[0]
+            .decode()
+        )
+        self.assertIn(settlement.sudo().bill_id.display_name, html)
+        with self.assertRaises(AccessError):
+            as_user.action_cancel()
+        settlement.action_cancel()
+        self.assertEqual(settlement.state, "cancelled")
 
     # --- bad input ---------------------------------------------------------
 
