@@ -556,13 +556,16 @@ class Bench:
                 day, agreements=agreements, confirm=False
             )
         self.commit()
-        settled = env["revshare.line"].search_count(
-            [("agreement_id", "in", agreements.ids), ("state", "=", "settled")]
+        linked = env["revshare.line"].search_count(
+            [("agreement_id", "in", agreements.ids), ("settlement_id", "!=", False)]
         )
         self.log("part 3: confirming %s settlements (vendor bills)", len(settlements))
         with self.meter.measure("bill_ours", count=len(settlements)):
             settlements.action_confirm()
         self.commit()
+        settled = env["revshare.line"].search_count(
+            [("agreement_id", "in", agreements.ids), ("state", "=", "settled")]
+        )
         m = self.meter.get("settle_ours")
         b = self.meter.get("bill_ours")
         self.results["parts"]["settlement"] = {
@@ -573,13 +576,17 @@ class Bench:
             "rows_per_second": s["rows"] / m["seconds"] if m["seconds"] else None,
             "queries": m["queries"],
             "settlements": len(settlements),
+            "rows_in_settlements": linked,
             "rows_settled": settled,
             "bill_seconds": b["seconds"],
             "bill_queries": b["queries"],
             "bills": len(settlements.bill_id),
         }
-        if settled != s["rows"]:
-            self.note(f"settlement: {settled} rows settled of {s['rows']}")
+        if linked != s["rows"] or settled != s["rows"]:
+            self.note(
+                f"settlement: {linked} rows in settlements and {settled} settled after "
+                f"confirmation, of {s['rows']}"
+            )
 
     # ------------------------------------------------------------------ check
 
