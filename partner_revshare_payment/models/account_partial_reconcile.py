@@ -333,7 +333,8 @@ class AccountPartialReconcile(models.Model):
         currency = row.currency_id
         fraction = min(fraction, 1.0)
 
-        amount_invoice = (
+        # Sums of earned rows come from SQL as floats: round each difference again.
+        amount_invoice = invoice_currency.round(
             invoice_currency.round(row.amount_invoice_currency * fraction)
             - earned["amount_invoice_currency"]
         )
@@ -348,14 +349,18 @@ class AccountPartialReconcile(models.Model):
         elif currency == company_currency:
             amount = amount_company
         else:
-            amount = currency.round(row.amount * fraction) - earned["amount"]
+            amount = currency.round(
+                currency.round(row.amount * fraction) - earned["amount"]
+            )
         if (
             currency.is_zero(amount)
             and company_currency.is_zero(amount_company)
             and invoice_currency.is_zero(amount_invoice)
         ):
             return None
-        base = currency.round(row.base_amount * fraction) - earned["base_amount"]
+        base = currency.round(
+            currency.round(row.base_amount * fraction) - earned["base_amount"]
+        )
         return {
             "agreement_id": row.agreement_id.id,
             "rule_id": row.rule_id.id,
