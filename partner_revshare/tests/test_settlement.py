@@ -557,6 +557,58 @@ class TestSettlement(RevshareCommon):
         self.assertEqual(broken.line_ids.state, "earned")
         self.assertIn("no service product", broken.message_ids[0].body)
 
+    def test_cron_settles_every_company(self):
+        """One settlement per company, each with its own rows, bill and journal."""
+        self._periodic()
+        other = self.setup_other_company(name="Revshare Co 2")
+        company2 = other["company"]
+        self.env.user.company_ids |= company2
+        env2 = self.env(
+            context=dict(self.env.context, allowed_company_ids=[company2.id])
+        )
+        agreement2 = env2["revshare.agreement"].create(
+            {
+                "name": "Agreement Co 2",
+                "partner_id": self.reseller.id,
+                "company_id": company2.id,
+                "currency_id": company2.currency_id.id,
+                "trigger": "invoice",
+                "settlement_mode": "periodic",
+                "product_id": self.bill_product.id,
+                "rule_ids": [Command.create({"rate": 20.0})],
+            }
+        )
+        agreement2.action_activate()
+        self._create_invoice([(self.product_cloud, 10, 100.0)])
+        invoice2 = env2["account.move"].create(
+            {
+                "move_type": "out_invoice",
+                "partner_id": self.customer2.id,
+                "invoice_date": "2026-03-12",
+                "invoice_line_ids": [
+                    Command.create(
+                        {
+                            "product_id": self.product_cloud.id,
+                            "quantity": 1,
+                            "price_unit": 500.0,
+                            "tax_ids": [Command.clear()],
+                        }
+                    )
+                ],
+            }
+        )
+        invoice2.action_post()
+        with freeze_time("2026-04-01"):
+            self.Settlement._cron_settle()
+        settlements = self.Settlement.sudo().search([]).sorted("id")
+        self.assertEqual(settlements.company_id, self.company | company2)
+        by_company = {s.company_id: s for s in settlements}
+        self.assertEqual(by_company[self.company].amount_total, 100.0)
+        self.assertEqual(by_company[company2].amount_total, 100.0)
+        self.assertEqual(by_company[company2].line_ids, invoice2.revshare_line_ids)
+        self.assertEqual(by_company[company2].bill_id.company_id, company2)
+        self.assertEqual(by_company[company2].bill_id.journal_id.type, "purchase")
+
     def test_wizard_preview_then_settle(self):
         self._periodic()
         self._create_invoice([(self.product_cloud, 10, 100.0)])
