@@ -24,7 +24,7 @@ class RevshareCheckMismatch(models.TransientModel):
     )
     res_model = fields.Char(string="Model", required=True)
     res_id = fields.Many2oneReference(string="Record", model_field="res_model")
-    record_name = fields.Char(string="Record Name")
+    record_name = fields.Char()
     message = fields.Text(required=True)
     company_id = fields.Many2one("res.company")
     partner_id = fields.Many2one("res.partner")
