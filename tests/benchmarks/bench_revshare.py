@@ -759,6 +759,11 @@ class Bench:
         cr = self.env.cr
         cr.execute("SHOW server_version")
         pg = cr.fetchone()[0]
+        settings = {}
+        for name in ("shared_buffers", "fsync", "synchronous_commit"):
+            cr.execute("SELECT current_setting(%s)", [name])
+            settings[name] = cr.fetchone()[0]
+        host = self.env.cr._cnx.info.host or "local socket"
         import odoo
 
         return {
@@ -767,6 +772,8 @@ class Bench:
             "cpu": _cpu_model(),
             "python": platform.python_version(),
             "postgresql": pg,
+            "postgresql_settings": settings,
+            "postgresql_host": "unix socket" if host.startswith("/") else host,
             "odoo": odoo.release.version,
             "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
         }
@@ -809,7 +816,9 @@ def render(results, sizes):
         "# Partner revenue share benchmark",
         "",
         f"Machine: {facts['cores']} cores ({facts['cpu']}), PostgreSQL "
-        f"{facts['postgresql']}, Odoo {facts['odoo']}, Python {facts['python']}; "
+        f"{facts['postgresql']} on the same machine ({facts['postgresql_host']}; "
+        + ", ".join(f"{k}={v}" for k, v in facts["postgresql_settings"].items())
+        + f"), Odoo {facts['odoo']}, Python {facts['python']}; "
         f"load average (1, 5, 15 min) at start {load_start}, at end {load_end}; "
         f"{facts['date']}.",
         "",
