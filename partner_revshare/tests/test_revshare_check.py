@@ -1,5 +1,5 @@
 from odoo import Command
-from odoo.tests import tagged
+from odoo.tests import new_test_user, tagged
 
 from .common import RevshareCommon
 
@@ -366,4 +366,27 @@ class TestRevshareCheck(RevshareCommon):
                 ("document", "account.move", bills[0].id),
                 ("payable", "res.partner", self.techpartner.id),
             ],
+        )
+
+    def test_billing_user_runs_the_check(self):
+        user = new_test_user(
+            self.env,
+            login="revshare_check_billing",
+            groups="account.group_account_invoice",
+            company_id=self.company.id,
+            company_ids=[Command.set(self.company.ids)],
+        )
+        payable = self.entry.line_ids.filtered(
+            lambda aml: aml.account_type == "liability_payable"
+        )
+        self.env.cr.execute("DELETE FROM account_move_line WHERE id = %s", [payable.id])
+        self.env.invalidate_all()
+        check = (
+            self.env["revshare.check"]
+            .with_user(user)
+            .create({"date_from": self.date_from, "date_to": self.date_to})
+        )
+        check.action_check()
+        self.assertEqual(
+            sorted(check.mismatch_ids.mapped("kind")), ["document", "payable"]
         )
