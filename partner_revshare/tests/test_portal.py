@@ -353,6 +353,37 @@ class TestPortalPages(RevsharePortalCommon):
             [[row[0], row[3], row[4]] for row in cells],
         )
 
+    def test_running_account_queries_flat(self):
+        """The running account reads grouped sums: more rows, months, kinds and
+        states cost no extra query."""
+        self.authenticate("revshare_portal_a", "revshare_portal_a")
+
+        def count_queries():
+            before = self.cr.sql_log_count
+            response = self.url_open("/my/revshare")
+            self.assertEqual(response.status_code, 200)
+            return self.cr.sql_log_count - before
+
+        count_queries()  # routing map, templates and session caches
+        queries = count_queries()
+        self.env["revshare.line"].sudo().create(
+            [
+                {
+                    "agreement_id": self.agreement_a.id,
+                    "partner_id": self.reseller.id,
+                    "company_id": self.company.id,
+                    "currency_id": self.currency.id,
+                    "kind": ("share", "clawback", "adjustment")[i % 3],
+                    "state": ("earned", "expected")[i % 2],
+                    "date": self.this_month - relativedelta(months=i % 14),
+                    "amount": 1.0,
+                }
+                for i in range(84)
+            ]
+        )
+        self.env.flush_all()
+        self.assertEqual(count_queries(), queries)
+
     def test_running_account_partner_b(self):
         tree = self._tree("/my/revshare", login="revshare_portal_b")
         balance = _text(_find(tree, ".o_revshare_balance .fs-4")[0])
