@@ -1,5 +1,6 @@
 import psycopg2
 
+from odoo import Command
 from odoo.exceptions import UserError
 from odoo.tests import tagged
 from odoo.tools import mute_logger
@@ -18,6 +19,23 @@ class TestPaymentEarning(RevsharePaymentCommon):
 
     def test_default_trigger_is_payment(self):
         self.assertEqual(self.agreement.trigger, "payment")
+
+    def test_missing_account_refused_at_activation(self):
+        """Caught when the agreement is activated, never when a customer pays."""
+        self.company.revshare_expense_account_id = False
+        agreement = self.env["revshare.agreement"].create(
+            {
+                "name": "No expense account",
+                "partner_id": self.agent.id,
+                "journal_id": self.misc_journal.id,
+                "rule_ids": [Command.create({"compute": "percent", "rate": 5.0})],
+            }
+        )
+        self.assertEqual(agreement.trigger, "payment")
+        with self.assertRaises(UserError) as error:
+            agreement.action_activate()
+        self.assertIn("expense account", error.exception.args[0])
+        self.assertEqual(agreement.state, "draft")
 
     def test_one_payment(self):
         invoice = self._invoice(1000.0)
