@@ -5,9 +5,9 @@ from odoo.exceptions import UserError
 
 
 class RevshareSettlementRun(models.TransientModel):
-    """"Settle now": choose partners, agreements and the day; preview what the run
-    would settle (per partner: rows, amount, carried balance) and create the
-    settlements only when confirmed."""
+    """The "Settle now" wizard: choose partners, agreements and the day; preview
+    what the run would settle (per partner: rows, amount, carried balance) and
+    create the settlements only when confirmed."""
 
     _name = "revshare.settlement.run"
     _description = "Revenue Share Settlement Run"
