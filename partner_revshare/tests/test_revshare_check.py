@@ -1,4 +1,4 @@
-from odoo import Command
+from odoo import Command, fields
 from odoo.tests import new_test_user, tagged
 
 from .common import RevshareCommon
@@ -389,4 +389,44 @@ class TestRevshareCheck(RevshareCommon):
         check.action_check()
         self.assertEqual(
             sorted(check.mismatch_ids.mapped("kind")), ["document", "payable"]
+        )
+
+    def test_settlement_bill_is_checked(self):
+        if "revshare.settlement" not in self.env:
+            self.skipTest("settlements are not installed")
+        agreement = self._create_agreement(
+            name="Periodic",
+            partner_id=self.techpartner.id,
+            settlement_mode="periodic",
+            product_id=self.bill_product.id,
+            bill_auto_post=True,
+            rules=[{"rate": 4.0}],
+            product_ids=[Command.set(self.product_cloud.ids)],
+        )
+        invoice = self._create_invoice([(self.product_cloud, 1, 300.0)])
+        settlement = self.env["revshare.settlement"]._revshare_run(
+            fields.Date.to_date("2026-03-31"), agreements=agreement, confirm=True
+        )
+        self.assertEqual(settlement.amount_billable, 12.0)
+        self.assertEqual(settlement.bill_id.state, "posted")
+        self.assertEqual(
+            invoice.revshare_line_ids.filtered(
+                lambda r: r.agreement_id == agreement
+            ).state,
+            "settled",
+        )
+        self.assertEqual(self._check(), [])
+        self.env.cr.execute(
+            "UPDATE account_move_line SET amount_currency = -13.0, balance = -13.0 "
+            "WHERE move_id = %s AND display_type = 'payment_term'",
+            [settlement.bill_id.id],
+        )
+        found = self._check()
+        self.assertEqual(
+            self._kinds(found), [("payable", "res.partner", self.techpartner.id)]
+        )
+        self.assertEqual(
+            # Bill agreement: 12.50 + 15.00 on the two invoices; periodic: 12.00.
+            (found[0]["expected_amount"], found[0]["actual_amount"]),
+            (39.5, 40.5),
         )

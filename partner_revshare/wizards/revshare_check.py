@@ -499,7 +499,10 @@ class RevshareCheck(models.TransientModel):
     def _revshare_check_payables(self, company, date_from, date_to):
         """Per beneficiary and currency, over the documents dated in the range: the
         payable items of our documents against what the ledger booked in them (rows
-        with a document, and the billable amount of settlements with a bill)."""
+        with a document, and the billable amount of settlements with a bill).
+
+        Beneficiaries are compared by commercial partner: a bill puts its payable on
+        the commercial partner of a contact."""
         ledger = defaultdict(float)
         Line = self.env["revshare.line"]
         for partner, currency, amount in Line._read_group(
@@ -513,7 +516,7 @@ class RevshareCheck(models.TransientModel):
             ["partner_id", "currency_id"],
             ["amount:sum"],
         ):
-            ledger[(partner, currency)] += amount
+            ledger[(partner.commercial_partner_id, currency)] += amount
         if "revshare.settlement" in self.env:
             for partner, currency, amount in self.env[
                 "revshare.settlement"
@@ -529,7 +532,7 @@ class RevshareCheck(models.TransientModel):
                 ["partner_id", "currency_id"],
                 ["amount_billable:sum"],
             ):
-                ledger[(partner, currency)] += amount
+                ledger[(partner.commercial_partner_id, currency)] += amount
         books = defaultdict(float)
         for partner, currency, amount in self.env["account.move.line"]._read_group(
             [
@@ -543,7 +546,7 @@ class RevshareCheck(models.TransientModel):
             ["partner_id", "currency_id"],
             ["amount_currency:sum"],
         ):
-            books[(partner, currency)] -= amount
+            books[(partner.commercial_partner_id, currency)] -= amount
         mismatches = []
         for key in sorted(set(ledger) | set(books), key=lambda k: (k[0].id, k[1].id)):
             partner, currency = key
