@@ -43,7 +43,7 @@ FULL = {
     "pay": 2000,
     "batch": 100,
     "one_by_one": 200,
-    "invoices_100": 200,
+    "invoices_100": 50,
     "rows": 100000,
     "partners": 1000,
     "customers": 200,
