@@ -64,6 +64,7 @@ class RevsharePaymentCommon(AccountTestInvoicingCommon):
         currency=None,
         company_data=None,
         partner=None,
+        post=True,
     ):
         company_data = company_data or cls.company_data
         move = (
@@ -90,7 +91,8 @@ class RevsharePaymentCommon(AccountTestInvoicingCommon):
                 }
             )
         )
-        move.action_post()
+        if post:
+            move.action_post()
         return move
 
     @classmethod

@@ -111,6 +111,19 @@ class TestPaymentEarning(RevsharePaymentCommon):
         self.assertEqual(len(rows.move_id), 2, "one entry per payment event")
         self.assertEqual(self._payable_balance(self.reseller), 100.0)
 
+    def test_installments_30_70(self):
+        """An invoice with two receivable lines (30% now, 70% later): the paid
+        fraction is taken on the whole receivable."""
+        invoice = self._invoice(1000.0, post=False)
+        invoice.invoice_payment_term_id = self.pay_terms_b
+        invoice.action_post()
+        self.assertEqual(len(self._receivable(invoice)), 2)
+        self._pay(invoice, 300.0)
+        self.assertEqual(self._earned(invoice).mapped("amount"), [30.0])
+        self._pay(invoice, 700.0, date="2024-03-01")
+        self.assertEqual(self._earned(invoice).mapped("amount"), [30.0, 70.0])
+        self.assertEqual(invoice.payment_state, "paid")
+
     def test_three_thirds_cent_remainder(self):
         invoice = self._invoice(100.0)  # share 10.00
         for amount in (33.33, 33.33, 33.34):
