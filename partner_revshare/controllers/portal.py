@@ -24,8 +24,7 @@ VISIBLE_STATEMENT_STATES = ("confirmed", "billed", "paid", "cancelled")
 # The settlement run links rows to a draft first; until the accounting team
 # confirms it, the partner sees those rows as earned.
 ISSUED_STATEMENT_STATES = ("confirmed", "billed", "paid")
-# Ledger kinds that count as earnings / as clawbacks on the running account.
-EARNING_KINDS = ("share", "adjustment")
+# Ledger kinds shown as clawbacks on the running account (the others: earned).
 CLAWBACK_KINDS = ("clawback", "reversal")
 # Characters that make a spreadsheet read a cell as a formula (CSV injection).
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
@@ -217,7 +216,7 @@ class RevsharePortal(CustomerPortal):
             if month < date_from:
                 acc["opening"] += amount
                 continue
-            column = "earned" if kind in EARNING_KINDS else "clawbacks"
+            column = "clawbacks" if kind in CLAWBACK_KINDS else "earned"
             acc[column] += amount
             if settled:
                 acc["settled"] += amount
@@ -963,20 +962,11 @@ class RevsharePortal(CustomerPortal):
         return statement_sudo.get_portal_url(query_string=f"&message={message}")
 
     def _revshare_statement_responsible(self, statement_sudo):
-        """The accounting user to notify about a statement: its salesperson-like
-        ``user_id`` when the model has one, else its creator when that is a real
-        internal user, else the first revenue-share manager of the company."""
-        user = statement_sudo["user_id"] if "user_id" in statement_sudo else None
-        if not user:
-            creator = statement_sudo.create_uid
-            if (
-                creator
-                and not creator._is_superuser()
-                and not creator.share
-                and creator.active
-            ):
-                user = creator
-        if not user:
+        """The accounting user to notify about a statement: its creator when that
+        is a real internal user (not the cron's superuser), else the first
+        revenue-share manager of the company."""
+        user = statement_sudo.create_uid
+        if not user or user._is_superuser() or user.share or not user.active:
             managers = (
                 request.env.ref("partner_revshare.group_revshare_manager").sudo().users
             )
@@ -1007,6 +997,8 @@ class RevsharePortal(CustomerPortal):
         statement_sudo = self._revshare_statement_access(statement_id, access_token)
         if not statement_sudo:
             return request.redirect("/my")
+        if statement_sudo.state not in ISSUED_STATEMENT_STATES:
+            return request.redirect(statement_sudo.get_portal_url())
         author = self._revshare_statement_author(statement_sudo)
         # sudo: access was checked just above (record rule or token); the partner
         # only adds a comment on its own statement, which notifies its followers
@@ -1035,6 +1027,8 @@ class RevsharePortal(CustomerPortal):
         statement_sudo = self._revshare_statement_access(statement_id, access_token)
         if not statement_sudo:
             return request.redirect("/my")
+        if statement_sudo.state not in ISSUED_STATEMENT_STATES:
+            return request.redirect(statement_sudo.get_portal_url())
         text = (dispute_message or "").strip()
         if not text:
             return request.redirect(
@@ -1056,7 +1050,7 @@ class RevsharePortal(CustomerPortal):
             subtype_xmlid="mail.mt_comment",
         )
         responsible = self._revshare_statement_responsible(statement_sudo)
-        if responsible and hasattr(statement_sudo, "activity_schedule"):
+        if responsible:
             statement_sudo.activity_schedule(
                 "mail.mail_activity_data_todo",
                 summary=_("Statement disputed by %s", author.name),

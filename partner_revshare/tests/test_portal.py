@@ -1082,6 +1082,30 @@ class TestPortalStatements(RevsharePortalCommon):
             self.assertFalse(self._messages(statement))
             self.assertFalse(statement.activity_ids)
 
+    def test_actions_on_cancelled_statement(self):
+        """A cancelled statement is shown but cannot be acknowledged or disputed."""
+        cancelled = self._create_statement(
+            self.reseller,
+            self.this_month - relativedelta(months=3),
+            self.agreement_a,
+            self.env["revshare.line"],
+        )
+        cancelled.action_cancel()
+        self.assertEqual(cancelled.state, "cancelled")
+        url = f"/my/revshare/statements/{cancelled.id}"
+        tree = self._tree(url)
+        self.assertFalse(_find(tree, "form.o_revshare_dispute"))
+        csrf = self._csrf(f"/my/revshare/statements/{self.statement_a.id}")
+        for action in ("acknowledge", "dispute"):
+            response = self.url_open(
+                f"{url}/{action}",
+                data={"csrf_token": csrf, "dispute_message": "Pay me"},
+                allow_redirects=False,
+            )
+            self.assertIn(response.status_code, (302, 303))
+        self.assertFalse(self._messages(cancelled))
+        self.assertFalse(cancelled.activity_ids)
+
     @mute_logger("odoo.http")
     def test_actions_need_csrf(self):
         self.authenticate("revshare_portal_a", "revshare_portal_a")
