@@ -353,6 +353,30 @@ class TestPaymentEarning(RevsharePaymentCommon):
         self.assertFalse(self._receivable(invoice).matched_credit_ids)
         self.assertFalse(self._earned(invoice))
 
+    def test_early_payment_discount_is_no_cash(self):
+        """2% early-payment discount: the customer pays 980 for 1000, the partner
+        earns on the 980 received."""
+        terms = self.env["account.payment.term"].create(
+            {
+                "name": "2/10 net 30",
+                "early_discount": True,
+                "discount_percentage": 2.0,
+                "discount_days": 10,
+                "line_ids": [
+                    Command.create(
+                        {"value": "percent", "value_amount": 100.0, "nb_days": 30}
+                    )
+                ],
+            }
+        )
+        invoice = self._invoice(1000.0, post=False)
+        invoice.invoice_payment_term_id = terms
+        invoice.action_post()
+        payment = self._pay(invoice, date="2024-01-15")
+        self.assertEqual(payment.amount, 980.0)
+        self.assertEqual(invoice.payment_state, "paid")
+        self.assertEqual(self._earned(invoice).mapped("amount"), [98.0])
+
     def test_our_documents_earn_nothing(self):
         invoice = self._invoice(1000.0)
         self._pay(invoice)
