@@ -14,7 +14,7 @@
         "views/account_payment_views.xml",
         "views/account_move_views.xml",
     ],
-    "demo": [],
+    "demo": ["demo/partner_revshare_payment_demo.xml"],
     "installable": True,
     "auto_install": False,
 }
