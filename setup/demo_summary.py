@@ -15,6 +15,17 @@ for state, amount, count in Line._read_group(
     [], ["state"], ["amount_company:sum", "__count"]
 ):
     print(f"Ledger rows {state}: {count}, {amount:.2f} {env.company.currency_id.name}")
+if "partial_id" in Line._fields:
+    paid = Line.search([("partial_id", "!=", False)])
+    print(
+        f"Earned on payments: {len(paid)} rows, {sum(paid.mapped('amount_company')):.2f} "
+        f"{env.company.currency_id.name}, from {len(paid.invoice_id)} invoices"
+    )
+Settlement = env["revshare.settlement"]
+for state, amount, count in Settlement._read_group(
+    [], ["state"], ["amount_total:sum", "__count"]
+):
+    print(f"Statements {state}: {count}, {amount:.2f}")
 moves = Line.search([("move_id", "!=", False)]).move_id
 bills = moves.filtered(lambda m: m.move_type in ("in_invoice", "in_refund"))
 print(f"Accounting documents: {len(moves - bills)} journal entries, {len(bills)} vendor bills")
