@@ -159,14 +159,16 @@ class RevsharePortal(CustomerPortal):
 
         - earned: shares and adjustments earned in the period (settled or not);
         - clawbacks: clawbacks and reversals of the period (negative);
-        - expected: shares of posted invoices not paid yet (any date);
+        - expected: what shares of posted invoices are still to earn, by invoice
+          month (what payments earned already is deducted by the ledger);
         - settled: earned rows of the period on a statement the partner received;
         - paid out: statements of the period marked paid;
         - opening balance: earned minus paid out before the period;
         - balance due: opening + earned + clawbacks - paid out.
 
-        Two grouped reads (ledger by currency/kind/state/month/statement, paid
-        statements by currency/month), whatever the number of rows.
+        Grouped reads (ledger by currency/kind/state/month/statement, paid
+        statements by currency/month) and one read of the expected rows, whatever
+        the number of rows.
         """
         today = today or fields.Date.context_today(request.env.user)
         date_from = dt_date(today.year, today.month, 1) - relativedelta(months=11)
@@ -195,8 +197,9 @@ class RevsharePortal(CustomerPortal):
                 }
             return accounts[currency]
 
-        groups = request.env["revshare.line"]._read_group(
-            self._revshare_line_domain(),
+        Line = request.env["revshare.line"]
+        groups = Line._read_group(
+            self._revshare_line_domain() + [("state", "!=", "expected")],
             ["currency_id", "kind", "state", "date:month", "settlement_id"],
             ["amount:sum"],
         )
@@ -207,12 +210,6 @@ class RevsharePortal(CustomerPortal):
             acc = account(currency)
             settled = state == "settled" and settlement.id in issued
             row = acc["months"].get(month)
-            if state == "expected":
-                acc["expected"] += amount
-                if row is not None:
-                    row["expected"] += amount
-                continue
-            # earned or settled rows
             if month < date_from:
                 acc["opening"] += amount
                 continue
@@ -224,6 +221,15 @@ class RevsharePortal(CustomerPortal):
                 row[column] += amount
                 if settled:
                     row["settled"] += amount
+        expected = Line.search(
+            self._revshare_line_domain() + [("state", "=", "expected")]
+        )
+        for row, amount in expected._revshare_expected_remaining().items():
+            acc = account(row.currency_id)
+            acc["expected"] += amount
+            month_row = acc["months"].get(row.date.replace(day=1))
+            if month_row is not None:
+                month_row["expected"] += amount
         if self._revshare_can_read("revshare.settlement"):
             paid_groups = request.env["revshare.settlement"]._read_group(
                 self._revshare_statement_domain() + [("state", "=", "paid")],

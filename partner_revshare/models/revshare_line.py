@@ -357,6 +357,12 @@ class RevshareLine(models.Model):
         """Hook: more links copied to a reversal row (e.g. the payment addon's)."""
         return {}
 
+    def _revshare_expected_remaining(self):
+        """{expected row: amount still to be earned} for the expected rows in
+        ``self``, in the agreement currency. Here nothing earns against an expected
+        row; partner_revshare_payment subtracts what payments earned from it."""
+        return {row: row.amount for row in self if row.state == "expected"}
+
     def _revshare_reverse(self, kind="reversal", date=None):
         """Negate earned (or settled) rows with new earned rows of ``kind``
         (``reversed_line_id`` pointing to the original) and reverse their

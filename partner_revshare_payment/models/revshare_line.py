@@ -77,3 +77,22 @@ class RevshareLine(models.Model):
             }
         )
         return vals
+
+    def _revshare_expected_remaining(self):
+        # What each expected row earned through payments (net of reversals) is no
+        # longer expected; one grouped read for all rows.
+        remaining = super()._revshare_expected_remaining()
+        if not remaining:
+            return remaining
+        for expected, amount in self._read_group(
+            [
+                ("expected_line_id", "in", [row.id for row in remaining]),
+                ("state", "in", ("earned", "settled")),
+            ],
+            ["expected_line_id"],
+            ["amount:sum"],
+        ):
+            remaining[expected] = expected.currency_id.round(
+                remaining[expected] - amount
+            )
+        return remaining

@@ -111,6 +111,19 @@ class TestPaymentEarning(RevsharePaymentCommon):
         self.assertEqual(len(rows.move_id), 2, "one entry per payment event")
         self.assertEqual(self._payable_balance(self.reseller), 100.0)
 
+    def test_expected_remaining_follows_payments(self):
+        """What is still expected of a share: the full share until paid, less what
+        each payment earned, back up when a payment is undone."""
+        invoice = self._invoice(1000.0)  # share 100.00
+        expected = invoice.revshare_line_ids.filtered(lambda r: r.state == "expected")
+        self.assertEqual(expected._revshare_expected_remaining(), {expected: 100.0})
+        first = self._pay(invoice, 300.0)
+        self.assertEqual(expected._revshare_expected_remaining(), {expected: 70.0})
+        self._pay(invoice, 700.0)
+        self.assertEqual(expected._revshare_expected_remaining(), {expected: 0.0})
+        first.action_draft()
+        self.assertEqual(expected._revshare_expected_remaining(), {expected: 30.0})
+
     def test_installments_30_70(self):
         """An invoice with two receivable lines (30% now, 70% later): the paid
         fraction is taken on the whole receivable."""
