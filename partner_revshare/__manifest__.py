@@ -25,10 +25,10 @@
         "views/account_move_views.xml",
         "views/res_config_settings_views.xml",
         "views/revshare_portal_templates.xml",
-        "views/partner_revshare_menus.xml",
-        "wizards/revshare_check_views.xml",
-        "wizards/revshare_settlement_run_views.xml",
         "views/revshare_settlement_views.xml",
+        "wizards/revshare_settlement_run_views.xml",
+        "wizards/revshare_check_views.xml",
+        "views/partner_revshare_menus.xml",
     ],
     "demo": ["demo/partner_revshare_demo.xml"],
     "assets": {
