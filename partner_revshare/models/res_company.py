@@ -5,8 +5,8 @@ class ResCompany(models.Model):
     """Company-level defaults of revenue-share agreements.
 
     An agreement without its own journal, accounts or bill product uses its
-    company's (see ``_revshare_default_accounts``), so that a bookkeeper sets
-    them once in the Accounting settings.
+    company's when it books (``revshare.agreement._revshare_get_*``), so that a
+    bookkeeper sets them once in the Accounting settings.
     """
 
     _inherit = "res.company"
@@ -50,19 +50,3 @@ class ResCompany(models.Model):
         domain="[('type', '=', 'service')]",
         help="Service product of the vendor bills that pay partners their share.",
     )
-
-    def _revshare_default_accounts(self):
-        """Return the revenue-share defaults of this company as agreement values.
-
-        Keys are field names of ``revshare.agreement``; a key is present only
-        when the company has a value, so callers can ``setdefault`` them into
-        create values without overwriting what the user chose.
-        """
-        self.ensure_one()
-        defaults = {
-            "journal_id": self.revshare_journal_id.id,
-            "expense_account_id": self.revshare_expense_account_id.id,
-            "payable_account_id": self.revshare_payable_account_id.id,
-            "product_id": self.revshare_product_id.id,
-        }
-        return {key: value for key, value in defaults.items() if value}

@@ -105,22 +105,12 @@ class TestViewsDemo(AccountTestInvoicingCommon):
 
     def test_settings_store_company_defaults(self):
         company = self.env.company
-        self.assertFalse(company._revshare_default_accounts())
         self._set_revshare_settings()
         self.assertEqual(company.revshare_journal_id, self.misc_journal)
         self.assertEqual(company.revshare_bill_journal_id, self.bill_journal)
         self.assertEqual(company.revshare_expense_account_id, self.expense_account)
         self.assertEqual(company.revshare_payable_account_id, self.payable_account)
         self.assertEqual(company.revshare_product_id, self.bill_product)
-        self.assertEqual(
-            company._revshare_default_accounts(),
-            {
-                "journal_id": self.misc_journal.id,
-                "expense_account_id": self.expense_account.id,
-                "payable_account_id": self.payable_account.id,
-                "product_id": self.bill_product.id,
-            },
-        )
         # The settings form reads them back.
         settings = self.env["res.config.settings"].create({})
         self.assertEqual(settings.revshare_expense_account_id, self.expense_account)
