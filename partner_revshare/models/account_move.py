@@ -29,6 +29,12 @@ class AccountMove(models.Model):
         index=True,
         help="Created by the revenue share engine: never earns shares itself.",
     )
+    revshare_booked_line_ids = fields.One2many(
+        "revshare.line", "move_id", string="Revenue Shares Booked", readonly=True
+    )
+    revshare_booked_line_count = fields.Integer(
+        compute="_compute_revshare_booked_line_count", string="Shares Booked"
+    )
     revshare_preview_amount = fields.Monetary(
         string="Revenue Share Preview",
         compute="_compute_revshare_preview",
@@ -46,6 +52,16 @@ class AccountMove(models.Model):
             rows = move.revshare_line_ids.filtered(lambda r: r.state != "cancelled")
             move.revshare_amount = sum(rows.mapped("amount_company"))
             move.revshare_line_count = len(move.revshare_line_ids)
+
+    @api.depends("revshare_booked_line_ids")
+    def _compute_revshare_booked_line_count(self):
+        counts = dict(
+            self.env["revshare.line"]._read_group(
+                [("move_id", "in", self.ids)], ["move_id"], ["__count"]
+            )
+        )
+        for move in self:
+            move.revshare_booked_line_count = counts.get(move, 0)
 
     @api.depends(
         "state",
@@ -163,11 +179,13 @@ class AccountMove(models.Model):
         rows.filtered(lambda r: r.state in ("earned", "settled"))._revshare_reverse()
 
     def action_view_revshare_lines(self):
+        """Open the revenue-share rows of this customer invoice."""
         self.ensure_one()
-        return {
-            "type": "ir.actions.act_window",
-            "name": self.env._("Revenue Shares"),
-            "res_model": "revshare.line",
-            "view_mode": "list,form",
-            "domain": [("invoice_id", "=", self.id)],
-        }
+        return self.env["revshare.line"]._revshare_action(
+            [("invoice_id", "=", self.id)]
+        )
+
+    def action_view_revshare_booked_lines(self):
+        """Open the revenue-share rows this document of ours books."""
+        self.ensure_one()
+        return self.env["revshare.line"]._revshare_action([("move_id", "=", self.id)])

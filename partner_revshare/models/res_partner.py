@@ -80,11 +80,8 @@ class ResPartner(models.Model):
         }
 
     def action_view_revshare_lines(self):
+        """Open the revenue-share rows of this beneficiary."""
         self.ensure_one()
-        return {
-            "type": "ir.actions.act_window",
-            "name": self.env._("Revenue Shares"),
-            "res_model": "revshare.line",
-            "view_mode": "list,form,pivot,graph",
-            "domain": [("partner_id", "=", self.id)],
-        }
+        return self.env["revshare.line"]._revshare_action(
+            [("partner_id", "=", self.id)]
+        )

@@ -403,14 +403,9 @@ class RevshareAgreement(models.Model):
 
     def action_view_lines(self):
         self.ensure_one()
-        return {
-            "type": "ir.actions.act_window",
-            "name": self.env._("Ledger"),
-            "res_model": "revshare.line",
-            "view_mode": "list,form,pivot,graph",
-            "domain": [("agreement_id", "=", self.id)],
-            "context": {"default_agreement_id": self.id},
-        }
+        return self.env["revshare.line"]._revshare_action(
+            [("agreement_id", "=", self.id)], {"default_agreement_id": self.id}
+        )
 
     def _revshare_check_state(self, allowed, action):
         for agreement in self:

@@ -353,6 +353,18 @@ class RevshareLine(models.Model):
             for row in self
         ]
 
+    @api.model
+    def _revshare_action(self, domain, context=None):
+        """The ledger's window action narrowed to ``domain``: every button that
+        opens rows uses it, so they all show the same views and nobody creates
+        rows by hand."""
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "partner_revshare.revshare_line_action"
+        )
+        action["domain"] = domain
+        action["context"] = {"create": False, **(context or {})}
+        return action
+
     def _revshare_reversal_extra_vals(self):
         """Hook: more links copied to a reversal row (e.g. the payment addon's)."""
         return {}

@@ -406,13 +406,9 @@ class RevshareSettlement(models.Model):
 
     def action_view_lines(self):
         self.ensure_one()
-        return {
-            "type": "ir.actions.act_window",
-            "name": self.env._("Rows of %s", self.name),
-            "res_model": "revshare.line",
-            "view_mode": "list,form,pivot",
-            "domain": [("settlement_id", "=", self.id)],
-        }
+        return self.env["revshare.line"]._revshare_action(
+            [("settlement_id", "=", self.id)]
+        )
 
     def action_view_bill(self):
         self.ensure_one()

@@ -2,8 +2,7 @@ from odoo import api, fields, models
 
 
 class AccountMove(models.Model):
-    """Reach, from a payment or bank statement entry, the shares its cash earned, and
-    from one of our documents, the rows it books."""
+    """Reach, from a payment or bank statement entry, the shares its cash earned."""
 
     _inherit = "account.move"
 
@@ -17,16 +16,6 @@ class AccountMove(models.Model):
         compute="_compute_revshare_cash_line_count", string="Shares Earned"
     )
 
-    revshare_booked_line_ids = fields.One2many(
-        comodel_name="revshare.line",
-        inverse_name="move_id",
-        string="Revenue Shares Booked",
-        readonly=True,
-    )
-    revshare_booked_line_count = fields.Integer(
-        compute="_compute_revshare_booked_line_count", string="Shares Booked"
-    )
-
     @api.depends("revshare_cash_line_ids")
     def _compute_revshare_cash_line_count(self):
         counts = dict(
@@ -37,32 +26,9 @@ class AccountMove(models.Model):
         for move in self:
             move.revshare_cash_line_count = counts.get(move, 0)
 
-    @api.depends("revshare_booked_line_ids")
-    def _compute_revshare_booked_line_count(self):
-        counts = dict(
-            self.env["revshare.line"]._read_group(
-                [("move_id", "in", self.ids)], ["move_id"], ["__count"]
-            )
-        )
-        for move in self:
-            move.revshare_booked_line_count = counts.get(move, 0)
-
-    def action_view_revshare_booked_lines(self):
-        """Open the revenue-share rows this document books."""
-        self.ensure_one()
-        action = self.env["ir.actions.act_window"]._for_xml_id(
-            "partner_revshare.revshare_line_action"
-        )
-        action["domain"] = [("move_id", "=", self.id)]
-        action["context"] = {"create": False}
-        return action
-
     def action_view_revshare_cash_lines(self):
         """Open the revenue-share rows earned by this cash entry."""
         self.ensure_one()
-        action = self.env["ir.actions.act_window"]._for_xml_id(
-            "partner_revshare.revshare_line_action"
+        return self.env["revshare.line"]._revshare_action(
+            [("payment_move_id", "=", self.id)]
         )
-        action["domain"] = [("payment_move_id", "=", self.id)]
-        action["context"] = {"create": False}
-        return action

@@ -47,12 +47,9 @@ class AccountPayment(models.Model):
     def action_view_revshare_lines(self):
         """Open the revenue-share rows this payment earned (and their reversals)."""
         self.ensure_one()
-        action = self.env["ir.actions.act_window"]._for_xml_id(
-            "partner_revshare.revshare_line_action"
+        return self.env["revshare.line"]._revshare_action(
+            [("id", "in", self._revshare_rows().ids)]
         )
-        action["domain"] = [("id", "in", self._revshare_rows().ids)]
-        action["context"] = {"create": False}
-        return action
 
     def action_view_revshare_moves(self):
         """Open the journal entries and vendor bills the payment's shares produced."""

@@ -92,15 +92,10 @@ class RevshareAgreement(models.Model):
     def action_view_payment_lines(self):
         """Open the rows this agreement earned from payments and their reversals."""
         self.ensure_one()
-        action = self.env["ir.actions.act_window"]._for_xml_id(
-            "partner_revshare.revshare_line_action"
+        return self.env["revshare.line"]._revshare_action(
+            [("agreement_id", "=", self.id), ("payment_move_id", "!=", False)],
+            {"default_agreement_id": self.id},
         )
-        action["domain"] = [
-            ("agreement_id", "=", self.id),
-            ("payment_move_id", "!=", False),
-        ]
-        action["context"] = {"default_agreement_id": self.id, "create": False}
-        return action
 
     def action_view_revshare_moves(self):
         """Open the journal entries and vendor bills this agreement's rows produced."""
