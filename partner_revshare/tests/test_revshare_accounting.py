@@ -202,6 +202,17 @@ class TestRevshareAccounting(RevshareCommon):
         self.assertEqual(self._rows(invoice, b).move_id, move)
         self.assertEqual(self._payable_balance(self.reseller), -20.0)
         self.assertEqual(self._payable_balance(self.techpartner), -10.0)
+        # The entry leads back to the rows it books, and the invoice to its rows.
+        self.assertEqual(move.revshare_booked_line_count, 2)
+        Line = self.env["revshare.line"]
+        self.assertEqual(
+            Line.search(move.action_view_revshare_booked_lines()["domain"]),
+            self._rows(invoice),
+        )
+        self.assertEqual(
+            Line.search(invoice.action_view_revshare_lines()["domain"]),
+            self._rows(invoice),
+        )
 
     def test_payable_and_journal_defaults_from_company(self):
         other_payable = self.payable_account.copy({"code": "211099"})
