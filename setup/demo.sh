@@ -56,8 +56,7 @@ else
 fi
 
 if [ "$SERVE" = 0 ]; then
-    # The subcommand comes before the options (odoo_bin puts -c first).
-    "$VENV/bin/python" "$ODOO_SRC/odoo-bin" shell -c "$ODOO_CONF" -d "$DEMO_DB" --log-level=warn --no-http \
+    odoo_shell -d "$DEMO_DB" --log-level=warn --no-http \
         <"$ROOT/setup/demo_summary.py" 2>"$LOCAL_DIR/demo-summary.log" ||
         die "could not read the demo database; see $LOCAL_DIR/demo-summary.log"
     exit 0

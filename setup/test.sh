@@ -46,6 +46,8 @@ RUN_ODOO=1
 RUN_PYTEST=1
 if [ -n "$TAGS" ]; then RUN_PYTEST=0; LINT=0; fi
 if [ ${#PATHS[@]} -gt 0 ]; then RUN_ODOO=0; LINT=0; fi
+FULL_RUN=0
+if [ -z "$TAGS" ] && [ ${#PATHS[@]} -eq 0 ]; then FULL_RUN=1; fi
 [ -n "$TAGS" ] || TAGS="/${OUR_ADDONS//,/,/}"
 
 PASSED=0
@@ -87,34 +89,47 @@ fresh_test_db() {
 
 odoo_errors() { grep -E '^[0-9-]+ [0-9:,]+ [0-9]+ (ERROR|CRITICAL) ' "$1" || true; }
 
-# --- 1. Odoo's own runner on the addons: installs them and runs at_install and post_install tests
-if [ "$RUN_ODOO" = 1 ]; then
-    fresh_test_db
-    say "installing $OUR_ADDONS and running their tests with Odoo's runner ($TAGS)"
-    odoo_log="$LOG_DIR/odoo.log"
+# Runs Odoo's test runner with the given arguments, logs to $1, and counts its summary line and
+# any ERROR it logged outside a failing test.
+run_odoo_tests() {
+    local log="$1" rc summary errors nfail=0 nerr=0 ntotal=0
+    shift
     set +e
-    odoo_bin -d "$TEST_DB" -i "$OUR_ADDONS" --test-enable --test-tags "$TAGS" --stop-after-init \
-        --log-level=info --http-port "$(free_port)" >"$odoo_log" 2>&1
-    odoo_rc=$?
+    odoo_bin -d "$TEST_DB" "$@" --test-enable --stop-after-init --log-level=info \
+        --http-port "$(free_port)" >"$log" 2>&1
+    rc=$?
     set -e
-    summary=$(grep -Eo '[0-9]+ failed, [0-9]+ error\(s\) of [0-9]+ tests' "$odoo_log" | tail -n 1 || true)
+    summary=$(grep -Eo '[0-9]+ failed, [0-9]+ error\(s\) of [0-9]+ tests' "$log" | tail -n 1 || true)
     if [ -n "$summary" ]; then
         read -r nfail nerr ntotal < <(echo "$summary" | sed -E 's/([0-9]+) failed, ([0-9]+) error\(s\) of ([0-9]+) tests/\1 \2 \3/')
         PASSED=$((PASSED + ntotal - nfail - nerr))
         FAILED=$((FAILED + nfail + nerr))
-        [ $((nfail + nerr)) -eq 0 ] || FAILURES+=("Odoo runner: $summary")
+        [ $((nfail + nerr)) -eq 0 ] || FAILURES+=("Odoo runner: $summary (see $log)")
         say "Odoo runner: $summary"
     else
-        say "Odoo runner: no test summary in the log"
+        say "Odoo runner: no test summary in $log"
     fi
-    errors=$(odoo_errors "$odoo_log")
-    if [ -n "$errors" ] && [ "${nfail:-0}${nerr:-0}" = 00 ]; then
+    errors=$(odoo_errors "$log")
+    if [ -n "$errors" ] && [ $((nfail + nerr)) -eq 0 ]; then
         # An ERROR outside a failing test (a failing test already counts itself).
         printf '%s\n' "$errors" | head -n 40 >&2
-        check "no ERROR logged by Odoo (see $odoo_log)" 1
-    elif [ -z "$summary" ] && [ "$odoo_rc" -ne 0 ]; then
-        tail -n 30 "$odoo_log" >&2
-        check "Odoo exited with status $odoo_rc (see $odoo_log)" 1
+        check "no ERROR logged by Odoo (see $log)" 1
+    elif [ -z "$summary" ] && [ "$rc" -ne 0 ]; then
+        tail -n 30 "$log" >&2
+        check "Odoo exited with status $rc (see $log)" 1
+    fi
+}
+
+# --- 1. Odoo's own runner on the addons: installs them and runs at_install and post_install tests
+if [ "$RUN_ODOO" = 1 ]; then
+    fresh_test_db
+    say "installing $OUR_ADDONS and running their tests with Odoo's runner ($TAGS)"
+    run_odoo_tests "$LOG_DIR/odoo.log" -i "$OUR_ADDONS" --test-tags "$TAGS"
+    if [ "$FULL_RUN" = 1 ]; then
+        # Tests that commit on purpose (two real cursors racing) are kept out of the run
+        # above and run last, on this throwaway database.
+        say "running the committing tests (two-cursor concurrency)"
+        run_odoo_tests "$LOG_DIR/odoo-commit.log" --test-tags "revshare_concurrency"
     fi
 elif ! db_exists "$TEST_DB" || [ "$REUSE_DB" = 0 ]; then
     fresh_test_db
@@ -154,10 +169,20 @@ PY
     fi
 fi
 
-# --- 3. linters ---------------------------------------------------------------------------------
+# --- 3. the addons uninstall cleanly (last: it changes the test database) ----------------------
+if [ "$FULL_RUN" = 1 ]; then
+    say "uninstalling both addons"
+    set +e
+    odoo_shell -d "$TEST_DB" --log-level=warn --no-http <"$ROOT/setup/uninstall_check.py" >"$LOG_DIR/uninstall.log" 2>&1
+    set -e
+    grep -q '^uninstall: ok$' "$LOG_DIR/uninstall.log"
+    check "both addons uninstall cleanly (see $LOG_DIR/uninstall.log)" $?
+fi
+
+# --- 4. linters ---------------------------------------------------------------------------------
 if [ "$LINT" = 1 ]; then
     say "linting (ruff, pylint-odoo mandatory checks)"
-    lint_paths=(partner_revshare partner_revshare_payment tests)
+    lint_paths=(partner_revshare partner_revshare_payment tests setup)
     set +e
     (cd "$ROOT" && "$VENV/bin/ruff" check --no-fix "${lint_paths[@]}") >"$LOG_DIR/ruff.log" 2>&1
     check "ruff check (see $LOG_DIR/ruff.log)" $?
