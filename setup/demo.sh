@@ -34,9 +34,7 @@ done
 ensure_all
 DEMO_DB="${REVSHARE_DEMO_DB:-revshare_demo}"
 modules="$OUR_ADDONS,$EXTRA_ADDONS"
-demo_ready() {
-    db_exists "$DEMO_DB" && [ "$(psql -d "$DEMO_DB" -Atc "select count(*) from ir_module_module where name in ('partner_revshare', 'partner_revshare_payment') and state = 'installed'" 2>/dev/null)" = 2 ]
-}
+demo_ready() { [ "$(addons_installed "$DEMO_DB")" = 2 ]; }
 
 if [ "$RESET" = 1 ] || { db_exists "$DEMO_DB" && ! demo_ready; }; then
     # A half-built database (an interrupted first run) is dropped and built again.

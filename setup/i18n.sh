@@ -6,8 +6,7 @@ source "$(dirname "$0")/lib.sh"
 
 ensure_all
 DB="${REVSHARE_TEST_DB:-revshare_test}"
-installed=$(psql -d "$DB" -Atc "select count(*) from ir_module_module where name in ('partner_revshare', 'partner_revshare_payment') and state = 'installed'" 2>/dev/null || echo 0)
-[ "$installed" = 2 ] || die "no database with both addons installed: run setup/test.sh first"
+[ "$(addons_installed "$DB")" = 2 ] || die "no database with both addons installed: run setup/test.sh first"
 odoo_bin -d "$DB" -u "$OUR_ADDONS" --stop-after-init --log-level=warn --http-port "$(free_port)" >"$LOCAL_DIR/i18n.log" 2>&1 ||
     die "updating the addons failed; see $LOCAL_DIR/i18n.log"
 for addon in ${OUR_ADDONS//,/ }; do

@@ -292,6 +292,12 @@ odoo_bin() { "$VENV/bin/python" "$ODOO_SRC/odoo-bin" -c "$ODOO_CONF" "$@"; }
 # Odoo's shell wants its subcommand before the options.
 odoo_shell() { "$VENV/bin/python" "$ODOO_SRC/odoo-bin" shell -c "$ODOO_CONF" "$@"; }
 
+# How many of our two addons are installed in a database (0 when it does not exist).
+addons_installed() {
+    db_exists "$1" || { echo 0; return; }
+    psql -d "$1" -Atc "select count(*) from ir_module_module where name in ('partner_revshare', 'partner_revshare_payment') and state = 'installed'"
+}
+
 db_exists() { [ "$(psql -d postgres -Atc "select 1 from pg_database where datname = '$1'")" = 1 ]; }
 
 free_port() { "$VENV/bin/python" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }

@@ -131,7 +131,7 @@ if [ "$RUN_ODOO" = 1 ]; then
         say "running the committing tests (two-cursor concurrency)"
         run_odoo_tests "$LOG_DIR/odoo-commit.log" --test-tags "revshare_concurrency"
     fi
-elif ! db_exists "$TEST_DB" || [ "$REUSE_DB" = 0 ]; then
+elif [ "$REUSE_DB" = 0 ] || [ "$(addons_installed "$TEST_DB")" != 2 ]; then
     fresh_test_db
     say "installing $OUR_ADDONS into $TEST_DB"
     odoo_bin -d "$TEST_DB" -i "$OUR_ADDONS" --stop-after-init --log-level=warn --http-port "$(free_port)" >"$LOG_DIR/install.log" 2>&1 ||
@@ -169,14 +169,18 @@ PY
     fi
 fi
 
-# --- 3. the addons uninstall cleanly (last: it changes the test database) ----------------------
+# --- 3. the addons uninstall cleanly ------------------------------------------------------------
 if [ "$FULL_RUN" = 1 ]; then
-    say "uninstalling both addons"
+    say "uninstalling both addons (from a copy of the test database)"
+    uninstall_db="${TEST_DB}_uninstall"
+    dropdb --if-exists "$uninstall_db"
+    createdb -T "$TEST_DB" "$uninstall_db"
     set +e
-    odoo_shell -d "$TEST_DB" --log-level=warn --no-http <"$ROOT/setup/uninstall_check.py" >"$LOG_DIR/uninstall.log" 2>&1
+    odoo_shell -d "$uninstall_db" --log-level=warn --no-http <"$ROOT/setup/uninstall_check.py" >"$LOG_DIR/uninstall.log" 2>&1
     set -e
     grep -q '^uninstall: ok$' "$LOG_DIR/uninstall.log"
     check "both addons uninstall cleanly (see $LOG_DIR/uninstall.log)" $?
+    dropdb --if-exists "$uninstall_db"
 fi
 
 # --- 4. linters ---------------------------------------------------------------------------------
