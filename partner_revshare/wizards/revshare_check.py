@@ -18,9 +18,8 @@ class RevshareCheck(models.TransientModel):
 
     * each share of a posted customer invoice is what the agreement's rules give
       (recomputed with ``revshare.agreement._revshare_compute_shares``);
-    * what each expected share earned is the expected share times the paid part of
-      its invoice, to the invoice currency's rounding (when the payment addon is
-      installed);
+    * what each share earned later is right (``_revshare_check_earned``: the payment
+      addon checks the expected share times the paid part of its invoice);
     * each earned row of an ``entry`` or ``bill`` agreement has a posted accounting
       document carrying the same amount;
     * our documents (``revshare_origin``) on each beneficiary's payable add up to
@@ -182,10 +181,9 @@ class RevshareCheck(models.TransientModel):
     # ------------------------------------------------------------------
 
     @api.model
-    def _revshare_check_shares(self, company, date_from, date_to):
-        Line = self.env["revshare.line"]
-        has_cash_links = "expected_line_id" in Line._fields
-        domain = [
+    def _revshare_share_domain(self, company, date_from, date_to):
+        """Shares computed when their invoice was posted, that the rules must give."""
+        return [
             ("company_id", "=", company.id),
             ("invoice_id.state", "=", "posted"),
             ("invoice_id.invoice_date", ">=", date_from),
@@ -194,9 +192,13 @@ class RevshareCheck(models.TransientModel):
             ("reversed_line_id", "=", False),
             ("state", "!=", "cancelled"),
         ]
-        if has_cash_links:
-            domain.append(("expected_line_id", "=", False))
-        originals = Line.search(domain)
+
+    @api.model
+    def _revshare_check_shares(self, company, date_from, date_to):
+        Line = self.env["revshare.line"]
+        originals = Line.search(
+            self._revshare_share_domain(company, date_from, date_to)
+        )
         # A share reversed when its invoice went back to draft was replaced by the
         # shares of the new posting: only the live ones count.
         reversed_ids = {
@@ -207,11 +209,16 @@ class RevshareCheck(models.TransientModel):
             )
         }
         originals = originals.filtered(lambda r: r.id not in reversed_ids)
-        mismatches = self._revshare_check_terms(originals)
-        if has_cash_links:
-            expected = originals.filtered(lambda r: r.state == "expected")
-            mismatches += self._revshare_check_paid_part(expected)
-        return mismatches
+        return self._revshare_check_terms(originals) + self._revshare_check_earned(
+            originals
+        )
+
+    @api.model
+    def _revshare_check_earned(self, originals):
+        """Hook: mismatches in what the shares ``originals`` earned after their
+        posting. Nothing earns later here; partner_revshare_payment checks what
+        payments earned."""
+        return []
 
     @api.model
     def _revshare_check_terms(self, originals):
@@ -289,92 +296,6 @@ class RevshareCheck(models.TransientModel):
                         currency=agreement.currency_id,
                         partner=agreement.partner_id,
                         company=invoice.company_id,
-                    )
-                )
-        return mismatches
-
-    @api.model
-    def _revshare_cash_history(self, invoices):
-        """Per invoice, its receivable total and its cash partials, as the payment
-        addon defines them; empty without that addon (nothing earns on payment)."""
-        Partial = self.env["account.partial.reconcile"]
-        if not hasattr(Partial, "_revshare_cash_history"):
-            return {}
-        return Partial._revshare_cash_history(invoices)
-
-    @api.model
-    def _revshare_check_paid_part(self, expected):
-        """What each expected share earned = share x paid part of its invoice, in
-        the invoice currency. A reversal (unreconciled payment) may leave one
-        rounding unit until the next payment absorbs it: each reversal of the row
-        allows one unit."""
-        if not expected:
-            return []
-        Line = self.env["revshare.line"]
-        earned = {
-            row.id: (amount, count)
-            for row, amount, count in Line._read_group(
-                [
-                    ("expected_line_id", "in", expected.ids),
-                    ("state", "in", EARNED_STATES),
-                ],
-                ["expected_line_id"],
-                ["amount_invoice_currency:sum", "__count"],
-            )
-        }
-        reversals = dict(
-            Line._read_group(
-                [
-                    ("expected_line_id", "in", expected.ids),
-                    ("state", "in", EARNED_STATES),
-                    ("kind", "=", "reversal"),
-                ],
-                ["expected_line_id"],
-                ["__count"],
-            )
-        )
-        history = self._revshare_cash_history(expected.invoice_id)
-        has_providers = "payment_provider_ids" in self.env["revshare.agreement"]._fields
-        mismatches = []
-        for row in expected:
-            invoice = row.invoice_id
-            currency = row.invoice_currency_id or invoice.currency_id
-            info = history.get(invoice)
-            if not info or currency.is_zero(info["total"]):
-                fraction = 0.0
-            else:
-                gateway = (
-                    row.agreement_id.payment_provider_ids if has_providers else None
-                )
-                cash = sum(
-                    amount
-                    for __, amount, providers in info["cash"]
-                    if not gateway or gateway & providers
-                )
-                fraction = min(cash / info["total"], 1.0)
-            want = currency.round(row.amount_invoice_currency * fraction)
-            got = earned.get(row.id, (0.0, 0))[0]
-            allowed = currency.rounding * reversals.get(row, 0)
-            if abs(currency.round(got - want)) - allowed > currency.rounding / 2:
-                mismatches.append(
-                    self._revshare_mismatch(
-                        "earned",
-                        row,
-                        self.env._(
-                            "%(agreement)s on %(invoice)s earned %(actual)s; "
-                            "%(paid)s%% of the invoice is paid, so it should have "
-                            "earned %(expected)s.",
-                            agreement=row.agreement_id.display_name,
-                            invoice=invoice.display_name,
-                            actual=got,
-                            paid=round(fraction * 100, 2),
-                            expected=want,
-                        ),
-                        expected=want,
-                        actual=got,
-                        currency=currency,
-                        partner=row.partner_id,
-                        company=row.company_id,
                     )
                 )
         return mismatches

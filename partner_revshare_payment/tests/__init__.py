@@ -4,3 +4,4 @@ from . import test_payment_query_count
 from . import test_payment_gateway
 from . import test_payment_property
 from . import test_payment_concurrency
+from . import test_payment_check
