@@ -438,22 +438,19 @@ class RevshareCheck(models.TransientModel):
             ["amount:sum"],
         ):
             ledger[(partner.commercial_partner_id, currency)] += amount
-        if "revshare.settlement" in self.env:
-            for partner, currency, amount in self.env[
-                "revshare.settlement"
-            ]._read_group(
-                [
-                    ("company_id", "=", company.id),
-                    ("bill_id", "!=", False),
-                    ("bill_id.state", "=", "posted"),
-                    ("bill_id.date", ">=", date_from),
-                    ("bill_id.date", "<=", date_to),
-                    ("state", "!=", "cancelled"),
-                ],
-                ["partner_id", "currency_id"],
-                ["amount_billable:sum"],
-            ):
-                ledger[(partner.commercial_partner_id, currency)] += amount
+        for partner, currency, amount in self.env["revshare.settlement"]._read_group(
+            [
+                ("company_id", "=", company.id),
+                ("bill_id", "!=", False),
+                ("bill_id.state", "=", "posted"),
+                ("bill_id.date", ">=", date_from),
+                ("bill_id.date", "<=", date_to),
+                ("state", "!=", "cancelled"),
+            ],
+            ["partner_id", "currency_id"],
+            ["amount_billable:sum"],
+        ):
+            ledger[(partner.commercial_partner_id, currency)] += amount
         books = defaultdict(float)
         for partner, currency, amount in self.env["account.move.line"]._read_group(
             [
@@ -501,8 +498,6 @@ class RevshareCheck(models.TransientModel):
     @api.model
     def _revshare_check_settlements(self, company, date_from, date_to):
         Line = self.env["revshare.line"]
-        if "settlement_id" not in Line._fields or "revshare.settlement" not in self.env:
-            return []
         mismatches = []
         rows = Line.search(
             [
