@@ -259,6 +259,9 @@ pg_start() {
     PGUSER=$(db_role)
 }
 
+# Our own psql/createdb/dropdb calls: no NOTICE chatter ("does not exist, skipping").
+export PGOPTIONS="${PGOPTIONS:--c client_min_messages=warning}"
+
 pg_stop() {
     use_external_pg && return 0
     pg_paths
