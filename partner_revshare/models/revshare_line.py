@@ -393,17 +393,22 @@ class RevshareLine(models.Model):
             return self.sudo().browse()
         new_rows = self.sudo().create(rows._revshare_prepare_reversal_vals(kind, date))
         by_move = new_rows.grouped(lambda r: r.reversed_line_id.move_id)
+        # How many rows each document books, in one grouped read: a document is
+        # reversed as a whole only when all its rows are reversed now.
+        booked_counts = dict(
+            self.sudo()._read_group(
+                [("move_id", "in", [move.id for move in by_move if move])],
+                ["move_id"],
+                ["__count"],
+            )
+        )
         to_book = self.sudo().browse()
         for move, move_new_rows in by_move.items():
             if not move or move.state != "posted":
                 # Nothing booked (periodic) or the document was undone by hand.
                 continue
-            originals = move_new_rows.reversed_line_id
-            if move.move_type == "entry" and not (
-                self.sudo().search_count(
-                    [("move_id", "=", move.id), ("id", "not in", originals.ids)],
-                    limit=1,
-                )
+            if move.move_type == "entry" and booked_counts.get(move, 0) == len(
+                move_new_rows
             ):
                 journal = move.journal_id
                 day = self._revshare_accounting_date(
