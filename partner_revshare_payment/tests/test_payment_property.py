@@ -105,10 +105,13 @@ class TestPaymentProperty(RevsharePaymentCommon):
                 refunds |= refund
             self._check(invoice, refunds, drift_steps)
 
+    # derandomize: the same 15 sequences on every run, so that CI is reproducible;
+    # raise max_examples locally to explore more.
     @settings(
         max_examples=15,
         deadline=None,
         database=None,
+        derandomize=True,
         suppress_health_check=[HealthCheck.too_slow, HealthCheck.differing_executors],
     )
     @given(amount=st.sampled_from([100.0, 999.99, 1234.57]), steps=STEPS)
