@@ -7,6 +7,17 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import float_is_zero
 
+# Terms that the ledger rows of an agreement are made with: fixed once it has rows.
+ROW_TERM_FIELDS = (
+    "partner_id",
+    "company_id",
+    "currency_id",
+    "settlement_mode",
+    "trigger",
+    "base",
+    "expense_account_id",
+    "payable_account_id",
+)
 # First month of each settlement period, by period kind (months per period).
 PERIOD_MONTHS = {"monthly": 1, "quarterly": 3, "half_yearly": 6, "yearly": 12}
 
@@ -304,6 +315,22 @@ class RevshareAgreement(models.Model):
                     )
                 )
 
+    @api.constrains("hold_days", "min_payout", "period_cap")
+    def _check_period_terms(self):
+        for agreement in self:
+            if (
+                agreement.hold_days < 0
+                or agreement.currency_id.compare_amounts(agreement.min_payout, 0) < 0
+                or agreement.currency_id.compare_amounts(agreement.period_cap, 0) < 0
+            ):
+                raise ValidationError(
+                    self.env._(
+                        "Agreement %(agreement)s: hold days, minimum payout and "
+                        "period cap cannot be negative (0 means none).",
+                        agreement=agreement.display_name,
+                    )
+                )
+
     @api.model_create_multi
     def create(self, vals_list):
         for vals in vals_list:
@@ -318,6 +345,45 @@ class RevshareAgreement(models.Model):
                     or "/"
                 )
         return super().create(vals_list)
+
+    def write(self, vals):
+        self._revshare_check_row_terms(vals)
+        return super().write(vals)
+
+    def _revshare_check_row_terms(self, vals):
+        """Refuse to change the terms that existing rows were made with: the rows
+        keep them, so the agreement would no longer say what its ledger does."""
+        changed = [fname for fname in ROW_TERM_FIELDS if fname in vals]
+        if not changed or not self.ids:
+            return
+        used = self.browse(
+            agreement.id
+            for (agreement,) in self.env["revshare.line"]
+            .sudo()
+            ._read_group([("agreement_id", "in", self.ids)], ["agreement_id"])
+        )
+        for agreement in used:
+            really = [
+                fname
+                for fname in changed
+                if agreement._fields[fname].convert_to_write(
+                    agreement[fname], agreement
+                )
+                != vals[fname]
+            ]
+            if really:
+                raise UserError(
+                    self.env._(
+                        "Agreement %(agreement)s already has ledger rows, made with "
+                        "its current %(fields)s: these cannot change any more. Use "
+                        "New Version to start an agreement with the new terms.",
+                        agreement=agreement.display_name,
+                        fields=", ".join(
+                            agreement._fields[fname]._description_string(self.env)
+                            for fname in really
+                        ),
+                    )
+                )
 
     @api.ondelete(at_uninstall=False)
     def _unlink_except_ledger(self):
@@ -465,12 +531,13 @@ class RevshareAgreement(models.Model):
                         partner=agreement.partner_id.display_name,
                     )
                 )
-            if agreement.settlement_mode == "bill":
+            if agreement.settlement_mode in ("bill", "periodic"):
                 if not agreement._revshare_get_product():
                     raise UserError(
                         self.env._(
                             "Agreement %(agreement)s makes vendor bills: set the "
-                            "service product used on the bills before activating it.",
+                            "service product used on the bills (on the agreement or "
+                            "in the Accounting settings) before activating it.",
                             agreement=agreement.display_name,
                         )
                     )
@@ -509,6 +576,15 @@ class RevshareAgreement(models.Model):
             or self.company_id.revshare_payable_account_id
             or self.partner_id.with_company(self.company_id).property_account_payable_id
         )
+
+    def _revshare_row_terms(self):
+        """Booking terms a new ledger row of this agreement is made with."""
+        self.ensure_one()
+        return {
+            "settlement_mode": self.settlement_mode,
+            "expense_account_id": self._revshare_get_expense_account().id,
+            "payable_account_id": self._revshare_get_payable_account().id,
+        }
 
     def _revshare_get_product(self):
         self.ensure_one()
@@ -800,10 +876,9 @@ class RevshareAgreement(models.Model):
             ._read_group(
                 [
                     ("agreement_id", "in", self.ids),
-                    ("state", "in", ("expected", "earned", "settled")),
-                    ("kind", "in", ("share", "reversal", "clawback")),
                     ("date", ">=", min(starts)),
                     ("date", "<=", max(dates)),
+                    *self.env["revshare.line"]._revshare_base_rows_domain(),
                 ],
                 ["agreement_id", "date:month"],
                 ["base_amount:sum"],

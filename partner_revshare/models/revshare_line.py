@@ -22,6 +22,16 @@ class RevshareLine(models.Model):
 
     # Fields later steps may still write on an earned row (links, settlement state).
     _revshare_mutable_fields = frozenset({"move_id", "settlement_id", "state"})
+    # The only state changes of a row: forward, and back from settled to earned
+    # when the row leaves its (cancelled) settlement.
+    _revshare_transitions = frozenset(
+        {
+            ("expected", "earned"),
+            ("expected", "cancelled"),
+            ("earned", "settled"),
+            ("settled", "earned"),
+        }
+    )
 
     agreement_id = fields.Many2one(
         "revshare.agreement",
@@ -108,6 +118,26 @@ class RevshareLine(models.Model):
         [("tier", "Tier adjustment"), ("cap", "Period cap")],
         help="Why the settlement run added this adjustment row.",
     )
+    # The agreement's booking terms when the row was made: booking and settling
+    # read them here, never from an agreement edited since.
+    settlement_mode = fields.Selection(
+        selection=lambda self: self.env["revshare.agreement"]
+        ._fields["settlement_mode"]
+        .selection,
+        required=True,
+        help="How this row is booked, as the agreement said when the row was made.",
+    )
+    expense_account_id = fields.Many2one(
+        "account.account",
+        ondelete="restrict",
+        help="Account debited for this row, as it was when the row was made.",
+    )
+    payable_account_id = fields.Many2one(
+        "account.account",
+        ondelete="restrict",
+        help="The beneficiary's account credited for this row, as it was when the "
+        "row was made.",
+    )
 
     @api.depends("agreement_id.code", "invoice_id.name", "kind")
     def _compute_display_name(self):
@@ -123,7 +153,37 @@ class RevshareLine(models.Model):
                 if part
             )
 
+    @api.model_create_multi
+    def create(self, vals_list):
+        self._revshare_fill_terms(vals_list)
+        return super().create(vals_list)
+
+    @api.model
+    def _revshare_fill_terms(self, vals_list):
+        """Give each new row the booking terms it is made with: those of the row it
+        derives from (a reversal keeps its original's), else its agreement's."""
+        for vals in vals_list:
+            if vals.get("settlement_mode"):
+                continue
+            source = self._revshare_terms_source(vals)
+            if source:
+                vals.update(
+                    settlement_mode=source.settlement_mode,
+                    expense_account_id=source.expense_account_id.id,
+                    payable_account_id=source.payable_account_id.id,
+                )
+            else:
+                agreement = self.env["revshare.agreement"].browse(vals["agreement_id"])
+                vals.update(agreement._revshare_row_terms())
+
+    @api.model
+    def _revshare_terms_source(self, vals):
+        """Hook: the existing row whose terms a new row keeps (empty: none)."""
+        return self.browse(vals.get("reversed_line_id"))
+
     def write(self, vals):
+        if "state" in vals:
+            self._revshare_check_transition(vals)
         frozen = set(vals) - self._revshare_mutable_fields
         if frozen and any(line.state != "expected" for line in self):
             raise UserError(
@@ -143,6 +203,30 @@ class RevshareLine(models.Model):
                 )
             )
         return super().write(vals)
+
+    def _revshare_check_transition(self, vals):
+        """Refuse any state change but the ledger's own steps, whoever writes: a row
+        taken back to expected could otherwise be edited or deleted."""
+        new_state = vals["state"]
+        for line in self:
+            if line.state == new_state:
+                continue
+            step = (line.state, new_state)
+            leaves_settlement = "settlement_id" in vals and not vals["settlement_id"]
+            if step not in self._revshare_transitions or (
+                step == ("settled", "earned") and not leaves_settlement
+            ):
+                states = dict(self._fields["state"]._description_selection(self.env))
+                raise UserError(
+                    self.env._(
+                        "Revenue-share row %(row)s cannot go from %(old)s to "
+                        "%(new)s: the ledger only moves forward. Record a correction "
+                        "instead.",
+                        row=line.display_name,
+                        old=states[line.state],
+                        new=states.get(new_state, new_state),
+                    )
+                )
 
     @api.ondelete(at_uninstall=False)
     def _unlink_except_earned(self):
@@ -192,8 +276,8 @@ class RevshareLine(models.Model):
         # any right on journal entries); the rows were computed by our code only.
         rows = rows.sudo()
         moves = self.env["account.move"].sudo()
-        entry_rows = rows.filtered(lambda r: r.agreement_id.settlement_mode == "entry")
-        bill_rows = rows.filtered(lambda r: r.agreement_id.settlement_mode == "bill")
+        entry_rows = rows.filtered(lambda r: r.settlement_mode == "entry")
+        bill_rows = rows.filtered(lambda r: r.settlement_mode == "bill")
         move_vals, move_rows = [], []
         for company_rows in entry_rows.grouped("company_id").values():
             move_vals.append(company_rows._revshare_prepare_entry_vals(date, ref))
@@ -218,32 +302,44 @@ class RevshareLine(models.Model):
         )
 
     def _revshare_prepare_entry_vals(self, date=None, ref=None):
-        """One journal entry for these rows (one company): per agreement, debit the
-        expense account and credit the payable account with the beneficiary as
-        partner (negative totals swap sides)."""
+        """One journal entry for these rows (one company): per beneficiary, accounts
+        and currency the rows were made with, debit the expense account and credit
+        the payable account with the beneficiary as partner (negative totals swap
+        sides)."""
         company = self.company_id
-        first = self[0].agreement_id
-        journal = first._revshare_get_journal("general")
+        journal = self[0].agreement_id._revshare_get_journal("general")
         day = self._revshare_accounting_date(
             company, journal, date or max(self.mapped("date"))
         )
         ref = self._revshare_event_ref(ref)
         line_cmds = []
-        for agreement, rows in self.grouped("agreement_id").items():
-            expense = agreement._revshare_get_expense_account()
-            payable = agreement._revshare_get_payable_account()
+        groups = self.grouped(
+            lambda r: (
+                r.agreement_id,
+                r.partner_id,
+                r.currency_id,
+                r.expense_account_id,
+                r.payable_account_id,
+            )
+        )
+        for (agreement, partner, currency, expense, payable), rows in groups.items():
             if not expense or not payable:
                 raise UserError(
                     self.env._(
-                        "Agreement %(agreement)s has no expense or payable account: "
-                        "set them on the agreement or in the Accounting settings.",
+                        "Agreement %(agreement)s had no expense or payable account "
+                        "when its rows were made: set them on the agreement or in "
+                        "the Accounting settings, then make a new version of it.",
                         agreement=agreement.display_name,
                     )
                 )
             balance = sum(rows.mapped("amount_company"))
             amount_currency = sum(rows.mapped("amount"))
             label = f"{agreement.code} {ref}".strip()
-            common = {"currency_id": agreement.currency_id.id, "name": label}
+            common = {
+                "currency_id": currency.id,
+                "name": label,
+                "partner_id": partner.id,
+            }
             line_cmds += [
                 Command.create(
                     dict(
@@ -251,7 +347,6 @@ class RevshareLine(models.Model):
                         account_id=expense.id,
                         balance=balance,
                         amount_currency=amount_currency,
-                        partner_id=agreement.partner_id.id,
                     )
                 ),
                 Command.create(
@@ -260,7 +355,6 @@ class RevshareLine(models.Model):
                         account_id=payable.id,
                         balance=-balance,
                         amount_currency=-amount_currency,
-                        partner_id=agreement.partner_id.id,
                     )
                 ),
             ]
@@ -306,9 +400,8 @@ class RevshareLine(models.Model):
                 "price_unit": sign * row.amount,
                 "tax_ids": [Command.clear()],
             }
-            expense = row.agreement_id._revshare_get_expense_account()
-            if expense:
-                vals["account_id"] = expense.id
+            if row.expense_account_id:
+                vals["account_id"] = row.expense_account_id.id
             line_cmds.append(Command.create(vals))
         return {
             "move_type": "in_refund" if sign < 0 else "in_invoice",
@@ -364,6 +457,15 @@ class RevshareLine(models.Model):
         action["domain"] = domain
         action["context"] = {"create": False, **(context or {})}
         return action
+
+    @api.model
+    def _revshare_base_rows_domain(self):
+        """Rows whose base counts once toward an agreement's business volume (the
+        provisional tier rate): every share, reversal and clawback not cancelled."""
+        return [
+            ("state", "in", ("expected", "earned", "settled")),
+            ("kind", "in", ("share", "reversal", "clawback")),
+        ]
 
     def _revshare_reversal_extra_vals(self):
         """Hook: more links copied to a reversal row (e.g. the payment addon's)."""

@@ -126,7 +126,9 @@ class TestRevshareAccounting(RevshareCommon):
 
     def test_expected_rows_cancelled_on_reset(self):
         """Rows waiting for another trigger (expected) are cancelled, not reversed."""
-        self._create_agreement(settlement_mode="periodic")
+        self._create_agreement(
+            settlement_mode="periodic", product_id=self.bill_product.id
+        )
         invoice = self._create_invoice([(self.product_cloud, 1, 100.0)])
         row = self._rows(invoice)
         # An expected row as the payment trigger leaves it (written by our code).
@@ -173,7 +175,9 @@ class TestRevshareAccounting(RevshareCommon):
         self.assertEqual(self._payable_balance(self.reseller), 10.0)
 
     def test_periodic_mode_books_nothing(self):
-        self._create_agreement(settlement_mode="periodic")
+        self._create_agreement(
+            settlement_mode="periodic", product_id=self.bill_product.id
+        )
         invoice = self._create_invoice([(self.product_cloud, 1, 100.0)])
         row = self._rows(invoice)
         self.assertEqual(row.state, "earned")

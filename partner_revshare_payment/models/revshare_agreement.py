@@ -10,8 +10,9 @@ class RevshareAgreement(models.Model):
     trigger = fields.Selection(
         selection_add=[("payment", "On Payment")],
         default="payment",
-        # Uninstalling this addon leaves the agreements earning on invoice, not broken.
-        ondelete={"payment": lambda recs: recs.write({"trigger": "invoice"})},
+        # Uninstalling this addon leaves the agreements earning on invoice, not broken
+        # (Odoo writes it in SQL for agreements whose rows fix their trigger).
+        ondelete={"payment": "set invoice"},
     )
     payment_provider_ids = fields.Many2many(
         comodel_name="payment.provider",

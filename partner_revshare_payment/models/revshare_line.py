@@ -1,4 +1,4 @@
-from odoo import fields, models
+from odoo import api, fields, models
 
 
 class RevshareLine(models.Model):
@@ -63,6 +63,18 @@ class RevshareLine(models.Model):
                AND kind IN ('share', 'clawback')
             """
         )
+
+    @api.model
+    def _revshare_terms_source(self, vals):
+        # A row earned on a payment keeps the terms of the expected row it earns.
+        if vals.get("expected_line_id") and not vals.get("reversed_line_id"):
+            return self.browse(vals["expected_line_id"])
+        return super()._revshare_terms_source(vals)
+
+    @api.model
+    def _revshare_base_rows_domain(self):
+        # A row earned on a payment is part of its expected row, counted already.
+        return super()._revshare_base_rows_domain() + [("expected_line_id", "=", False)]
 
     def _revshare_reversal_extra_vals(self):
         # A reversal keeps the cash links of the row it negates, so that what an

@@ -353,15 +353,14 @@ class TestPaymentEarning(RevsharePaymentCommon):
 
     def test_booking_error_rolls_back_the_reconciliation(self):
         invoice = self._invoice(1000.0)
-        # The expense account went missing after activation (and no company default).
-        self.agreement.expense_account_id = False
-        self.company.revshare_expense_account_id = False
+        # The expense account the rows are made with was deprecated since.
+        self.expense_account.deprecated = True
         # (assertRaises, unlike assertRaisesRegex, rolls back to a savepoint as the
         # request would roll back its transaction.)
         with self.assertRaises(UserError) as error:
             self._pay(invoice)
         self.assertIn("could not be booked", error.exception.args[0])
-        self.assertIn(self.agreement.display_name, error.exception.args[0])
+        self.assertIn("is deprecated", error.exception.args[0])
         self.assertEqual(invoice.payment_state, "not_paid")
         self.assertFalse(self._receivable(invoice).matched_credit_ids)
         self.assertFalse(self._earned(invoice))
