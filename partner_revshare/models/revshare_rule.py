@@ -199,14 +199,12 @@ class RevshareRule(models.Model):
 
     def _revshare_tier_rate(self, cumulative_base):
         """Rate (%) of a tiered rule for a cumulative base of the period: the rate of
-        the last tier reached, or the rule's own rate below the first tier."""
+        the last tier reached, or the rule's own rate below the first tier. A
+        negative base (a period of clawbacks) reaches no tier."""
         self.ensure_one()
         rate = self.rate
         for tier in self.tier_ids.sorted(lambda t: (t.sequence, t.threshold, t.id)):
-            if (
-                self.currency_id.compare_amounts(abs(cumulative_base), tier.threshold)
-                >= 0
-            ):
+            if self.currency_id.compare_amounts(cumulative_base, tier.threshold) >= 0:
                 rate = tier.rate
         return rate
 

@@ -1,7 +1,8 @@
 import logging
-from collections import defaultdict
+from collections import defaultdict, namedtuple
 
 from dateutil.relativedelta import relativedelta
+from psycopg2 import errors as pg_errors
 
 from odoo import api, fields, models, tools
 from odoo.exceptions import UserError, ValidationError
@@ -17,6 +18,12 @@ BASE_KINDS = ("share", "reversal", "clawback")
 PAID_STATES = ("paid", "in_payment")
 # Partners settled between two commits when the cron runs.
 CRON_BATCH_PARTNERS = 100
+# PostgreSQL advisory lock held by a settlement run until its transaction ends.
+RUN_LOCK_KEY = 0x52535331  # "RSS1"
+
+# One line of a settlement's vendor bill: the periodic rows of an agreement (and sold
+# product, when bills are per product) booked on one expense account.
+BillPart = namedtuple("BillPart", ["agreement", "product", "expense_account", "amount"])
 
 
 class RevshareSettlement(models.Model):
@@ -155,14 +162,14 @@ class RevshareSettlement(models.Model):
                 .sudo()
                 ._read_group(
                     [("settlement_id", "in", ids)],
-                    ["settlement_id", "agreement_id", "kind"],
+                    ["settlement_id", "settlement_mode", "kind"],
                     ["amount:sum", "__count"],
                 )
             )
-            for settlement, agreement, kind, amount, count in groups:
+            for settlement, mode, kind, amount, count in groups:
                 sums[settlement.id][kind] += amount
                 counts[settlement.id] += count
-                if agreement.settlement_mode == "periodic":
+                if mode == "periodic":
                     billable[settlement.id] += amount
         for settlement in self:
             kinds = sums[settlement.id]
@@ -509,10 +516,11 @@ class RevshareSettlement(models.Model):
             rows.write({"settlement_id": False, "state": "earned"})
 
     def _revshare_periodic_agreements(self):
+        """Agreements whose rows in this settlement are billed by it."""
         self.ensure_one()
-        return self.line_ids.agreement_id.filtered(
-            lambda a: a.settlement_mode == "periodic"
-        )
+        return self.line_ids.filtered(
+            lambda r: r.settlement_mode == "periodic"
+        ).agreement_id
 
     def _revshare_check_billable(self):
         """Refuse to confirm when a settlement to bill misses its vendor product or
@@ -566,30 +574,34 @@ class RevshareSettlement(models.Model):
             .sudo()
             .get_param("partner_revshare.settlement_bill_per_product", "False")
         )
-        groupby = ["settlement_id", "agreement_id"]
+        groupby = ["settlement_id", "agreement_id", "expense_account_id"]
         if per_product:
             groupby.append("product_id")
         groups = (
             self.env["revshare.line"]
             .sudo()
             ._read_group(
-                [("settlement_id", "in", to_bill.ids)], groupby, ["amount:sum"]
+                [
+                    ("settlement_id", "in", to_bill.ids),
+                    ("settlement_mode", "=", "periodic"),
+                ],
+                groupby,
+                ["amount:sum"],
             )
         )
         by_settlement = defaultdict(list)
-        for settlement, agreement, *product, amount in groups:
-            if agreement.settlement_mode == "periodic":
-                by_settlement[settlement.id].append(
-                    (agreement, product[0] if product else None, amount)
-                )
+        for settlement, agreement, expense, *product, amount in groups:
+            by_settlement[settlement.id].append(
+                BillPart(agreement, product[0] if product else None, expense, amount)
+            )
         vals_list, auto_post = [], []
         for settlement in to_bill:
             parts = sorted(
                 by_settlement[settlement.id],
-                key=lambda x: (x[0].id, x[1].id if x[1] else 0),
+                key=lambda p: (p.agreement.id, p.product.id if p.product else 0),
             )
             vals_list.append(settlement._revshare_prepare_bill_vals(parts))
-            auto_post.append(all(a.bill_auto_post for a, *__ in parts))
+            auto_post.append(all(p.agreement.bill_auto_post for p in parts))
         bills = self.env["account.move"].sudo().create(vals_list)
         for settlement, bill in zip(to_bill, bills, strict=True):
             settlement.bill_id = bill
@@ -604,32 +616,30 @@ class RevshareSettlement(models.Model):
         return bills
 
     def _revshare_prepare_bill_vals(self, parts):
-        """Vendor bill values: ``parts`` is a list of (agreement, sold product or
-        None, amount), one bill line each."""
+        """Vendor bill values, one bill line per :class:`BillPart`."""
         self.ensure_one()
-        first = parts[0][0]
+        first = parts[0].agreement
         journal = first._revshare_get_journal("purchase")
         day = self.env["revshare.line"]._revshare_accounting_date(
             self.company_id, journal, self.date or fields.Date.context_today(self)
         )
         period = f"{self.date_from} - {self.date_to}"
         line_cmds = []
-        for agreement, product, amount in parts:
-            if self.currency_id.is_zero(amount):
+        for part in parts:
+            if self.currency_id.is_zero(part.amount):
                 continue
-            label = agreement.display_name
-            if product:
-                label = f"{label} - {product.display_name}"
+            label = part.agreement.display_name
+            if part.product:
+                label = f"{label} - {part.product.display_name}"
             vals = {
-                "product_id": agreement._revshare_get_product().id,
+                "product_id": part.agreement._revshare_get_product().id,
                 "name": f"{label} ({period})",
                 "quantity": 1.0,
-                "price_unit": amount,
+                "price_unit": part.amount,
                 "tax_ids": [Command.clear()],
             }
-            expense = agreement._revshare_get_expense_account()
-            if expense:
-                vals["account_id"] = expense.id
+            if part.expense_account:
+                vals["account_id"] = part.expense_account.id
             line_cmds.append(Command.create(vals))
         if not self.currency_id.is_zero(self.amount_carried):
             vals = {
@@ -717,6 +727,7 @@ class RevshareSettlement(models.Model):
             ``amount_carried``, ``carried_from``, ``date_from``, ``date_to``,
             ``line_count``.
         """
+        self._revshare_lock_run()
         Line = self.env["revshare.line"].sudo()
         Agreement = self.env["revshare.agreement"].sudo()
         companies = companies or self.env.companies
@@ -881,6 +892,22 @@ class RevshareSettlement(models.Model):
             )
         plan.sort(key=lambda p: (p["company"].id, p["partner"].id, p["currency"].id))
         return plan
+
+    @api.model
+    def _revshare_lock_run(self):
+        """One settlement run at a time: a second one is told so at once, instead
+        of waiting for the first and failing on its rows. The lock ends with the
+        transaction (the cron takes it again after each commit)."""
+        self.env.cr.execute(SQL("SELECT pg_try_advisory_xact_lock(%s)", RUN_LOCK_KEY))
+        if not self.env.cr.fetchone()[0]:
+            raise UserError(self._revshare_run_busy_message())
+
+    @api.model
+    def _revshare_run_busy_message(self):
+        return self.env._(
+            "Another settlement run is in progress. Nothing was settled: run it "
+            "again when the other one has finished."
+        )
 
     @api.model
     def _revshare_previous_settlements(self, partner_ids, company_ids):
@@ -1133,25 +1160,29 @@ class RevshareSettlement(models.Model):
         if not pairs:
             return
         self.env.flush_all()
-        self.env.cr.execute(
-            SQL(
-                """
-                UPDATE revshare_line AS line
-                   SET settlement_id = link.settlement_id,
-                       write_uid = %(uid)s,
-                       write_date = %(now)s
-                  FROM unnest(%(line_ids)s::int[], %(settlement_ids)s::int[])
-                       AS link(line_id, settlement_id)
-                 WHERE line.id = link.line_id
-                   AND line.settlement_id IS NULL
-                   AND line.state = 'earned'
-                """,
-                uid=self.env.uid,
-                now=fields.Datetime.now(),
-                line_ids=[p[0] for p in pairs],
-                settlement_ids=[p[1] for p in pairs],
+        try:
+            self.env.cr.execute(
+                SQL(
+                    """
+                    UPDATE revshare_line AS line
+                       SET settlement_id = link.settlement_id,
+                           write_uid = %(uid)s,
+                           write_date = %(now)s
+                      FROM unnest(%(line_ids)s::int[], %(settlement_ids)s::int[])
+                           AS link(line_id, settlement_id)
+                     WHERE line.id = link.line_id
+                       AND line.settlement_id IS NULL
+                       AND line.state = 'earned'
+                    """,
+                    uid=self.env.uid,
+                    now=fields.Datetime.now(),
+                    line_ids=[p[0] for p in pairs],
+                    settlement_ids=[p[1] for p in pairs],
+                )
             )
-        )
+        except pg_errors.SerializationFailure as error:
+            # A run that committed since this one began took some of its rows.
+            raise UserError(self._revshare_run_busy_message()) from error
         if self.env.cr.rowcount != len(pairs):
             raise UserError(
                 self.env._(
@@ -1184,6 +1215,9 @@ class RevshareSettlement(models.Model):
         done = 0
         for index in range(0, len(plan), CRON_BATCH_PARTNERS):
             batch = plan[index : index + CRON_BATCH_PARTNERS]
+            if commit and index:
+                # The previous commit ended the run's lock.
+                self._revshare_lock_run()
             adjustment_vals = [v for item in batch for v in item["adjustments"]]
             new_rows = Line.create(adjustment_vals)
             rows_iter = iter(new_rows)
@@ -1225,9 +1259,7 @@ class RevshareSettlement(models.Model):
                 adjustment_rows = Line.browse(
                     [next(rows_iter).id for __ in item["adjustments"]]
                 )
-                if adjustment_rows.filtered(
-                    lambda r: r.agreement_id.settlement_mode != "periodic"
-                ):
+                if adjustment_rows.filtered(lambda r: r.settlement_mode != "periodic"):
                     adjustment_rows._revshare_book(
                         date=settlement.date_to, ref=settlement.name
                     )

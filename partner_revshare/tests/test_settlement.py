@@ -543,7 +543,9 @@ class TestSettlement(RevshareCommon):
         """A settlement that cannot be billed stays draft, with the reason in its
         chatter; the other partners' settlements are confirmed and billed."""
         self._periodic()
-        self._periodic(partner_id=self.techpartner.id, sequence=20, product_id=False)
+        # Activation needs a product: it goes missing afterwards.
+        broken_agreement = self._periodic(partner_id=self.techpartner.id, sequence=20)
+        broken_agreement.product_id = False
         self.company.revshare_product_id = False
         self._create_invoice([(self.product_cloud, 10, 100.0)])
         with freeze_time("2026-04-01"):
@@ -781,7 +783,8 @@ class TestSettlement(RevshareCommon):
         self.assertFalse(invoice.revshare_line_ids.settlement_id)
 
     def test_confirm_without_product_refused(self):
-        self._periodic(product_id=False)
+        # Activation needs a product: it goes missing afterwards.
+        self._periodic().product_id = False
         self.company.revshare_product_id = False
         invoice = self._create_invoice([(self.product_cloud, 10, 100.0)])
         settlement = self._run("2026-03-31")
