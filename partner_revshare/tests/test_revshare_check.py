@@ -326,3 +326,67 @@ class TestRevshareCheck(RevshareCommon):
             (found[0]["expected_amount"], found[0]["actual_amount"]),
             (39.5, 40.5),
         )
+
+    # --- divergences of the ledger's own rules (issue: ledger and books agree) --
+
+    def _ledger_messages(self):
+        return [m for m in self._check() if m["kind"] == "ledger"]
+
+    def test_changed_beneficiary_is_found(self):
+        self.env.cr.execute(
+            "UPDATE revshare_agreement SET partner_id = %s WHERE id = %s",
+            [self.customer2.id, self.entry_agreement.id],
+        )
+        found = self._ledger_messages()
+        self.assertEqual(
+            [(m["res_model"], m["res_id"]) for m in found],
+            [("revshare.agreement", self.entry_agreement.id)],
+        )
+        self.assertIn("Customer Two", found[0]["message"])
+
+    def test_changed_row_beneficiary_is_found_on_the_payable(self):
+        row = self.invoice.revshare_line_ids.filtered(
+            lambda r: r.agreement_id == self.entry_agreement
+        )[0]
+        self.env.cr.execute(
+            "UPDATE revshare_line SET partner_id = %s WHERE id = %s",
+            [self.customer2.id, row.id],
+        )
+        kinds = {m["kind"] for m in self._check()}
+        self.assertEqual(kinds, {"ledger", "payable"})
+
+    def test_row_taken_back_to_expected_is_found(self):
+        row = self.invoice.revshare_line_ids.filtered(
+            lambda r: r.agreement_id == self.entry_agreement
+        )[0]
+        self.env.cr.execute(
+            "UPDATE revshare_line SET state = 'expected' WHERE id = %s", [row.id]
+        )
+        found = self._ledger_messages()
+        self.assertEqual(
+            [(m["res_model"], m["res_id"]) for m in found], [("revshare.line", row.id)]
+        )
+        self.assertIn("taken out of the ledger", found[0]["message"])
+
+    def test_periodic_row_with_document_is_found(self):
+        row = self.invoice.revshare_line_ids.filtered(
+            lambda r: r.agreement_id == self.entry_agreement
+        )[0]
+        self.env.cr.execute(
+            "UPDATE revshare_line SET settlement_mode = 'periodic' WHERE id = %s",
+            [row.id],
+        )
+        messages = " ".join(m["message"] for m in self._ledger_messages())
+        self.assertIn("paid twice", messages)
+
+    def test_negative_cap_is_found(self):
+        self.env.cr.execute(
+            "UPDATE revshare_agreement SET period_cap = -50 WHERE id = %s",
+            [self.entry_agreement.id],
+        )
+        found = self._ledger_messages()
+        self.assertEqual(
+            [(m["res_model"], m["res_id"]) for m in found],
+            [("revshare.agreement", self.entry_agreement.id)],
+        )
+        self.assertIn("-50", found[0]["message"])

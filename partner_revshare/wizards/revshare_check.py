@@ -26,7 +26,11 @@ class RevshareCheck(models.TransientModel):
       what the ledger booked for them (booked rows and billed settlements);
     * each settled row is in one settlement (``settlement_id`` is a single link, so
       never in two), of its own partner and company, not cancelled; a row released
-      from a cancelled settlement whose bill stayed posted shows on the payable.
+      from a cancelled settlement whose bill stayed posted shows on the payable;
+    * each row still holds its agreement's terms (beneficiary, company, currency,
+      settlement mode), a row that left the ledger (expected or cancelled) carries
+      no document nor settlement, a periodic row is billed by its settlement only,
+      and no agreement has negative period terms.
 
     Each disagreement becomes a ``revshare.check.mismatch`` linking to the record
     to look at. :meth:`_revshare_check` runs the same check from a shell and
@@ -149,6 +153,7 @@ class RevshareCheck(models.TransientModel):
         mismatches += checker._revshare_check_documents(company, date_from, date_to)
         mismatches += checker._revshare_check_payables(company, date_from, date_to)
         mismatches += checker._revshare_check_settlements(company, date_from, date_to)
+        mismatches += checker._revshare_check_rows(company, date_from, date_to)
         return mismatches
 
     @api.model
@@ -327,7 +332,7 @@ class RevshareCheck(models.TransientModel):
             [
                 ("company_id", "=", company.id),
                 ("state", "in", EARNED_STATES),
-                ("agreement_id.settlement_mode", "in", BOOKED_MODES),
+                ("settlement_mode", "in", BOOKED_MODES),
                 ("date", ">=", date_from),
                 ("date", "<=", date_to),
             ]
@@ -345,7 +350,7 @@ class RevshareCheck(models.TransientModel):
                         "%(mode)s but has no accounting document.",
                         row=row.display_name,
                         amount=row.amount,
-                        mode=row.agreement_id.settlement_mode,
+                        mode=row.settlement_mode,
                     ),
                     actual=row.amount,
                     currency=row.currency_id,
@@ -549,3 +554,131 @@ class RevshareCheck(models.TransientModel):
                     )
                 )
         return mismatches
+
+    # ------------------------------------------------------------------
+    # 5. Rows hold their agreement's terms and follow the ledger's steps
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _revshare_check_rows(self, company, date_from, date_to):
+        Line = self.env["revshare.line"]
+        domain = [
+            ("company_id", "=", company.id),
+            ("date", ">=", date_from),
+            ("date", "<=", date_to),
+        ]
+        mismatches = []
+        # Terms are fixed once an agreement has rows: one grouped read finds any
+        # row made with other terms than its agreement's.
+        for agreement, partner, currency, mode, count in Line._read_group(
+            domain + [("state", "!=", "cancelled")],
+            ["agreement_id", "partner_id", "currency_id", "settlement_mode"],
+            ["__count"],
+        ):
+            held = (partner, currency, mode, company)
+            says = (
+                agreement.partner_id,
+                agreement.currency_id,
+                agreement.settlement_mode,
+                agreement.company_id,
+            )
+            if held != says:
+                mismatches.append(
+                    self._revshare_mismatch(
+                        "ledger",
+                        agreement,
+                        self.env._(
+                            "Agreement %(agreement)s now says %(says)s, but %(count)s "
+                            "of its rows were made with %(held)s: its terms were "
+                            "changed after it earned.",
+                            agreement=agreement.display_name,
+                            says=self._revshare_terms_label(*says),
+                            count=count,
+                            held=self._revshare_terms_label(*held),
+                        ),
+                        partner=partner,
+                        company=company,
+                    )
+                )
+        strays = Line.search(
+            domain
+            + [
+                "|",
+                "&",
+                ("state", "in", ("expected", "cancelled")),
+                "|",
+                ("move_id", "!=", False),
+                ("settlement_id", "!=", False),
+                "&",
+                ("settlement_mode", "=", "periodic"),
+                ("move_id", "!=", False),
+            ]
+        )
+        for row in strays:
+            if row.state in ("expected", "cancelled"):
+                problem = self.env._(
+                    "is %(state)s but carries an accounting document or a "
+                    "settlement: it was taken out of the ledger after it earned",
+                    state=row.state,
+                )
+            else:
+                problem = self.env._(
+                    "is settled periodically but also has its own accounting "
+                    "document %s: the partner would be paid twice",
+                    row.move_id.display_name,
+                )
+            mismatches.append(
+                self._revshare_mismatch(
+                    "ledger",
+                    row,
+                    self.env._(
+                        "Row %(row)s %(problem)s.",
+                        row=row.display_name,
+                        problem=problem,
+                    ),
+                    actual=row.amount,
+                    currency=row.currency_id,
+                    partner=row.partner_id,
+                    company=company,
+                )
+            )
+        negative = self.env["revshare.agreement"].search(
+            [
+                ("company_id", "=", company.id),
+                "|",
+                "|",
+                ("hold_days", "<", 0),
+                ("min_payout", "<", 0),
+                ("period_cap", "<", 0),
+            ]
+        )
+        for agreement in negative:
+            mismatches.append(
+                self._revshare_mismatch(
+                    "ledger",
+                    agreement,
+                    self.env._(
+                        "Agreement %(agreement)s has negative period terms (hold "
+                        "days %(hold)s, minimum payout %(minimum)s, period cap "
+                        "%(cap)s): settlements would turn its earnings into a debt.",
+                        agreement=agreement.display_name,
+                        hold=agreement.hold_days,
+                        minimum=agreement.min_payout,
+                        cap=agreement.period_cap,
+                    ),
+                    partner=agreement.partner_id,
+                    company=company,
+                )
+            )
+        return mismatches
+
+    @api.model
+    def _revshare_terms_label(self, partner, currency, mode, company):
+        modes = dict(
+            self.env["revshare.agreement"]
+            ._fields["settlement_mode"]
+            ._description_selection(self.env)
+        )
+        return f"{partner.display_name}, {currency.name}, {modes.get(mode, mode)}, " + (
+            company.display_name
+        )

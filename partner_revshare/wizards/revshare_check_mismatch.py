@@ -19,6 +19,7 @@ class RevshareCheckMismatch(models.TransientModel):
             ("document", "Accounting document"),
             ("payable", "Payable differs from the ledger"),
             ("settlement", "Settlement"),
+            ("ledger", "Ledger row"),
         ],
         required=True,
     )
