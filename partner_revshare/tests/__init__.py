@@ -7,3 +7,4 @@ from . import test_views_demo
 from . import test_portal
 from . import test_settlement
 from . import test_revshare_check
+from . import test_revshare_row_terms
