@@ -66,7 +66,7 @@ ensure_system_packages() {
         export DEBIAN_FRONTEND=noninteractive
         apt-get update -qq >/dev/null || die "apt-get update failed; install these packages by hand: $missing"
         # shellcheck disable=SC2086
-        apt-get install -y -qq --no-install-recommends $missing python3-dev >/dev/null ||
+        apt-get install -y -qq --no-install-recommends $missing python3-dev python3-venv >/dev/null ||
             die "apt-get could not install: $missing"
     else
         # Not root: we cannot install; say exactly what is needed. The browser and the PDF
@@ -76,7 +76,7 @@ ensure_system_packages() {
             case "$p" in chromium | wkhtmltopdf) ;; *) essential="$essential $p" ;; esac
         done
         if [ -n "$essential" ]; then
-            die "missing system packages; run: sudo apt-get install$essential python3-dev (and optionally chromium wkhtmltopdf)"
+            die "missing system packages; run: sudo apt-get install$essential python3-dev python3-venv (and optionally chromium wkhtmltopdf)"
         fi
         say "optional packages missing (tours / PDF reports): sudo apt-get install $missing"
     fi
@@ -86,34 +86,105 @@ ensure_system_packages() {
 # Python environment
 # ---------------------------------------------------------------------------------------------
 
+# The interpreters tried, in order, when PYTHON is not set.
+PYTHON_CANDIDATES=(python3.11 python3.12 python3.10 python3)
+
+# One line about an interpreter: "VERSION HAS_VENV HAS_HEADERS" (1 or 0), nothing if it does not run.
+python_probe() {
+    "$1" -c 'import importlib.util as u, os, platform, sysconfig
+venv = bool(u.find_spec("venv") and u.find_spec("ensurepip"))
+headers = os.path.exists(os.path.join(sysconfig.get_paths()["include"], "Python.h"))
+print(platform.python_version(), int(venv), int(headers))' 2>/dev/null
+}
+
+# Prints the interpreter to build the virtualenv with, and says on stderr which one it picked and
+# why each other one was refused. PYTHON, when set, is the only candidate. An interpreter needs
+# Odoo 18.0's versions (3.10 to 3.12), the venv module and its C headers (psycopg2 and rjsmin
+# build from source); as root, a distribution Python lacking only the last two gets them with apt.
 pick_python() {
-    local py
-    for py in "${PYTHON:-}" python3.11 python3.12 python3.10 python3; do
-        [ -n "$py" ] || continue
-        command -v "$py" >/dev/null 2>&1 || continue
-        if "$py" -c 'import sys; sys.exit(not ((3, 10) <= sys.version_info[:2] <= (3, 12)))' 2>/dev/null; then
-            echo "$py"
-            return 0
+    local candidates=("${PYTHON_CANDIDATES[@]}") py path real probe ver venv headers minor
+    local refused=() seen=" " chosen="" fallback="" fallback_pkgs="" why
+    if [ -n "${PYTHON:-}" ]; then
+        candidates=("$PYTHON")
+        why="set by PYTHON"
+    else
+        why="the first of ${PYTHON_CANDIDATES[*]} on PATH that fits"
+    fi
+    for py in "${candidates[@]}"; do
+        if ! path=$(command -v "$py" 2>/dev/null); then
+            [ -z "${PYTHON:-}" ] || refused+=("$py: not found")
+            continue
         fi
+        real=$(readlink -f "$path")
+        case "$seen" in *" $real "*) continue ;; esac
+        seen="$seen$real "
+        if ! probe=$(python_probe "$path") || [ -z "$probe" ]; then
+            refused+=("$path: does not run")
+            continue
+        fi
+        read -r ver venv headers <<<"$probe"
+        minor=$(echo "$ver" | cut -d. -f1,2)
+        case "$minor" in
+        3.10 | 3.11 | 3.12) ;;
+        *)
+            refused+=("$path ($ver): Odoo 18.0 runs on Python 3.10, 3.11 and 3.12 only")
+            continue
+            ;;
+        esac
+        if [ "$venv" != 1 ] || [ "$headers" != 1 ]; then
+            local lacks="" pkgs=""
+            [ "$venv" = 1 ] || { lacks="the venv module"; pkgs="python$minor-venv"; }
+            [ "$headers" = 1 ] || { lacks="${lacks:+$lacks and }its C headers (Python.h)"; pkgs="${pkgs:+$pkgs }python$minor-dev"; }
+            refused+=("$path ($ver): lacks $lacks (Debian/Ubuntu: apt-get install $pkgs)")
+            if [ -z "$fallback" ] && [ "${path#/usr/bin/}" != "$path" ]; then
+                fallback="$path"
+                fallback_pkgs="$pkgs"
+            fi
+            continue
+        fi
+        chosen="$path"
+        break
     done
-    die "Odoo 18 needs Python 3.10, 3.11 or 3.12; none found (set PYTHON=/path/to/python3.x)"
+    if [ -z "$chosen" ] && [ -n "$fallback" ] && is_root && command -v apt-get >/dev/null 2>&1; then
+        say "installing $fallback_pkgs for $fallback"
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $fallback_pkgs >/dev/null ||
+            die "apt-get could not install $fallback_pkgs"
+        read -r ver venv headers <<<"$(python_probe "$fallback")"
+        [ "$venv$headers" = 11 ] || die "$fallback still lacks the venv module or its C headers after installing $fallback_pkgs"
+        chosen="$fallback"
+        why="$why, once $fallback_pkgs installed"
+    fi
+    local r
+    for r in "${refused[@]}"; do say "Python refused: $r"; done
+    if [ -z "$chosen" ]; then
+        if [ -n "${PYTHON:-}" ]; then die "PYTHON=$PYTHON cannot build the virtualenv (see above)"; fi
+        die "no Python 3.10, 3.11 or 3.12 with the venv module and C headers found among ${PYTHON_CANDIDATES[*]} (set PYTHON=/path/to/python3.x)"
+    fi
+    say "Python: $chosen ($ver), $why"
+    echo "$chosen"
 }
 
 ensure_venv() {
-    local stamp="$VENV/.requirements.sha256" want
+    local stamp="$VENV/.requirements.sha256" want py
     want=$(sha256sum "$REQUIREMENTS" | cut -d' ' -f1)
+    if [ -e "$VENV/bin/python" ] && ! "$VENV/bin/python" -c '' 2>/dev/null; then
+        # The interpreter the virtualenv was made from is gone (a removed pyenv version, an upgrade).
+        say "the Python of $VENV no longer runs; creating it again"
+        rm -rf "$VENV"
+    fi
     if [ -x "$VENV/bin/python" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$want" ]; then
         return 0
     fi
     if [ ! -x "$VENV/bin/python" ]; then
-        local py
+        rm -rf "$VENV"
         py=$(pick_python)
         say "creating $VENV with $py"
-        "$py" -m venv "$VENV" || die "could not create the virtualenv (install python3-venv)"
+        "$py" -m venv "$VENV" || die "could not create the virtualenv with $py"
     fi
-    say "installing the pinned Python requirements (setup/requirements.txt)"
-    "$VENV/bin/python" -m pip install -q --disable-pip-version-check -r "$REQUIREMENTS" 2>"$LOCAL_DIR/pip.log" ||
-        die "pip install failed; see $LOCAL_DIR/pip.log (system headers: libpq-dev python3-dev gcc)"
+    say "installing the pinned Python requirements (setup/requirements.txt) with $("$VENV/bin/python" -c 'import platform; print("Python", platform.python_version())')"
+    if ! "$VENV/bin/python" -m pip install -q --disable-pip-version-check -r "$REQUIREMENTS" 2>"$LOCAL_DIR/pip.log"; then
+        die "pip install failed: $(grep -m 1 '^ERROR' "$LOCAL_DIR/pip.log" || tail -n 1 "$LOCAL_DIR/pip.log") (full log: $LOCAL_DIR/pip.log; system headers: libpq-dev python3-dev gcc)"
+    fi
     echo "$want" >"$stamp"
 }
 
