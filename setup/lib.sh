@@ -244,14 +244,38 @@ pointing at an Odoo 18.0 tree (odoo-bin, odoo/, addons/); (2) put that tree at $
 # PostgreSQL: a private cluster owned by the project, unless PG* variables name a server
 # ---------------------------------------------------------------------------------------------
 
+# Where a root-run cluster goes when 'postgres' cannot enter the checkout.
+PG_SYSTEM_DIR="${REVSHARE_PG_SYSTEM_DIR:-/var/lib/partner-revshare}"
+
+# Can the server's OS user reach this folder (every folder above it searchable)?
+pg_user_can_enter() { (cd / && runuser -u postgres -- test -x "$1") 2>/dev/null; }
+
+# Sets where the private cluster lives. Everything the server touches (data, socket, log) is in
+# one folder, PG_HOME: .local/ of this checkout, or, when running as root and the server's user
+# 'postgres' cannot enter .local/ (a checkout in /root or in a mktemp -d folder, both mode 700),
+# $PG_SYSTEM_DIR/<hash of the checkout path>/. The decision depends only on the checkout, so
+# start, stop and status always find the same cluster.
 pg_paths() {
-    PG_DATA="${REVSHARE_PGDATA:-$LOCAL_DIR/pgdata}"
-    PG_SOCKET_DIR="$LOCAL_DIR/pgrun"
+    local key
+    key=$(printf '%s' "$ROOT" | sha256sum | cut -c1-10)
+    PG_HOME="$LOCAL_DIR"
+    PG_MOVED=0
+    if is_root; then
+        pg_os_user >/dev/null
+        local probe="$LOCAL_DIR"
+        [ -d "$probe" ] || probe="$ROOT"
+        if ! pg_user_can_enter "$probe"; then
+            PG_HOME="$PG_SYSTEM_DIR/$key"
+            PG_MOVED=1
+        fi
+    fi
+    PG_DATA="${REVSHARE_PGDATA:-$PG_HOME/pgdata}"
+    PG_SOCKET_DIR="$PG_HOME/pgrun"
     # A Unix socket path is limited to 107 bytes: fall back to a short per-checkout folder.
     if [ ${#PG_SOCKET_DIR} -gt 80 ]; then
-        PG_SOCKET_DIR="/tmp/revshare-pg-$(printf '%s' "$ROOT" | sha256sum | cut -c1-10)"
+        PG_SOCKET_DIR="/tmp/revshare-pg-$key"
     fi
-    PG_LOG="$LOCAL_DIR/postgresql.log"
+    PG_LOG="$PG_HOME/postgresql.log"
     PG_PORT_PRIVATE="${REVSHARE_PGPORT:-5432}"
 }
 
@@ -266,9 +290,11 @@ pg_os_user() {
     fi
 }
 
+# Runs a server command as the server's user; from / since that user may not enter the current
+# folder (the checkout).
 as_pg_user() {
     if is_root; then
-        runuser -u postgres -- "$@"
+        (cd / && runuser -u postgres -- "$@")
     else
         "$@"
     fi
@@ -289,22 +315,25 @@ pg_start() {
             die "cannot connect to the PostgreSQL server named by PGHOST=${PGHOST:-} PGPORT=${PGPORT:-} PGUSER=${PGUSER:-}"
         return 0
     fi
+    mkdir -p "$LOCAL_DIR"
     pg_paths
     local bindir user
     bindir=$(pg_bindir)
     [ -n "$bindir" ] || die "PostgreSQL server binaries not found (install the 'postgresql' package)"
     user=$(pg_os_user)
-    mkdir -p "$LOCAL_DIR" "$PG_SOCKET_DIR"
-    if is_root; then
-        chown "$user" "$PG_SOCKET_DIR"
-        # The server runs as 'postgres': it must reach its data folder inside this checkout.
-        if ! runuser -u postgres -- test -x "$LOCAL_DIR" 2>/dev/null; then
-            PG_DATA="/var/lib/partner-revshare/$(printf '%s' "$ROOT" | sha256sum | cut -c1-10)/pgdata"
-            say "user 'postgres' cannot enter $LOCAL_DIR; keeping the cluster in $PG_DATA"
-            mkdir -p "$(dirname "$PG_DATA")"
-            chown postgres "$(dirname "$PG_DATA")"
-        fi
+    if [ "$PG_MOVED" = 1 ] && [ ! -d "$PG_HOME" ]; then
+        say "user 'postgres' cannot enter $LOCAL_DIR (a folder above it is private, as /root and mktemp -d folders are); the private cluster (data, socket, log) goes to $PG_HOME"
     fi
+    if [ "$PG_MOVED" = 1 ]; then
+        mkdir -p "$PG_SYSTEM_DIR" "$PG_HOME"
+        chmod 755 "$PG_SYSTEM_DIR" # root's umask may be 077: 'postgres' must get through
+        chown "$user" "$PG_HOME"
+        chmod 700 "$PG_HOME"
+        # The checkout shows where its cluster is.
+        ln -sfn "$PG_HOME" "$LOCAL_DIR/pg"
+    fi
+    mkdir -p "$PG_SOCKET_DIR"
+    is_root && chown "$user" "$PG_SOCKET_DIR"
     if [ ! -f "$PG_DATA/PG_VERSION" ]; then
         say "creating a private PostgreSQL cluster in $PG_DATA"
         rm -rf "$PG_DATA"
@@ -316,14 +345,15 @@ pg_start() {
     touch "$PG_LOG"
     is_root && chown "$user" "$PG_LOG"
     if ! as_pg_user "$bindir/pg_ctl" -D "$PG_DATA" status >/dev/null 2>&1; then
-        local seen reason
+        local seen reason out
         seen=$(wc -l <"$PG_LOG")
-        if ! as_pg_user "$bindir/pg_ctl" -D "$PG_DATA" -l "$PG_LOG" -w -t 60 \
+        if ! out=$(as_pg_user "$bindir/pg_ctl" -D "$PG_DATA" -l "$PG_LOG" -w -t 60 \
             -o "-k $PG_SOCKET_DIR -p $PG_PORT_PRIVATE -c listen_addresses='' -c fsync=off -c full_page_writes=off -c synchronous_commit=off" \
-            start >/dev/null 2>&1; then
-            # The first fatal line this start wrote says why.
-            reason=$(tail -n +"$((seen + 1))" "$PG_LOG" | grep -m 1 -E 'FATAL|PANIC|ERROR' || tail -n 1 "$PG_LOG")
-            die "PostgreSQL could not start: ${reason:-no log} (full log: $PG_LOG)"
+            start 2>&1); then
+            # The first fatal line this start wrote says why; else what pg_ctl said.
+            reason=$(tail -n +"$((seen + 1))" "$PG_LOG" | grep -m 1 -E 'FATAL|PANIC|ERROR' || true)
+            [ -n "$reason" ] || reason=$(printf '%s\n' "$out" | grep -v '^waiting\|^ *$' | tail -n 1)
+            die "PostgreSQL could not start: ${reason:-no message} (full log: $PG_LOG)"
         fi
     fi
     export PGHOST="$PG_SOCKET_DIR" PGPORT="$PG_PORT_PRIVATE" PGUSER
