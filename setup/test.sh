@@ -62,8 +62,9 @@ if [ "$FULL_RUN" = 1 ]; then
     say "testing setup/ itself (setup/selftest.sh)"
     # The self-test judges the private cluster as a new user's run would: without the PG*
     # variables pg_start exported above, unless the user named a server of their own.
-    selftest_env=(env ODOO_SRC="$ODOO_SRC")
+    selftest_env=(env)
     use_external_pg || selftest_env+=(-u PGHOST -u PGPORT -u PGUSER -u PGPASSWORD)
+    selftest_env+=(ODOO_SRC="$ODOO_SRC")
     set +e
     "${selftest_env[@]}" "$ROOT/setup/selftest.sh" >"$LOG_DIR/selftest.log" 2>&1
     set -e
