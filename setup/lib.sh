@@ -147,6 +147,7 @@ pick_python() {
     done
     if [ -z "$chosen" ] && [ -n "$fallback" ] && is_root && command -v apt-get >/dev/null 2>&1; then
         say "installing $fallback_pkgs for $fallback"
+        # shellcheck disable=SC2086 # two package names
         DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $fallback_pkgs >/dev/null ||
             die "apt-get could not install $fallback_pkgs"
         read -r ver venv headers <<<"$(python_probe "$fallback")"
