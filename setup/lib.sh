@@ -66,7 +66,7 @@ ensure_system_packages() {
         export DEBIAN_FRONTEND=noninteractive
         apt-get update -qq >/dev/null || die "apt-get update failed; install these packages by hand: $missing"
         # shellcheck disable=SC2086
-        apt-get install -y -qq --no-install-recommends $missing python3-dev >/dev/null ||
+        apt-get install -y -qq --no-install-recommends $missing python3-dev python3-venv >/dev/null ||
             die "apt-get could not install: $missing"
     else
         # Not root: we cannot install; say exactly what is needed. The browser and the PDF
@@ -76,7 +76,7 @@ ensure_system_packages() {
             case "$p" in chromium | wkhtmltopdf) ;; *) essential="$essential $p" ;; esac
         done
         if [ -n "$essential" ]; then
-            die "missing system packages; run: sudo apt-get install$essential python3-dev (and optionally chromium wkhtmltopdf)"
+            die "missing system packages; run: sudo apt-get install$essential python3-dev python3-venv (and optionally chromium wkhtmltopdf)"
         fi
         say "optional packages missing (tours / PDF reports): sudo apt-get install $missing"
     fi
@@ -86,34 +86,106 @@ ensure_system_packages() {
 # Python environment
 # ---------------------------------------------------------------------------------------------
 
+# The interpreters tried, in order, when PYTHON is not set.
+PYTHON_CANDIDATES=(python3.11 python3.12 python3.10 python3)
+
+# One line about an interpreter: "VERSION HAS_VENV HAS_HEADERS" (1 or 0), nothing if it does not run.
+python_probe() {
+    "$1" -c 'import importlib.util as u, os, platform, sysconfig
+venv = bool(u.find_spec("venv") and u.find_spec("ensurepip"))
+headers = os.path.exists(os.path.join(sysconfig.get_paths()["include"], "Python.h"))
+print(platform.python_version(), int(venv), int(headers))' 2>/dev/null
+}
+
+# Prints the interpreter to build the virtualenv with, and says on stderr which one it picked and
+# why each other one was refused. PYTHON, when set, is the only candidate. An interpreter needs
+# Odoo 18.0's versions (3.10 to 3.12), the venv module and its C headers (psycopg2 and rjsmin
+# build from source); as root, a distribution Python lacking only the last two gets them with apt.
 pick_python() {
-    local py
-    for py in "${PYTHON:-}" python3.11 python3.12 python3.10 python3; do
-        [ -n "$py" ] || continue
-        command -v "$py" >/dev/null 2>&1 || continue
-        if "$py" -c 'import sys; sys.exit(not ((3, 10) <= sys.version_info[:2] <= (3, 12)))' 2>/dev/null; then
-            echo "$py"
-            return 0
+    local candidates=("${PYTHON_CANDIDATES[@]}") py path real probe ver venv headers minor
+    local refused=() seen=" " chosen="" fallback="" fallback_pkgs="" why
+    if [ -n "${PYTHON:-}" ]; then
+        candidates=("$PYTHON")
+        why="set by PYTHON"
+    else
+        why="the first of ${PYTHON_CANDIDATES[*]} on PATH that fits"
+    fi
+    for py in "${candidates[@]}"; do
+        if ! path=$(command -v "$py" 2>/dev/null); then
+            [ -z "${PYTHON:-}" ] || refused+=("$py: not found")
+            continue
         fi
+        real=$(readlink -f "$path")
+        case "$seen" in *" $real "*) continue ;; esac
+        seen="$seen$real "
+        if ! probe=$(python_probe "$path") || [ -z "$probe" ]; then
+            refused+=("$path: does not run")
+            continue
+        fi
+        read -r ver venv headers <<<"$probe"
+        minor=$(echo "$ver" | cut -d. -f1,2)
+        case "$minor" in
+        3.10 | 3.11 | 3.12) ;;
+        *)
+            refused+=("$path ($ver): Odoo 18.0 runs on Python 3.10, 3.11 and 3.12 only")
+            continue
+            ;;
+        esac
+        if [ "$venv" != 1 ] || [ "$headers" != 1 ]; then
+            local lacks="" pkgs=""
+            [ "$venv" = 1 ] || { lacks="the venv module"; pkgs="python$minor-venv"; }
+            [ "$headers" = 1 ] || { lacks="${lacks:+$lacks and }its C headers (Python.h)"; pkgs="${pkgs:+$pkgs }python$minor-dev"; }
+            refused+=("$path ($ver): lacks $lacks (Debian/Ubuntu: apt-get install $pkgs)")
+            if [ -z "$fallback" ] && [ "${path#/usr/bin/}" != "$path" ]; then
+                fallback="$path"
+                fallback_pkgs="$pkgs"
+            fi
+            continue
+        fi
+        chosen="$path"
+        break
     done
-    die "Odoo 18 needs Python 3.10, 3.11 or 3.12; none found (set PYTHON=/path/to/python3.x)"
+    if [ -z "$chosen" ] && [ -n "$fallback" ] && is_root && command -v apt-get >/dev/null 2>&1; then
+        say "installing $fallback_pkgs for $fallback"
+        # shellcheck disable=SC2086 # two package names
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $fallback_pkgs >/dev/null ||
+            die "apt-get could not install $fallback_pkgs"
+        read -r ver venv headers <<<"$(python_probe "$fallback")"
+        [ "$venv$headers" = 11 ] || die "$fallback still lacks the venv module or its C headers after installing $fallback_pkgs"
+        chosen="$fallback"
+        why="$why, once $fallback_pkgs installed"
+    fi
+    local r
+    for r in "${refused[@]}"; do say "Python refused: $r"; done
+    if [ -z "$chosen" ]; then
+        if [ -n "${PYTHON:-}" ]; then die "PYTHON=$PYTHON cannot build the virtualenv (see above)"; fi
+        die "no Python 3.10, 3.11 or 3.12 with the venv module and C headers found among ${PYTHON_CANDIDATES[*]} (set PYTHON=/path/to/python3.x)"
+    fi
+    say "Python: $chosen ($ver), $why"
+    echo "$chosen"
 }
 
 ensure_venv() {
-    local stamp="$VENV/.requirements.sha256" want
+    local stamp="$VENV/.requirements.sha256" want py
     want=$(sha256sum "$REQUIREMENTS" | cut -d' ' -f1)
+    if [ -e "$VENV/bin/python" ] && ! "$VENV/bin/python" -c '' 2>/dev/null; then
+        # The interpreter the virtualenv was made from is gone (a removed pyenv version, an upgrade).
+        say "the Python of $VENV no longer runs; creating it again"
+        rm -rf "$VENV"
+    fi
     if [ -x "$VENV/bin/python" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$want" ]; then
         return 0
     fi
     if [ ! -x "$VENV/bin/python" ]; then
-        local py
+        rm -rf "$VENV"
         py=$(pick_python)
         say "creating $VENV with $py"
-        "$py" -m venv "$VENV" || die "could not create the virtualenv (install python3-venv)"
+        "$py" -m venv "$VENV" || die "could not create the virtualenv with $py"
     fi
-    say "installing the pinned Python requirements (setup/requirements.txt)"
-    "$VENV/bin/python" -m pip install -q --disable-pip-version-check -r "$REQUIREMENTS" 2>"$LOCAL_DIR/pip.log" ||
-        die "pip install failed; see $LOCAL_DIR/pip.log (system headers: libpq-dev python3-dev gcc)"
+    say "installing the pinned Python requirements (setup/requirements.txt) with $("$VENV/bin/python" -c 'import platform; print("Python", platform.python_version())')"
+    if ! "$VENV/bin/python" -m pip install -q --disable-pip-version-check -r "$REQUIREMENTS" 2>"$LOCAL_DIR/pip.log"; then
+        die "pip install failed: $(grep -m 1 '^ERROR' "$LOCAL_DIR/pip.log" || tail -n 1 "$LOCAL_DIR/pip.log") (full log: $LOCAL_DIR/pip.log; system headers: libpq-dev python3-dev gcc)"
+    fi
     echo "$want" >"$stamp"
 }
 
@@ -173,14 +245,38 @@ pointing at an Odoo 18.0 tree (odoo-bin, odoo/, addons/); (2) put that tree at $
 # PostgreSQL: a private cluster owned by the project, unless PG* variables name a server
 # ---------------------------------------------------------------------------------------------
 
+# Where a root-run cluster goes when 'postgres' cannot enter the checkout.
+PG_SYSTEM_DIR="${REVSHARE_PG_SYSTEM_DIR:-/var/lib/partner-revshare}"
+
+# Can the server's OS user reach this folder (every folder above it searchable)?
+pg_user_can_enter() { (cd / && runuser -u postgres -- test -x "$1") 2>/dev/null; }
+
+# Sets where the private cluster lives. Everything the server touches (data, socket, log) is in
+# one folder, PG_HOME: .local/ of this checkout, or, when running as root and the server's user
+# 'postgres' cannot enter .local/ (a checkout in /root or in a mktemp -d folder, both mode 700),
+# $PG_SYSTEM_DIR/<hash of the checkout path>/. The decision depends only on the checkout, so
+# start, stop and status always find the same cluster.
 pg_paths() {
-    PG_DATA="${REVSHARE_PGDATA:-$LOCAL_DIR/pgdata}"
-    PG_SOCKET_DIR="$LOCAL_DIR/pgrun"
+    local key
+    key=$(printf '%s' "$ROOT" | sha256sum | cut -c1-10)
+    PG_HOME="$LOCAL_DIR"
+    PG_MOVED=0
+    if is_root; then
+        pg_os_user >/dev/null
+        local probe="$LOCAL_DIR"
+        [ -d "$probe" ] || probe="$ROOT"
+        if ! pg_user_can_enter "$probe"; then
+            PG_HOME="$PG_SYSTEM_DIR/$key"
+            PG_MOVED=1
+        fi
+    fi
+    PG_DATA="${REVSHARE_PGDATA:-$PG_HOME/pgdata}"
+    PG_SOCKET_DIR="$PG_HOME/pgrun"
     # A Unix socket path is limited to 107 bytes: fall back to a short per-checkout folder.
     if [ ${#PG_SOCKET_DIR} -gt 80 ]; then
-        PG_SOCKET_DIR="/tmp/revshare-pg-$(printf '%s' "$ROOT" | sha256sum | cut -c1-10)"
+        PG_SOCKET_DIR="/tmp/revshare-pg-$key"
     fi
-    PG_LOG="$LOCAL_DIR/postgresql.log"
+    PG_LOG="$PG_HOME/postgresql.log"
     PG_PORT_PRIVATE="${REVSHARE_PGPORT:-5432}"
 }
 
@@ -195,9 +291,11 @@ pg_os_user() {
     fi
 }
 
+# Runs a server command as the server's user; from / since that user may not enter the current
+# folder (the checkout).
 as_pg_user() {
     if is_root; then
-        runuser -u postgres -- "$@"
+        (cd / && runuser -u postgres -- "$@")
     else
         "$@"
     fi
@@ -218,22 +316,25 @@ pg_start() {
             die "cannot connect to the PostgreSQL server named by PGHOST=${PGHOST:-} PGPORT=${PGPORT:-} PGUSER=${PGUSER:-}"
         return 0
     fi
+    mkdir -p "$LOCAL_DIR"
     pg_paths
     local bindir user
     bindir=$(pg_bindir)
     [ -n "$bindir" ] || die "PostgreSQL server binaries not found (install the 'postgresql' package)"
     user=$(pg_os_user)
-    mkdir -p "$LOCAL_DIR" "$PG_SOCKET_DIR"
-    if is_root; then
-        chown "$user" "$PG_SOCKET_DIR"
-        # The server runs as 'postgres': it must reach its data folder inside this checkout.
-        if ! runuser -u postgres -- test -x "$LOCAL_DIR" 2>/dev/null; then
-            PG_DATA="/var/lib/partner-revshare/$(printf '%s' "$ROOT" | sha256sum | cut -c1-10)/pgdata"
-            say "user 'postgres' cannot enter $LOCAL_DIR; keeping the cluster in $PG_DATA"
-            mkdir -p "$(dirname "$PG_DATA")"
-            chown postgres "$(dirname "$PG_DATA")"
-        fi
+    if [ "$PG_MOVED" = 1 ] && [ ! -d "$PG_HOME" ]; then
+        say "user 'postgres' cannot enter $LOCAL_DIR (a folder above it is private, as /root and mktemp -d folders are); the private cluster (data, socket, log) goes to $PG_HOME"
     fi
+    if [ "$PG_MOVED" = 1 ]; then
+        mkdir -p "$PG_SYSTEM_DIR" "$PG_HOME"
+        chmod 755 "$PG_SYSTEM_DIR" # root's umask may be 077: 'postgres' must get through
+        chown "$user" "$PG_HOME"
+        chmod 700 "$PG_HOME"
+        # The checkout shows where its cluster is.
+        ln -sfn "$PG_HOME" "$LOCAL_DIR/pg"
+    fi
+    mkdir -p "$PG_SOCKET_DIR"
+    is_root && chown "$user" "$PG_SOCKET_DIR"
     if [ ! -f "$PG_DATA/PG_VERSION" ]; then
         say "creating a private PostgreSQL cluster in $PG_DATA"
         rm -rf "$PG_DATA"
@@ -245,14 +346,15 @@ pg_start() {
     touch "$PG_LOG"
     is_root && chown "$user" "$PG_LOG"
     if ! as_pg_user "$bindir/pg_ctl" -D "$PG_DATA" status >/dev/null 2>&1; then
-        local seen reason
+        local seen reason out
         seen=$(wc -l <"$PG_LOG")
-        if ! as_pg_user "$bindir/pg_ctl" -D "$PG_DATA" -l "$PG_LOG" -w -t 60 \
+        if ! out=$(as_pg_user "$bindir/pg_ctl" -D "$PG_DATA" -l "$PG_LOG" -w -t 60 \
             -o "-k $PG_SOCKET_DIR -p $PG_PORT_PRIVATE -c listen_addresses='' -c fsync=off -c full_page_writes=off -c synchronous_commit=off" \
-            start >/dev/null 2>&1; then
-            # The first fatal line this start wrote says why.
-            reason=$(tail -n +"$((seen + 1))" "$PG_LOG" | grep -m 1 -E 'FATAL|PANIC|ERROR' || tail -n 1 "$PG_LOG")
-            die "PostgreSQL could not start: ${reason:-no log} (full log: $PG_LOG)"
+            start 2>&1); then
+            # The first fatal line this start wrote says why; else what pg_ctl said.
+            reason=$(tail -n +"$((seen + 1))" "$PG_LOG" | grep -m 1 -E 'FATAL|PANIC|ERROR' || true)
+            [ -n "$reason" ] || reason=$(printf '%s\n' "$out" | grep -v '^waiting\|^ *$' | tail -n 1)
+            die "PostgreSQL could not start: ${reason:-no message} (full log: $PG_LOG)"
         fi
     fi
     export PGHOST="$PG_SOCKET_DIR" PGPORT="$PG_PORT_PRIVATE" PGUSER

@@ -8,6 +8,7 @@ stop) pg_stop; say "PostgreSQL stopped" ;;
 status)
     if use_external_pg; then say "external server: PGHOST=${PGHOST:-} PGPORT=${PGPORT:-}"; exit 0; fi
     pg_paths
+    say "private cluster: data $PG_DATA, socket $PG_SOCKET_DIR, log $PG_LOG"
     as_pg_user "$(pg_bindir)/pg_ctl" -D "$PG_DATA" status
     ;;
 *) die "usage: setup/pg.sh start|stop|status" ;;

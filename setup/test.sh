@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# The test command: installs what is missing, builds a fresh test database with both addons,
-# runs the addons' own tests with Odoo's runner (unit, HttpCase, tours), the top-level tests/ with
-# pytest-odoo, and the linters. Ends with "N passed, N failed" and a non-zero exit on any failure,
-# any ERROR logged by Odoo, or any lint error.
+# The test command: installs what is missing, tests setup/ itself (setup/selftest.sh), builds a
+# fresh test database with both addons, runs the addons' own tests with Odoo's runner (unit,
+# HttpCase, tours), the top-level tests/ with pytest-odoo, and the linters. Ends with "N passed,
+# N failed" and a non-zero exit on any failure, any ERROR logged by Odoo, or any lint error.
 source "$(dirname "$0")/lib.sh"
 
 usage() {
@@ -56,6 +56,29 @@ FAILURES=()
 check() { # name, status
     if [ "$2" -eq 0 ]; then PASSED=$((PASSED + 1)); else FAILED=$((FAILED + 1)); FAILURES+=("$1"); fi
 }
+
+# --- 0. setup/ itself: Python checks, cluster placement, a second run reusing everything --------
+if [ "$FULL_RUN" = 1 ]; then
+    say "testing setup/ itself (setup/selftest.sh)"
+    # The self-test judges the private cluster as a new user's run would: without the PG*
+    # variables pg_start exported above, unless the user named a server of their own.
+    selftest_env=(env)
+    use_external_pg || selftest_env+=(-u PGHOST -u PGPORT -u PGUSER -u PGPASSWORD)
+    selftest_env+=(ODOO_SRC="$ODOO_SRC")
+    set +e
+    "${selftest_env[@]}" "$ROOT/setup/selftest.sh" >"$LOG_DIR/selftest.log" 2>&1
+    set -e
+    spassed=$(grep -c '^ok ' "$LOG_DIR/selftest.log" || true)
+    sfailed=$(grep -c '^not ok ' "$LOG_DIR/selftest.log" || true)
+    PASSED=$((PASSED + spassed))
+    FAILED=$((FAILED + sfailed))
+    if [ "$sfailed" -gt 0 ] || ! tail -n 1 "$LOG_DIR/selftest.log" | grep -Eq '^[0-9]+ passed, 0 failed$'; then
+        grep -A 8 '^not ok ' "$LOG_DIR/selftest.log" | head -n 40 >&2 || true
+        [ "$sfailed" -gt 0 ] || check "setup/selftest.sh ran to its end (see $LOG_DIR/selftest.log)" 1
+        FAILURES+=("setup/selftest.sh: $sfailed failed (see $LOG_DIR/selftest.log)")
+    fi
+    say "setup/ itself: $spassed passed, $sfailed failed"
+fi
 
 # --- the test database -------------------------------------------------------------------------
 # Odoo's own addons are installed once into a template database (about a minute with demo data)
