@@ -208,7 +208,9 @@ class RevsharePaymentDefaultCommon(RevsharePaymentCommon):
             "discount_percentage": 2.0,
             "discount_days": 10,
             "line_ids": [
-                Command.create({"value": "percent", "value_amount": 100.0, "nb_days": 30})
+                Command.create(
+                    {"value": "percent", "value_amount": 100.0, "nb_days": 30}
+                )
             ],
         }
         if computation:
