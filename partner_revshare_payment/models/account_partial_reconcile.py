@@ -83,27 +83,107 @@ class AccountPartialReconcile(models.Model):
                 return invoice_aml, cash_aml
         return None
 
-    @api.model
-    def _revshare_cash_ratio(self, move):
-        """Part of the matched amount of a cash entry that is cash.
+    def _revshare_matched_amount(self, invoice_aml):
+        """What this partial matched, in the currency of ``invoice_aml``."""
+        self.ensure_one()
+        if self.debit_move_id == invoice_aml:
+            return self.debit_amount_currency
+        return self.credit_amount_currency
 
-        A payment registered with an early-payment discount or a write-off matches the
-        full invoice amount but only brings the liquidity amount: shares follow the cash
-        actually received, so each partial of that entry counts for
-        liquidity / receivable-payable of the entry (at most 1).
+    @api.model
+    def _revshare_cash_factors(self, move):
+        """Cash per unit matched, for each invoice the cash entry pays.
+
+        An entry with an early-payment discount or a write-off matches more than the
+        cash it brings. Which account Odoo calls liquidity is no guide: without an
+        outstanding account on the payment method, Odoo books the payment on the
+        chart's outstanding account, which ``_seek_for_lines`` files as a write-off.
+        So the factor comes from what the entry moves: its liquidity (the payment's
+        outstanding account or the journal's), its receivable / payable counterpart
+        and its discount lines (``display_type = 'epd'``). A discount belongs to the
+        invoices that took it and lowers their share by the discount percentage, the
+        rate it takes off the untaxed amount in every computation mode; whatever
+        else is missing between cash and counterpart is a write-off, shared by the
+        entry's invoices in proportion of what it matched with each.
+
+        :return: {invoice: factor}, the cash-equivalent of a partial being its
+            matched amount x factor
         """
-        if move.origin_payment_id:
-            liquidity = move.origin_payment_id._seek_for_lines()[0]
-        else:
-            liquidity = move.statement_line_id._seek_for_lines()[0]
         counterpart = move.line_ids.filtered(
             lambda line: line.account_type in ("asset_receivable", "liability_payable")
         )
-        cash = abs(sum(liquidity.mapped("balance")))
-        matched = abs(sum(counterpart.mapped("balance")))
-        if move.company_currency_id.is_zero(matched):
-            return 1.0
-        return min(1.0, cash / matched)
+        matched = defaultdict(float)
+        for partial in counterpart.matched_debit_ids | counterpart.matched_credit_ids:
+            pair = partial._revshare_sides()
+            if pair and pair[1].move_id == move:
+                matched[pair[0].move_id] += partial._revshare_matched_amount(pair[0])
+        if not matched:
+            return {}
+        payment = move.origin_payment_id
+        if payment:
+            liquidity_accounts = (
+                payment.outstanding_account_id | payment._get_valid_liquidity_accounts()
+            )
+        else:
+            liquidity_accounts = move.statement_line_id.journal_id.default_account_id
+        liquidity = move.line_ids.filtered(
+            lambda line: line.account_id in liquidity_accounts
+        )
+        discount_lines = move.line_ids.filtered(lambda line: line.display_type == "epd")
+        # A payment's lines share its currency; a statement line in a foreign
+        # currency mixes two, compared in the company currency.
+        if len(move.line_ids.currency_id) == 1:
+            currency, fname = move.line_ids.currency_id, "amount_currency"
+        else:
+            currency, fname = move.company_currency_id, "balance"
+        cash = abs(sum(liquidity.mapped(fname)))
+        owed = abs(sum(counterpart.mapped(fname))) - abs(
+            sum(discount_lines.mapped(fname))
+        )
+        ratio = 1.0 if currency.is_zero(owed) else min(1.0, cash / owed)
+        discounted = self._revshare_discounted_invoices(move, matched, discount_lines)
+        return {
+            invoice: ratio
+            * (
+                1.0 - invoice.invoice_payment_term_id.discount_percentage / 100.0
+                if invoice in discounted
+                else 1.0
+            )
+            for invoice in matched
+        }
+
+    @api.model
+    def _revshare_discounted_invoices(self, move, matched, discount_lines):
+        """The invoices whose early-payment discount the cash entry took.
+
+        Odoo sums the discount lines of all the invoices of a grouped payment, so
+        the lines cannot say whose they are. Odoo grants the discount to an invoice
+        paid in full by one payment within the discount period of its terms: those
+        are the invoices this entry matched for their whole receivable by then.
+
+        :param matched: {invoice: amount this entry matched with it}
+        """
+        invoices = self.env["account.move"]
+        if not discount_lines:
+            return invoices
+        currency = discount_lines.currency_id
+        for invoice, amount in matched.items():
+            payment_term = invoice.invoice_payment_term_id
+            total = sum(
+                invoice.line_ids.filtered(
+                    lambda line: line.display_type == "payment_term"
+                ).mapped("amount_currency")
+            )
+            if (
+                invoice.move_type == "out_invoice"
+                and payment_term.early_discount
+                and invoice.currency_id == currency
+                and move.date
+                <= payment_term._get_last_discount_date(invoice.invoice_date)
+                and currency.compare_amounts(amount, abs(total)) == 0
+            ):
+                invoices |= invoice
+        return invoices
 
     @api.model
     def _revshare_cash_payments(self, move, invoice):
@@ -260,7 +340,7 @@ class AccountPartialReconcile(models.Model):
         for aml in receivables:
             history[aml.move_id]["total"] += abs(aml.amount_currency)
         partials = receivables.matched_debit_ids | receivables.matched_credit_ids
-        ratios = {}
+        factors = {}
         for partial in partials.sorted("id"):
             pair = partial._revshare_sides()
             if not pair:
@@ -269,18 +349,15 @@ class AccountPartialReconcile(models.Model):
             invoice = invoice_aml.move_id
             if invoice not in history:
                 continue
-            if partial.debit_move_id == invoice_aml:
-                matched = partial.debit_amount_currency
-            else:
-                matched = partial.credit_amount_currency
+            matched = partial._revshare_matched_amount(invoice_aml)
             cash_move = cash_aml.move_id
-            if cash_move not in ratios:
-                ratios[cash_move] = self._revshare_cash_ratio(cash_move)
+            if cash_move not in factors:
+                factors[cash_move] = self._revshare_cash_factors(cash_move)
             providers = self._revshare_payment_providers(
                 self._revshare_cash_payments(cash_move, invoice)
             )
             history[invoice]["cash"].append(
-                (partial.id, matched * ratios[cash_move], providers)
+                (partial.id, matched * factors[cash_move][invoice], providers)
             )
         return history
 

@@ -10,15 +10,10 @@ class RevsharePaymentCommon(AccountTestInvoicingCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.company = cls.company_data["company"]
+        cls._use_company_data(cls.company_data)
         cls.customer = cls.env["res.partner"].create({"name": "Customer Cloud"})
         cls.reseller = cls.env["res.partner"].create({"name": "Reseller Ltd"})
         cls.agent = cls.env["res.partner"].create({"name": "Agent Smith"})
-        cls.expense_account = cls.company_data["default_account_expense"]
-        cls.payable_account = cls.company_data["default_account_payable"]
-        cls.misc_journal = cls.company_data["default_journal_misc"]
-        cls.purchase_journal = cls.company_data["default_journal_purchase"]
-        cls.bank_journal = cls.company_data["default_journal_bank"]
         cls.fee_product = cls.env["product.product"].create(
             {
                 "name": "Revenue share fee",
@@ -28,6 +23,18 @@ class RevsharePaymentCommon(AccountTestInvoicingCommon):
                 "property_account_expense_id": cls.expense_account.id,
             }
         )
+
+    @classmethod
+    def _use_company_data(cls, company_data):
+        """Work in the company of ``company_data`` (from Odoo's
+        ``collect_company_accounting_data``)."""
+        cls.company_data = company_data
+        cls.company = company_data["company"]
+        cls.expense_account = company_data["default_account_expense"]
+        cls.payable_account = company_data["default_account_payable"]
+        cls.misc_journal = company_data["default_journal_misc"]
+        cls.purchase_journal = company_data["default_journal_purchase"]
+        cls.bank_journal = company_data["default_journal_bank"]
 
     @classmethod
     def _create_agreement(cls, partner, rate, mode="entry", company_data=None, **vals):
@@ -65,6 +72,8 @@ class RevsharePaymentCommon(AccountTestInvoicingCommon):
         company_data=None,
         partner=None,
         post=True,
+        taxes=None,
+        payment_term=None,
     ):
         company_data = company_data or cls.company_data
         move = (
@@ -84,13 +93,15 @@ class RevsharePaymentCommon(AccountTestInvoicingCommon):
                                 "name": "Subscription",
                                 "quantity": 1.0,
                                 "price_unit": amount,
-                                "tax_ids": [Command.clear()],
+                                "tax_ids": [Command.set(taxes.ids if taxes else [])],
                             }
                         )
                     ],
                 }
             )
         )
+        if payment_term:
+            move.invoice_payment_term_id = payment_term
         if post:
             move.action_post()
         return move
@@ -144,6 +155,64 @@ class RevsharePaymentCommon(AccountTestInvoicingCommon):
         )
         return round(-sum(lines.mapped("balance")), 2)
 
+    def _assert_payable_is_ledger(self, partner, company=None):
+        """The books owe the partner exactly what the ledger earned for it (entry
+        agreements: each earned row is booked on the partner's payable)."""
+        company = company or self.company
+        rows = self.env["revshare.line"].search(
+            [
+                ("partner_id", "=", partner.id),
+                ("company_id", "=", company.id),
+                ("state", "in", ("earned", "settled")),
+            ]
+        )
+        self.assertEqual(
+            self._payable_balance(partner, company),
+            round(sum(rows.mapped("amount_company")), 2),
+        )
+
     @staticmethod
     def _date(value):
         return fields.Date.to_date(value)
+
+
+class RevsharePaymentDefaultCommon(RevsharePaymentCommon):
+    """The same helpers in a company set up as Odoo ships it.
+
+    ``AccountTestInvoicingCommon`` gives the bank journal's first payment methods an
+    outstanding account, which Odoo does not: a user's "Manual Payment" has none, and
+    Odoo then books payments on the chart's outstanding account, which it does not
+    count as liquidity. These tests run in a new company with the generic chart and
+    nothing else configured; they create only what a user must create (partners,
+    payment terms with an early-payment discount, agreements) and use the chart's
+    15% sale tax.
+    """
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls._use_company_data(cls.setup_other_company(name="Company as shipped"))
+        cls.env = cls.env(
+            context=dict(cls.env.context, allowed_company_ids=cls.company.ids)
+        )
+        cls.tax_15 = cls.company_data["default_tax_sale"]
+
+    @classmethod
+    def _discount_terms(cls, computation=None):
+        """2% early-payment discount within 10 days, net 30; ``computation``: how
+        the discount reduces the tax (Odoo's default for the company when None)."""
+        vals = {
+            "name": f"2/10 net 30 ({computation or 'default'})",
+            "company_id": cls.company.id,
+            "early_discount": True,
+            "discount_percentage": 2.0,
+            "discount_days": 10,
+            "line_ids": [
+                Command.create(
+                    {"value": "percent", "value_amount": 100.0, "nb_days": 30}
+                )
+            ],
+        }
+        if computation:
+            vals["early_pay_discount_computation"] = computation
+        return cls.env["account.payment.term"].create(vals)

@@ -2,6 +2,8 @@ from odoo.tests import tagged
 
 from odoo.addons.partner_revshare.tests.common import RevshareCommon
 
+from .common import RevsharePaymentDefaultCommon
+
 
 @tagged("post_install", "-at_install")
 class TestPaymentCheck(RevshareCommon):
@@ -110,4 +112,79 @@ class TestPaymentCheck(RevshareCommon):
                 ("document", "account.move", bills[0].id),
                 ("payable", "res.partner", self.techpartner.id),
             ],
+        )
+
+
+@tagged("post_install", "-at_install")
+class TestPaymentCheckDefaultConfig(RevsharePaymentDefaultCommon):
+    """In a company as Odoo ships it, the check computes the paid part of invoices
+    paid with an early-payment discount, a write-off or a grouped payment as the
+    payment hook does, and names every earned amount changed in the database."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.agreement = cls._create_agreement(cls.reseller, 10.0)
+        terms = cls._discount_terms()
+        # 1,000 + 15% tax each: paid with a 2% discount (98.00), 1,100 and 50 written
+        # off (95.65), and with the first in one grouped payment, after its
+        # discount period (100.00).
+        cls.discounted = cls._invoice(1000.0, taxes=cls.tax_15, payment_term=terms)
+        cls.written_off = cls._invoice(1000.0, taxes=cls.tax_15)
+        cls.too_late = cls._invoice(
+            1000.0, date="2023-12-01", taxes=cls.tax_15, payment_term=terms
+        )
+        cls._pay(cls.discounted | cls.too_late, date="2024-01-15", group_payment=True)
+        cls._pay(
+            cls.written_off,
+            1100.0,
+            payment_difference_handling="reconcile",
+            writeoff_account_id=cls.expense_account.id,
+            writeoff_label="Write-off",
+        )
+
+    def _check(self):
+        self.env.invalidate_all()
+        return self.env["revshare.check"]._revshare_check(
+            self.company, "2024-01-01", "2024-12-31"
+        )
+
+    def _earned_row(self, invoice):
+        return self._earned(invoice).filtered(lambda r: r.kind == "share")
+
+    def _expected_row(self, invoice):
+        return invoice.revshare_line_ids.filtered(lambda r: r.state == "expected")
+
+    def test_clean(self):
+        self.assertEqual(
+            [
+                self._earned(invoice).mapped("amount")
+                for invoice in (self.discounted, self.written_off, self.too_late)
+            ],
+            [[98.0], [95.65], [100.0]],
+        )
+        self.assertEqual(self._check(), [])
+
+    def test_changed_and_deleted_rows_are_named(self):
+        """An earned amount set to the full share, and an earned row deleted."""
+        self.env.cr.execute(
+            "UPDATE revshare_line SET amount = 100.0, amount_company = 100.0, "
+            "amount_invoice_currency = 100.0 WHERE id = %s",
+            [self._earned_row(self.discounted).id],
+        )
+        self.env.cr.execute(
+            "DELETE FROM revshare_line WHERE id = %s",
+            [self._earned_row(self.written_off).id],
+        )
+        earned = {
+            m["res_id"]: (m["expected_amount"], m["actual_amount"])
+            for m in self._check()
+            if m["kind"] == "earned"
+        }
+        self.assertEqual(
+            earned,
+            {
+                self._expected_row(self.discounted).id: (98.0, 100.0),
+                self._expected_row(self.written_off).id: (95.65, 0.0),
+            },
         )

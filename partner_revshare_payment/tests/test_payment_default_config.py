@@ -1,0 +1,195 @@
+from odoo.tests import tagged
+
+from .common import RevsharePaymentDefaultCommon
+
+
+@tagged("post_install", "-at_install")
+class TestPaymentDefaultConfig(RevsharePaymentDefaultCommon):
+    """Every way of paying an invoice of 1,000 + 15% tax, on a 10% agreement, in a
+    company configured as Odoo ships it: the partner earns 10% of the untaxed amount
+    times the part paid in cash, its payable follows the ledger."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.agreement = cls._create_agreement(cls.reseller, 10.0)
+
+    def _taxed_invoice(self, date="2024-01-10", payment_term=None, **kwargs):
+        return self._invoice(
+            1000.0, date=date, taxes=self.tax_15, payment_term=payment_term, **kwargs
+        )
+
+    def _write_off(self, invoices, amount, date="2024-01-20", **vals):
+        """Register ``amount`` and mark the invoices as fully paid."""
+        return self._pay(
+            invoices,
+            amount,
+            date=date,
+            payment_difference_handling="reconcile",
+            writeoff_account_id=self.expense_account.id,
+            writeoff_label="Write-off",
+            **vals,
+        )
+
+    def _assert_earned(self, invoice, amounts):
+        self.assertEqual(self._earned(invoice).mapped("amount"), amounts)
+        self._assert_payable_is_ledger(self.reseller)
+
+    def test_configuration_is_odoo_default(self):
+        """What the issue is about: "Manual Payment" has no outstanding account, so
+        Odoo books payments on the chart's outstanding receipts account."""
+        methods = (
+            self.bank_journal.inbound_payment_method_line_ids
+            | self.bank_journal.outbound_payment_method_line_ids
+        )
+        self.assertFalse(methods.payment_account_id)
+        self.assertEqual(self.tax_15.amount, 15.0)
+        invoice = self._taxed_invoice()
+        self.assertEqual(invoice.amount_total, 1150.0)
+        self.assertEqual(invoice.amount_untaxed, 1000.0)
+        payment = self._pay(invoice)
+        outstanding = payment._get_outstanding_account("inbound")
+        self.assertEqual(payment.outstanding_account_id, outstanding)
+        self.assertNotIn(outstanding, payment._get_valid_liquidity_accounts())
+        self._assert_earned(invoice, [100.0])
+
+    def test_partial_payments(self):
+        invoice = self._taxed_invoice()
+        self._pay(invoice, 345.0)
+        self._assert_earned(invoice, [30.0])
+        self._pay(invoice, 805.0, date="2024-01-25")
+        self._assert_earned(invoice, [30.0, 70.0])
+
+    def test_early_payment_discount_default_mode(self):
+        """Odoo's default computation for a company without country: the discount
+        is 2% of the total, tax included; paid 1,127 within the discount period."""
+        terms = self._discount_terms()
+        self.assertEqual(terms.early_pay_discount_computation, "included")
+        invoice = self._taxed_invoice(payment_term=terms)
+        payment = self._pay(invoice, date="2024-01-15")
+        self.assertEqual(payment.amount, 1127.0)
+        self.assertEqual(invoice.payment_state, "paid")
+        self._assert_earned(invoice, [98.0])
+
+    def test_early_payment_discount_excluded(self):
+        """The discount reduces the untaxed amount only: paid 1,130 of 1,150."""
+        invoice = self._taxed_invoice(payment_term=self._discount_terms("excluded"))
+        payment = self._pay(invoice, date="2024-01-15")
+        self.assertEqual(payment.amount, 1130.0)
+        self._assert_earned(invoice, [98.0])
+
+    def test_early_payment_discount_mixed(self):
+        """The tax is computed on the discounted base (1,147); paid 1,127."""
+        invoice = self._taxed_invoice(payment_term=self._discount_terms("mixed"))
+        self.assertEqual(invoice.amount_total, 1147.0)
+        payment = self._pay(invoice, date="2024-01-15")
+        self.assertEqual(payment.amount, 1127.0)
+        self._assert_earned(invoice, [98.0])
+
+    def test_discount_period_over(self):
+        invoice = self._taxed_invoice(payment_term=self._discount_terms())
+        payment = self._pay(invoice, date="2024-01-25")
+        self.assertEqual(payment.amount, 1150.0)
+        self._assert_earned(invoice, [100.0])
+
+    def test_write_off(self):
+        """Paid 1,100, 50 written off: 10% of 1,000 x 1,100 / 1,150."""
+        invoice = self._taxed_invoice()
+        self._write_off(invoice, 1100.0)
+        self.assertEqual(invoice.payment_state, "paid")
+        self._assert_earned(invoice, [95.65])
+
+    def test_partial_payment_then_write_off(self):
+        """500, then 600 and 50 written off: 1,100 of 1,150 paid in cash."""
+        invoice = self._taxed_invoice()
+        self._pay(invoice, 500.0)
+        self._write_off(invoice, 600.0, date="2024-01-25")
+        self._assert_earned(invoice, [43.48, 52.17])
+
+    def test_grouped_payment_one_discount(self):
+        """One payment for two invoices, one within its discount period: only that
+        one earns on its discounted amount."""
+        terms = self._discount_terms()
+        in_period = self._taxed_invoice(payment_term=terms)
+        too_late = self._taxed_invoice(date="2023-12-01", payment_term=terms)
+        payment = self._pay(in_period | too_late, date="2024-01-15", group_payment=True)
+        self.assertEqual(len(payment), 1)
+        self.assertEqual(payment.amount, 2277.0)
+        self._assert_earned(in_period, [98.0])
+        self._assert_earned(too_late, [100.0])
+
+    def test_grouped_payment_write_off(self):
+        """A write-off on a grouped payment is shared by its invoices pro rata:
+        2,200 received for 2,300."""
+        invoices = self._taxed_invoice() | self._taxed_invoice()
+        payment = self._write_off(invoices, 2200.0, group_payment=True)
+        self.assertEqual(len(payment), 1)
+        for invoice in invoices:
+            self._assert_earned(invoice, [95.65])
+
+    def test_outstanding_credit(self):
+        """A payment registered on its own, then matched from the invoice."""
+        invoice = self._taxed_invoice()
+        payment = self.env["account.payment"].create(
+            {
+                "payment_type": "inbound",
+                "partner_type": "customer",
+                "partner_id": self.customer.id,
+                "amount": 575.0,
+                "date": "2024-01-20",
+                "journal_id": self.bank_journal.id,
+            }
+        )
+        payment.action_post()
+        invoice.js_assign_outstanding_line(self._receivable(payment.move_id).id)
+        self._assert_earned(invoice, [50.0])
+
+    def test_bank_statement_line(self):
+        invoice = self._taxed_invoice()
+        st_line = self.env["account.bank.statement.line"].create(
+            {
+                "journal_id": self.bank_journal.id,
+                "date": "2024-01-22",
+                "payment_ref": invoice.name,
+                "partner_id": self.customer.id,
+                "amount": 1150.0,
+            }
+        )
+        __, suspense, __ = st_line._seek_for_lines()
+        receivable = self._receivable(invoice)
+        suspense.account_id = receivable.account_id
+        (suspense + receivable).reconcile()
+        self.assertEqual(invoice.payment_state, "paid")
+        self._assert_earned(invoice, [100.0])
+        self.assertEqual(self._earned(invoice).payment_move_id, st_line.move_id)
+
+    def test_reset_discounted_payment_to_draft(self):
+        invoice = self._taxed_invoice(payment_term=self._discount_terms())
+        payment = self._pay(invoice, date="2024-01-15")
+        self._assert_earned(invoice, [98.0])
+        payment.action_draft()
+        self._assert_earned(invoice, [98.0, -98.0])
+        self.assertEqual(self._payable_balance(self.reseller), 0.0)
+
+    def test_reset_write_off_to_draft_and_pay_again(self):
+        invoice = self._taxed_invoice()
+        payment = self._write_off(invoice, 1100.0)
+        payment.action_draft()
+        self._assert_earned(invoice, [95.65, -95.65])
+        self._pay(invoice, date="2024-01-25")
+        self._assert_earned(invoice, [95.65, -95.65, 100.0])
+
+    def test_credit_note(self):
+        """A credit note of 200 + tax offsets the invoice; the rest is paid, then
+        refunded in cash: clawed back."""
+        invoice = self._taxed_invoice()
+        refund = self._invoice(200.0, move_type="out_refund", taxes=self.tax_15)
+        invoice.js_assign_outstanding_line(self._receivable(refund).id)
+        self._pay(invoice)
+        self.assertEqual(invoice.payment_state, "paid")
+        self._assert_earned(invoice, [80.0])
+        cash_refund = self._invoice(100.0, move_type="out_refund", taxes=self.tax_15)
+        self._pay(cash_refund, date="2024-02-05")
+        self.assertEqual(self._earned(cash_refund).mapped("amount"), [-10.0])
+        self._assert_payable_is_ledger(self.reseller)
+        self.assertEqual(self._payable_balance(self.reseller), 70.0)
