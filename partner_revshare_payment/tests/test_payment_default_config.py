@@ -71,6 +71,14 @@ class TestPaymentDefaultConfig(RevsharePaymentDefaultCommon):
         self.assertEqual(invoice.payment_state, "paid")
         self._assert_earned(invoice, [98.0])
 
+    def test_full_amount_within_discount_period(self):
+        """A customer who pays the whole 1,150 within the discount period took no
+        discount: the partner earns its full share."""
+        invoice = self._taxed_invoice(payment_term=self._discount_terms())
+        self._pay(invoice, 1150.0, date="2024-01-15")
+        self.assertEqual(invoice.payment_state, "paid")
+        self._assert_earned(invoice, [100.0])
+
     def test_early_payment_discount_excluded(self):
         """The discount reduces the untaxed amount only: paid 1,130 of 1,150."""
         invoice = self._taxed_invoice(payment_term=self._discount_terms("excluded"))
