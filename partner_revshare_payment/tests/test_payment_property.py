@@ -3,6 +3,7 @@ from contextlib import closing
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
+from odoo.exceptions import UserError
 from odoo.tests import tagged
 
 from .common import RevsharePaymentDefaultCommon
@@ -16,7 +17,9 @@ AFTER_PERIOD = "2024-02-01"
 # paid, the rest written off), ("discount", None): pay with the early-payment
 # discount when Odoo grants it, ("grouped", whether the other invoice is within its
 # discount period): one payment for the rest of the invoice and a new one,
-# ("unreconcile", which cash partial), ("credit_note", fraction of the invoice).
+# ("unreconcile", which cash partial), ("credit_note", fraction of the invoice),
+# ("edit", a term of the agreement): an edit its rows forbid, refused.
+EDITED_TERMS = ("partner_id", "currency_id", "settlement_mode", "expense_account_id")
 STEPS = st.lists(
     st.one_of(
         st.tuples(st.just("pay"), st.sampled_from([0.1, 0.25, 1 / 3, 0.5, 0.7, 1.0])),
@@ -25,6 +28,7 @@ STEPS = st.lists(
         st.tuples(st.just("grouped"), st.booleans()),
         st.tuples(st.just("unreconcile"), st.integers(min_value=0, max_value=5)),
         st.tuples(st.just("credit_note"), st.sampled_from([0.05, 0.2, 1 / 3])),
+        st.tuples(st.just("edit"), st.sampled_from(EDITED_TERMS)),
     ),
     min_size=1,
     max_size=5,
@@ -82,6 +86,20 @@ class TestPaymentProperty(RevsharePaymentDefaultCommon):
             self.assertFalse(self._earned(refund), "an offset credit note is no cash")
         for partner in self.agreements.partner_id:
             self._assert_payable_is_ledger(partner)
+
+    def _edit_refused(self, fname):
+        """An agreement with rows keeps the terms they were made with."""
+        agreement = self.agreements[0]
+        values = {
+            "partner_id": self.agent.id,
+            "currency_id": self.setup_other_currency("EUR").id,
+            "settlement_mode": "periodic",
+            "expense_account_id": self.company_data["default_account_revenue"].id,
+        }
+        before = agreement.read([fname])[0][fname]
+        with self.assertRaises(UserError):
+            agreement.write({fname: values[fname]})
+        self.assertEqual(agreement.read([fname])[0][fname], before)
 
     def _run(self, amount, computation, steps):
         terms = self._discount_terms(computation)
@@ -141,6 +159,9 @@ class TestPaymentProperty(RevsharePaymentDefaultCommon):
                     self._record(
                         cash, move, open_amount * (discount if granted[move] else 1)
                     )
+            elif action == "edit":
+                self._edit_refused(arg)
+                continue
             elif action == "unreconcile":
                 partials = self._cash_partials(invoice)
                 if not partials:
@@ -186,6 +207,11 @@ class TestPaymentProperty(RevsharePaymentDefaultCommon):
         steps=[("credit_note", 0.2), ("discount", None), ("grouped", True)],
     )
     @example(amount=999.99, computation="mixed", steps=[("grouped", True)])
+    @example(
+        amount=100.0,
+        computation="included",
+        steps=[("pay", 0.5), ("edit", "partner_id"), ("edit", "settlement_mode")],
+    )
     @example(
         amount=1234.57,
         computation="included",
