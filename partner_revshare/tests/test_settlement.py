@@ -98,7 +98,7 @@ class TestSettlement(RevshareCommon):
         settlement.action_confirm()
         self.assertEqual(settlement.line_ids.state, "settled")
         self.assertEqual(agreement.amount_settled, 100.0)
-        self.assertEqual(agreement.amount_due, 50.0)
+        self.assertEqual(agreement.amount_to_settle, 50.0)
         bill = settlement.bill_id
         self.assertEqual(settlement.state, "billed")
         self.assertEqual(bill.move_type, "in_invoice")
