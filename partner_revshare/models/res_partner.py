@@ -209,6 +209,15 @@ class ResPartner(models.Model):
             acc["months"] = sorted(
                 acc["months"].values(), key=lambda r: r["month"], reverse=True
             )
+            # Top of the monthly chart's scale: its tallest bar (at least 1).
+            acc["chart_max"] = max(
+                [1.0]
+                + [
+                    row[key]
+                    for row in acc["months"]
+                    for key in ("earned", "settled", "paid")
+                ]
+            )
             result.append(acc)
         return result
 

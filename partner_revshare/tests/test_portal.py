@@ -1151,3 +1151,28 @@ class TestPortalTour(RevsharePortalCommon):
         self.assertEqual(message.author_id, self.portal_a.partner_id)
         self.assertIn("The rate of the March invoice is wrong.", message.body)
         self.assertEqual(len(self.statement_a.activity_ids), 1)
+
+
+@tagged("post_install", "-at_install")
+class TestPortalPhone(RevsharePortalCommon):
+    """The running account and the ledger on a phone's screen."""
+
+    browser_size = "375x812"
+
+    def test_tour_phone(self):
+        self.start_tour(
+            "/my/revshare",
+            "partner_revshare_portal_phone_tour",
+            login="revshare_portal_a",
+        )
+
+    def test_chart_scale(self):
+        """The tallest month (100.00 earned this month) fills the chart; last
+        month's 80.00 earned, settled and paid out reach 80% of it."""
+        tree = self._tree("/my/revshare")
+        bars = _find(tree, "rect.o_revshare_bar")
+        self.assertEqual(len(bars), 36)
+        self.assertEqual(float(bars[-3].get("height")), 140.0)  # this month, earned
+        self.assertEqual(
+            [float(bar.get("height")) for bar in bars[-6:-3]], [112.0, 112.0, 112.0]
+        )
