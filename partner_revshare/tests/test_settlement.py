@@ -193,7 +193,7 @@ class TestSettlement(RevshareCommon):
         """A preview with nothing to settle says why, per agreement."""
         held = self._periodic(name="Held", hold_days=40)
         small = self._periodic(name="Small", min_payout=500.0)
-        quarterly = self._periodic(name="Quarterly", settlement_period="quarterly")
+        half = self._periodic(name="Half-yearly", settlement_period="half_yearly")
         idle = self._periodic(
             name="Idle", customer_ids=[Command.set(self.customer2.ids)]
         )
@@ -201,7 +201,7 @@ class TestSettlement(RevshareCommon):
         wizard = self.env["revshare.settlement.run"].create(
             {
                 "date": "2026-03-31",
-                "agreement_ids": [Command.set((held | small | quarterly | idle).ids)],
+                "agreement_ids": [Command.set((held | small | half | idle).ids)],
             }
         )
         wizard.action_preview()
@@ -215,7 +215,7 @@ class TestSettlement(RevshareCommon):
                 "earned.",
                 small.display_name: "$ 100.00 to settle, below the minimum payout "
                 "of $ 500.00.",
-                quarterly.display_name: "its period has not ended: its rows wait "
+                half.display_name: "its period has not ended: its rows wait "
                 "for the period ending after 12/31/2025.",
                 idle.display_name: "nothing earned to settle.",
             },
