@@ -9,13 +9,20 @@ for agreement in agreements:
     print(
         f"  {agreement.code or '-'}  {agreement.partner_id.name} ({agreement.role}, "
         f"{agreement.state}, {agreement.trigger}): "
-        f"earned {agreement.amount_earned:.2f} {agreement.currency_id.name}, "
-        f"due {agreement.amount_due:.2f}"
+        f"net earned {agreement.amount_earned:.2f} {agreement.currency_id.name}, "
+        f"to settle {agreement.amount_to_settle:.2f}, "
+        f"still expected {agreement.amount_expected:.2f}"
     )
-for state, amount, count in Line._read_group(
-    [], ["state"], ["amount_company:sum", "__count"]
+# Earned rows count their amount, expected rows what they still have to earn.
+for state, earned, expected, count in Line._read_group(
+    [],
+    ["state"],
+    ["amount_earned_company:sum", "amount_expected_company:sum", "__count"],
 ):
-    print(f"Ledger rows {state}: {count}, {amount:.2f} {env.company.currency_id.name}")
+    print(
+        f"Ledger rows {state}: {count}, {earned + expected:.2f} "
+        f"{env.company.currency_id.name}"
+    )
 if "partial_id" in Line._fields:
     paid = Line.search([("partial_id", "!=", False)])
     print(

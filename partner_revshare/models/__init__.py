@@ -8,3 +8,6 @@ from . import res_partner
 from . import account_move
 from . import account_move_line
 from . import revshare_settlement
+from . import revshare_settlement_portal
+from . import revshare_agreement_portal
+from . import revshare_line_portal

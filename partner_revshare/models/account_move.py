@@ -18,8 +18,8 @@ class AccountMove(models.Model):
         string="Revenue Share",
         compute="_compute_revshare_amount",
         currency_field="company_currency_id",
-        help="Net revenue shares of this invoice (expected and earned), in company "
-        "currency.",
+        help="Net revenue shares of this invoice, in company currency: what was "
+        "earned plus what is still expected (a share partly earned counts once).",
     )
     revshare_line_count = fields.Integer(compute="_compute_revshare_amount")
     revshare_origin = fields.Boolean(
@@ -46,12 +46,18 @@ class AccountMove(models.Model):
         sanitize=False,
     )
 
-    @api.depends("revshare_line_ids.amount_company", "revshare_line_ids.state")
+    @api.depends(
+        "revshare_line_ids.amount_earned_company",
+        "revshare_line_ids.amount_expected_company",
+    )
     def _compute_revshare_amount(self):
         for move in self:
-            rows = move.revshare_line_ids.filtered(lambda r: r.state != "cancelled")
-            move.revshare_amount = sum(rows.mapped("amount_company"))
-            move.revshare_line_count = len(move.revshare_line_ids)
+            rows = move.revshare_line_ids
+            move.revshare_amount = move.company_currency_id.round(
+                sum(rows.mapped("amount_earned_company"))
+                + sum(rows.mapped("amount_expected_company"))
+            )
+            move.revshare_line_count = len(rows)
 
     @api.depends("revshare_booked_line_ids")
     def _compute_revshare_booked_line_count(self):

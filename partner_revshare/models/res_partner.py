@@ -1,11 +1,16 @@
 from collections import defaultdict
+from datetime import date as dt_date
+
+from dateutil.relativedelta import relativedelta
 
 from odoo import fields, models
+from odoo.tools import format_date
 
 
 class ResPartner(models.Model):
     """Partners as customers (who referred them) and as beneficiaries (their
-    agreements and what they earned)."""
+    agreements and their running account: the figures the partner form, the portal
+    and the statements share)."""
 
     _inherit = "res.partner"
 
@@ -24,49 +29,197 @@ class ResPartner(models.Model):
         "res.currency", compute="_compute_revshare_amounts"
     )
     revshare_amount_earned = fields.Monetary(
-        string="Revenue Share Earned",
+        string="Net Earned",
         compute="_compute_revshare_amounts",
         currency_field="revshare_currency_id",
-        help="Earned shares (settled or not), in the current company's currency.",
+        help="Shares earned (on a statement or not), net of clawbacks, for the "
+        "agreements of the current company in its currency.",
     )
-    revshare_amount_due = fields.Monetary(
-        string="Revenue Share Due",
+    revshare_amount_to_settle = fields.Monetary(
+        string="To Settle",
         compute="_compute_revshare_amounts",
         currency_field="revshare_currency_id",
-        help="Earned shares not settled yet, in the current company's currency.",
+        help="Earned, on no statement sent to the partner yet.",
+    )
+    revshare_amount_billed = fields.Monetary(
+        string="Billed, Unpaid",
+        compute="_compute_revshare_amounts",
+        currency_field="revshare_currency_id",
+        help="Statements sent to the partner and not paid yet.",
+    )
+    revshare_amount_expected = fields.Monetary(
+        string="Still Expected",
+        compute="_compute_revshare_amounts",
+        currency_field="revshare_currency_id",
+        help="What the shares of unpaid customer invoices are still to earn.",
     )
 
     def _compute_revshare_amounts(self):
-        """Totals of all partners in two grouped reads, for the current company."""
+        """The partner's running account in the current company's currency (the
+        same figures as in the portal), in grouped reads for all partners."""
         company = self.env.company
-        earned = defaultdict(float)
-        due = defaultdict(float)
         counts = defaultdict(int)
         ids = [pid for pid in self._origin.ids if pid]
         if ids:
-            groups = self.env["revshare.line"]._read_group(
-                [
-                    ("partner_id", "in", ids),
-                    ("company_id", "=", company.id),
-                    ("state", "in", ("earned", "settled")),
-                ],
-                ["partner_id", "state"],
-                ["amount_company:sum"],
-            )
-            for partner, state, amount in groups:
-                earned[partner.id] += amount
-                if state == "earned":
-                    due[partner.id] += amount
             for partner, count in self.env["revshare.agreement"]._read_group(
                 [("partner_id", "in", ids)], ["partner_id"], ["__count"]
             ):
                 counts[partner.id] = count
         for partner in self:
             pid = partner._origin.id
+            account = (
+                partner.browse(pid)._revshare_running_account(
+                    companies=company, currencies=company.currency_id
+                )
+                if counts[pid]
+                else []
+            )
+            figures = account[0] if account else {}
             partner.revshare_currency_id = company.currency_id
-            partner.revshare_amount_earned = earned[pid]
-            partner.revshare_amount_due = due[pid]
+            partner.revshare_amount_earned = figures.get("earned_total", 0.0)
+            partner.revshare_amount_to_settle = figures.get("to_settle", 0.0)
+            partner.revshare_amount_billed = figures.get("billed", 0.0)
+            partner.revshare_amount_expected = figures.get("expected", 0.0)
             partner.revshare_agreement_count = counts[pid]
+
+    def _revshare_running_account(self, today=None, companies=None, currencies=None):
+        """The running account of this beneficiary (and its contacts) per currency
+        of its agreements, over the twelve months up to ``today``: the figures the
+        partner form, the portal and the CSV display.
+
+        - ``earned`` / ``clawbacks``: shares (and adjustments) and clawbacks of the
+          period (a credit note's share is a clawback: ``revshare.line.section``);
+        - ``expected``: what shares of unpaid invoices are still to earn;
+        - ``settled``: earned rows of the period on a statement sent to the
+          partner (``revshare.settlement._revshare_issued_states``);
+        - ``paid``: statements of the period paid; ``opening``: earned minus paid
+          before the period;
+        - ``balance`` = opening + earned + clawbacks - paid: what is owed, split in
+          ``billed`` (statements sent, not paid; a negative statement is carried,
+          never billed) and ``to_settle`` (the rest: on no statement sent yet);
+        - ``months``: the same per month, newest first.
+
+        Read with the caller's rights (a portal user reads its own rows), in three
+        grouped reads whatever the number of rows.
+        """
+        self.ensure_one()
+        today = today or fields.Date.context_today(self)
+        date_from = dt_date(today.year, today.month, 1) - relativedelta(months=11)
+        months = [date_from + relativedelta(months=i) for i in range(12)]
+        Settlement = self.env["revshare.settlement"]
+        issued_states = Settlement._revshare_issued_states
+        scope = [("partner_id", "child_of", self.ids)]
+        if companies is not None:
+            scope.append(("company_id", "in", companies.ids))
+        if currencies is not None:
+            scope.append(("currency_id", "in", currencies.ids))
+        accounts = {}
+
+        def account(currency):
+            if currency not in accounts:
+                accounts[currency] = {
+                    "currency": currency,
+                    "date_from": date_from,
+                    **dict.fromkeys(
+                        ("opening", "earned", "clawbacks", "expected"), 0.0
+                    ),
+                    **dict.fromkeys(("settled", "paid", "paid_before", "billed"), 0.0),
+                    "months": {
+                        month: dict(
+                            {
+                                key: 0.0
+                                for key in (
+                                    "earned",
+                                    "clawbacks",
+                                    "expected",
+                                    "settled",
+                                    "paid",
+                                )
+                            },
+                            month=month,
+                            label=format_date(self.env, month, date_format="MMM y"),
+                        )
+                        for month in months
+                    },
+                }
+            return accounts[currency]
+
+        groups = self.env["revshare.line"]._read_group(
+            [*scope, ("state", "!=", "cancelled")],
+            ["currency_id", "section", "date:month", "settlement_id"],
+            ["amount_earned:sum", "amount_expected:sum"],
+        )
+        # sudo: only the state of the statements holding the caller's rows is read
+        # (a portal user may not read drafts).
+        issued = set(
+            Settlement.union(*(g[3] for g in groups))
+            .sudo()
+            .filtered(lambda s: s.state in issued_states)
+            .ids
+        )
+        for currency, section, month, settlement, earned, expected in groups:
+            acc = account(currency)
+            row = acc["months"].get(month)
+            acc["expected"] += expected
+            if row is not None:
+                row["expected"] += expected
+            if month < date_from:
+                acc["opening"] += earned
+                continue
+            column = "clawbacks" if section == "clawback" else "earned"
+            settled = earned if settlement.id in issued else 0.0
+            acc[column] += earned
+            acc["settled"] += settled
+            if row is not None:
+                row[column] += earned
+                row["settled"] += settled
+        statements = Settlement._read_group(
+            [*scope, ("state", "in", issued_states)],
+            ["currency_id", "state", "date_to:month"],
+            ["amount_total:sum"],
+        )
+        for currency, state, month, amount in statements:
+            acc = account(currency)
+            if state != "paid":
+                if currency.compare_amounts(amount, 0.0) > 0:
+                    acc["billed"] += amount
+                continue
+            if month < date_from:
+                acc["paid_before"] += amount
+                continue
+            acc["paid"] += amount
+            row = acc["months"].get(month)
+            if row is not None:
+                row["paid"] += amount
+        result = []
+        for currency, acc in sorted(accounts.items(), key=lambda item: item[0].name):
+            acc["earned_total"] = currency.round(
+                acc["opening"] + acc["earned"] + acc["clawbacks"]
+            )
+            acc["opening"] -= acc["paid_before"]
+            for key in ("opening", "earned", "clawbacks", "expected", "settled"):
+                acc[key] = currency.round(acc[key])
+            acc["balance"] = currency.round(
+                acc["opening"] + acc["earned"] + acc["clawbacks"] - acc["paid"]
+            )
+            acc["to_settle"] = currency.round(acc["balance"] - acc["billed"])
+            acc["months_expected"] = currency.round(
+                sum(row["expected"] for row in acc["months"].values())
+            )
+            acc["months"] = sorted(
+                acc["months"].values(), key=lambda r: r["month"], reverse=True
+            )
+            # Top of the monthly chart's scale: its tallest bar (at least 1).
+            acc["chart_max"] = max(
+                [1.0]
+                + [
+                    row[key]
+                    for row in acc["months"]
+                    for key in ("earned", "settled", "paid")
+                ]
+            )
+            result.append(acc)
+        return result
 
     def action_view_revshare_agreements(self):
         self.ensure_one()

@@ -206,6 +206,7 @@ class RevshareAgreement(models.Model):
         "agreement_id",
         "user_id",
         string="Salespersons",
+        groups="base.group_user",
     )
     journal_ids = fields.Many2many(
         "account.journal",
@@ -215,6 +216,7 @@ class RevshareAgreement(models.Model):
         string="Sales Journals",
         check_company=True,
         domain="[('type', '=', 'sale')]",
+        groups="base.group_user",
     )
     country_ids = fields.Many2many(
         "res.country",
@@ -229,6 +231,7 @@ class RevshareAgreement(models.Model):
         check_company=True,
         tracking=True,
         domain="[('deprecated', '=', False)]",
+        groups="base.group_user",
     )
     payable_account_id = fields.Many2one(
         "account.account",
@@ -237,12 +240,14 @@ class RevshareAgreement(models.Model):
         domain="[('account_type', '=', 'liability_payable'), "
         "('deprecated', '=', False)]",
         help="Empty: the partner's payable account.",
+        groups="base.group_user",
     )
     journal_id = fields.Many2one(
         "account.journal",
         check_company=True,
         tracking=True,
         help="Journal of the entries (miscellaneous) or bills (purchase).",
+        groups="base.group_user",
     )
     product_id = fields.Many2one(
         "product.product",
@@ -253,9 +258,26 @@ class RevshareAgreement(models.Model):
     rule_ids = fields.One2many("revshare.rule", "agreement_id", string="Rules")
     line_ids = fields.One2many("revshare.line", "agreement_id", string="Ledger")
     line_count = fields.Integer(compute="_compute_amounts")
-    amount_earned = fields.Monetary(compute="_compute_amounts")
-    amount_settled = fields.Monetary(compute="_compute_amounts")
-    amount_due = fields.Monetary(compute="_compute_amounts")
+    amount_earned = fields.Monetary(
+        string="Net Earned",
+        compute="_compute_amounts",
+        help="Shares earned (on a statement or not), net of clawbacks.",
+    )
+    amount_settled = fields.Monetary(
+        string="Settled",
+        compute="_compute_amounts",
+        help="Earned, on a statement sent to the partner.",
+    )
+    amount_to_settle = fields.Monetary(
+        string="To Settle",
+        compute="_compute_amounts",
+        help="Earned, on no statement sent to the partner yet.",
+    )
+    amount_expected = fields.Monetary(
+        string="Still Expected",
+        compute="_compute_amounts",
+        help="What the shares of unpaid customer invoices are still to earn.",
+    )
 
     _sql_constraints = [
         (
@@ -273,31 +295,43 @@ class RevshareAgreement(models.Model):
             else:
                 agreement.display_name = agreement.name or ""
 
-    @api.depends("line_ids.amount", "line_ids.state")
+    @api.depends(
+        "line_ids.amount_earned",
+        "line_ids.amount_expected",
+        "line_ids.settlement_id.state",
+    )
     def _compute_amounts(self):
-        """Earned = earned and settled rows; due = earned not yet settled. One grouped
+        """The agreement's figures, as its partner sees them in the portal
+        (settled: on a statement sent, ``_revshare_issued_states``). One grouped
         read for all agreements."""
         totals = defaultdict(lambda: defaultdict(float))
         counts = defaultdict(int)
-        if self.ids:
-            groups = (
-                self.env["revshare.line"]
-                .sudo()
-                ._read_group(
-                    [("agreement_id", "in", self.ids)],
-                    ["agreement_id", "state"],
-                    ["amount:sum", "__count"],
-                )
+        if self._origin.ids:
+            # sudo: sums of the ledger, shown to whoever may read the agreement.
+            Line = self.env["revshare.line"].sudo()
+            groups = Line._read_group(
+                [("agreement_id", "in", self._origin.ids)],
+                ["agreement_id", "settlement_id"],
+                ["amount_earned:sum", "amount_expected:sum", "__count"],
             )
-            for agreement, state, amount, count in groups:
-                totals[agreement.id][state] += amount
+            issued_states = self.env["revshare.settlement"]._revshare_issued_states
+            for agreement, settlement, earned, expected, count in groups:
+                sums = totals[agreement.id]
+                sums["earned"] += earned
+                sums["expected"] += expected
+                if settlement.state in issued_states:
+                    sums["settled"] += earned
                 counts[agreement.id] += count
         for agreement in self:
             sums = totals[agreement._origin.id]
+            currency = agreement.currency_id
             agreement.line_count = counts[agreement._origin.id]
-            agreement.amount_earned = sums["earned"] + sums["settled"]
-            agreement.amount_settled = sums["settled"]
-            agreement.amount_due = sums["earned"]
+            agreement.amount_earned = currency.round(sums["earned"])
+            agreement.amount_settled = currency.round(sums["settled"])
+            agreement.amount_to_settle = currency.round(
+                sums["earned"] - sums["settled"]
+            )
+            agreement.amount_expected = currency.round(sums["expected"])
 
     @api.constrains("date_start", "date_end")
     def _check_dates(self):

@@ -66,8 +66,44 @@ class RevshareLine(models.Model):
     invoice_currency_id = fields.Many2one("res.currency")
     base_amount = fields.Monetary(help="Base of the share, in the agreement currency.")
     rate = fields.Float(string="Rate (%)", digits=(16, 4))
-    amount = fields.Monetary(help="Share in the agreement currency.")
-    amount_company = fields.Monetary(currency_field="company_currency_id")
+    # No aggregator: summed as they are, expected rows would count what their
+    # earned rows already count. Reports add the two figures below instead.
+    amount = fields.Monetary(
+        help="Share in the agreement currency, as computed for this row.",
+        aggregator=None,
+    )
+    # Company amounts, accounts and documents are the company's books: internal
+    # users only (a portal partner reads its rows in its agreement currency).
+    amount_company = fields.Monetary(
+        currency_field="company_currency_id", aggregator=None, groups="base.group_user"
+    )
+    amount_earned = fields.Monetary(
+        string="Earned",
+        compute="_compute_amount_figures",
+        store=True,
+        help="The amount of an earned or settled row; zero for the other states.",
+    )
+    amount_earned_company = fields.Monetary(
+        string="Earned (company currency)",
+        compute="_compute_amount_figures",
+        store=True,
+        currency_field="company_currency_id",
+        groups="base.group_user",
+    )
+    amount_expected = fields.Monetary(
+        string="Still Expected",
+        compute="_compute_amount_figures",
+        store=True,
+        help="What an expected row still has to earn: its share minus what has "
+        "been earned from it already (by payments). Zero for the other states.",
+    )
+    amount_expected_company = fields.Monetary(
+        string="Still Expected (company currency)",
+        compute="_compute_amount_figures",
+        store=True,
+        currency_field="company_currency_id",
+        groups="base.group_user",
+    )
     amount_invoice_currency = fields.Monetary(currency_field="invoice_currency_id")
     kind = fields.Selection(
         [
@@ -96,6 +132,7 @@ class RevshareLine(models.Model):
         ondelete="restrict",
         index="btree_not_null",
         copy=False,
+        groups="base.group_user",
     )
     reversed_line_id = fields.Many2one(
         "revshare.line",
@@ -114,6 +151,19 @@ class RevshareLine(models.Model):
         help="The settlement (statement) this row is in; a row is in at most one. "
         "Company consistency is checked by the settlement, with a clearer message.",
     )
+    section = fields.Selection(
+        [
+            ("share", "Shares"),
+            ("clawback", "Clawbacks and Reversals"),
+            ("adjustment", "Adjustments"),
+        ],
+        string="Statement Section",
+        compute="_compute_section",
+        store=True,
+        help="Where the row is summed on statements and the running account: a "
+        "negative share (the share of a credit note) is a clawback, whatever its "
+        "kind.",
+    )
     adjustment_reason = fields.Selection(
         [("tier", "Tier adjustment"), ("cap", "Period cap")],
         help="Why the settlement run added this adjustment row.",
@@ -131,12 +181,14 @@ class RevshareLine(models.Model):
         "account.account",
         ondelete="restrict",
         help="Account debited for this row, as it was when the row was made.",
+        groups="base.group_user",
     )
     payable_account_id = fields.Many2one(
         "account.account",
         ondelete="restrict",
         help="The beneficiary's account credited for this row, as it was when the "
         "row was made.",
+        groups="base.group_user",
     )
 
     @api.depends("agreement_id.code", "invoice_id.name", "kind")
@@ -151,6 +203,40 @@ class RevshareLine(models.Model):
                     kinds.get(line.kind) if line.kind != "share" else False,
                 )
                 if part
+            )
+
+    @api.depends("kind", "amount")
+    def _compute_section(self):
+        for line in self:
+            if line.kind == "adjustment":
+                line.section = "adjustment"
+            elif (
+                line.kind != "share"
+                or line.currency_id.compare_amounts(line.amount, 0.0) < 0
+            ):
+                line.section = "clawback"
+            else:
+                line.section = "share"
+
+    @api.depends("state", "amount", "amount_company")
+    def _compute_amount_figures(self):
+        """Earned and still-expected parts of each row, so that any sum of them
+        (list, pivot, graph, invoice, partner, portal) counts a share once."""
+        remaining = self._revshare_expected_remaining()
+        for line in self:
+            earned = line.state in ("earned", "settled")
+            line.amount_earned = line.amount if earned else 0.0
+            line.amount_earned_company = line.amount_company if earned else 0.0
+            amount = remaining.get(line, 0.0)
+            line.amount_expected = amount
+            # Valued at the row's own rate (the invoice's): what is not earned yet
+            # has no payment rate.
+            line.amount_expected_company = (
+                line.company_currency_id.round(
+                    line.amount_company * amount / line.amount
+                )
+                if amount and line.amount
+                else 0.0
             )
 
     @api.model_create_multi

@@ -1,5 +1,6 @@
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
+from odoo.tools import format_amount, format_date
 
 
 class RevshareRule(models.Model):
@@ -227,3 +228,58 @@ class RevshareRule(models.Model):
         if self.max_amount and abs(raw) > self.max_amount:
             raw = sign * self.max_amount
         return raw
+
+    @staticmethod
+    def _revshare_format_rate(rate):
+        """A rate as people write it: its decimals, no trailing zeros (12.5)."""
+        return f"{rate:.4f}".rstrip("0").rstrip(".")
+
+    def _revshare_plain_words(self):
+        """The rule in plain words for its partner: {"name", "text", "details"}."""
+        self.ensure_one()
+        env = self.env
+        _ = env._
+        currency = self.agreement_id.currency_id
+
+        def money(amount):
+            return format_amount(env, amount, currency)
+
+        rate = self._revshare_format_rate
+        if self.compute == "percent":
+            text = _("%s%% of the base", rate(self.rate))
+        elif self.compute == "fixed_unit":
+            text = _("%s per unit sold", money(self.amount))
+        elif self.compute == "fixed_line":
+            text = _("%s per invoice line", money(self.amount))
+        else:
+            steps = [_("%s%%", rate(self.rate))]
+            for tier in self.tier_ids.sorted(lambda t: (t.sequence, t.threshold)):
+                steps.append(
+                    _(
+                        "%(rate)s%% once the period's sales reach %(threshold)s",
+                        rate=rate(tier.rate),
+                        threshold=money(tier.threshold),
+                    )
+                )
+            text = _("tiered: %s", "; ".join(steps))
+        details = []
+        if self.product_ids:
+            details.append(
+                _("on %s", ", ".join(self.product_ids.mapped("display_name")))
+            )
+        if self.product_category_ids:
+            details.append(
+                _(
+                    "on the categories %s",
+                    ", ".join(self.product_category_ids.mapped("display_name")),
+                )
+            )
+        if self.min_amount:
+            details.append(_("at least %s per line", money(self.min_amount)))
+        if self.max_amount:
+            details.append(_("at most %s per line", money(self.max_amount)))
+        if self.date_start:
+            details.append(_("for invoices from %s", format_date(env, self.date_start)))
+        if self.date_end:
+            details.append(_("for invoices up to %s", format_date(env, self.date_end)))
+        return {"name": self.name or "", "text": text, "details": ", ".join(details)}

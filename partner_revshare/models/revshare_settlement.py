@@ -149,9 +149,11 @@ class RevshareSettlement(models.Model):
     # Computes
     # ------------------------------------------------------------------
 
-    @api.depends("line_ids.amount", "line_ids.kind", "amount_carried")
+    @api.depends("line_ids.amount", "line_ids.section", "amount_carried")
     def _compute_amounts(self):
-        """One grouped read for all settlements (a run computes hundreds at once)."""
+        """One grouped read for all settlements (a run computes hundreds at once).
+        Sections follow ``revshare.line.section`` (a credit note's negative share is
+        a clawback), so that they always add up to the total."""
         sums = defaultdict(lambda: defaultdict(float))
         counts = defaultdict(int)
         billable = defaultdict(float)
@@ -162,26 +164,24 @@ class RevshareSettlement(models.Model):
                 .sudo()
                 ._read_group(
                     [("settlement_id", "in", ids)],
-                    ["settlement_id", "settlement_mode", "kind"],
+                    ["settlement_id", "settlement_mode", "section"],
                     ["amount:sum", "__count"],
                 )
             )
-            for settlement, mode, kind, amount, count in groups:
-                sums[settlement.id][kind] += amount
+            for settlement, mode, section, amount, count in groups:
+                sums[settlement.id][section] += amount
                 counts[settlement.id] += count
                 if mode == "periodic":
                     billable[settlement.id] += amount
         for settlement in self:
-            kinds = sums[settlement.id]
+            sections = sums[settlement.id]
             currency = settlement.currency_id
             settlement.line_count = counts[settlement.id]
-            settlement.amount_share = currency.round(kinds["share"])
-            settlement.amount_clawback = currency.round(
-                kinds["clawback"] + kinds["reversal"]
-            )
-            settlement.amount_adjustment = currency.round(kinds["adjustment"])
+            settlement.amount_share = currency.round(sections["share"])
+            settlement.amount_clawback = currency.round(sections["clawback"])
+            settlement.amount_adjustment = currency.round(sections["adjustment"])
             settlement.amount_total = currency.round(
-                sum(kinds.values()) + settlement.amount_carried
+                sum(sections.values()) + settlement.amount_carried
             )
             settlement.amount_billable = currency.round(
                 billable[settlement.id] + settlement.amount_carried
@@ -473,6 +473,8 @@ class RevshareSettlement(models.Model):
                         "Period cap of %(cap)s",
                         cap=f"{agreement.period_cap:.2f}",
                     )
+                elif row.kind == "share" and row.section == "clawback":
+                    labels[row.id] = self.env._("Credit note")
                 else:
                     labels[row.id] = kinds.get(row.kind, row.kind)
                 if (

@@ -8,3 +8,4 @@ from . import test_portal
 from . import test_settlement
 from . import test_revshare_check
 from . import test_revshare_row_terms
+from . import test_portal_params

@@ -547,9 +547,10 @@ class TestPortalPages(RevsharePortalCommon):
     def test_portal_record_rules(self):
         """The ORM itself hides B's records from A's portal user."""
         env_a = self.env(user=self.portal_a)
+        # A draft agreement is still being negotiated: not the partner's yet.
         self.assertEqual(
             env_a["revshare.agreement"].search([]),
-            self.agreement_a | self.agreement_a_draft | self.agreement_p,
+            self.agreement_a | self.agreement_p,
         )
         self.assertEqual(
             env_a["revshare.line"].search([]),
@@ -703,7 +704,9 @@ class TestPortalPages(RevsharePortalCommon):
         response = self._get(f"/my/revshare/lines/csv{query}", login)
         self.assertIn("text/csv", response.headers["Content-Type"])
         self.assertIn("attachment", response.headers["Content-Disposition"])
-        return list(csv.reader(io.StringIO(response.content.decode("utf-8"))))
+        # UTF-8 with a byte-order mark: spreadsheets then read accents right.
+        self.assertTrue(response.content.startswith("\ufeff".encode()))
+        return list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
 
     def test_lines_csv(self):
         rows = self._csv("?kind=share&sortby=amount")
@@ -722,6 +725,7 @@ class TestPortalPages(RevsharePortalCommon):
                 "Base",
                 "Rate (%)",
                 "Amount",
+                "Still Expected",
             ],
         )
         code = self.agreement_a.display_name
@@ -740,8 +744,9 @@ class TestPortalPages(RevsharePortalCommon):
                     self.product_cloud.display_name,
                     currency,
                     "2000.00",
-                    "10",
+                    "10.0000",
                     "200.00",
+                    "0.00",
                 ],
                 [
                     fields.Date.to_string(self.this_month),
@@ -754,8 +759,9 @@ class TestPortalPages(RevsharePortalCommon):
                     self.product_cloud.display_name,
                     currency,
                     "1000.00",
-                    "10",
+                    "10.0000",
                     "100.00",
+                    "0.00",
                 ],
                 [
                     fields.Date.to_string(self.last_month),
@@ -768,8 +774,9 @@ class TestPortalPages(RevsharePortalCommon):
                     self.product_service.display_name,
                     currency,
                     "500.00",
-                    "10",
+                    "10.0000",
                     "50.00",
+                    "0.00",
                 ],
                 [
                     fields.Date.to_string(self.this_month),
@@ -782,7 +789,8 @@ class TestPortalPages(RevsharePortalCommon):
                     "",
                     currency,
                     "400.00",
-                    "10",
+                    "10.0000",
+                    "40.00",
                     "40.00",
                 ],
                 [
@@ -796,8 +804,9 @@ class TestPortalPages(RevsharePortalCommon):
                     self.product_cloud.display_name,
                     currency,
                     "300.00",
-                    "10",
+                    "10.0000",
                     "30.00",
+                    "0.00",
                 ],
             ],
         )
@@ -825,6 +834,18 @@ class TestPortalPages(RevsharePortalCommon):
         self.customer2.name = '=HYPERLINK("http://evil")'
         rows = self._csv("?state=expected")
         self.assertEqual(rows[1][6], '\'=HYPERLINK("http://evil")')
+        # Spreadsheets skip leading spaces before a formula: neutralised too.
+        for name in (" =1+1", "  +1", " -1", " @SUM(A1)"):
+            self.customer2.name = name
+            self.assertEqual(self._csv("?state=expected")[1][6], "'" + name)
+
+    def test_lines_csv_accents_and_rates(self):
+        """Accented names survive a spreadsheet (BOM) and rates keep decimals."""
+        self.customer2.name = "Société Générale"
+        self.row_expected.sudo().rate = 7.125
+        row = self._csv("?state=expected")[1]
+        self.assertEqual(row[6], "Société Générale")
+        self.assertEqual(row[10], "7.1250")
 
 
 @tagged("post_install", "-at_install")
@@ -1130,3 +1151,28 @@ class TestPortalTour(RevsharePortalCommon):
         self.assertEqual(message.author_id, self.portal_a.partner_id)
         self.assertIn("The rate of the March invoice is wrong.", message.body)
         self.assertEqual(len(self.statement_a.activity_ids), 1)
+
+
+@tagged("post_install", "-at_install")
+class TestPortalPhone(RevsharePortalCommon):
+    """The running account and the ledger on a phone's screen."""
+
+    browser_size = "375x812"
+
+    def test_tour_phone(self):
+        self.start_tour(
+            "/my/revshare",
+            "partner_revshare_portal_phone_tour",
+            login="revshare_portal_a",
+        )
+
+    def test_chart_scale(self):
+        """The tallest month (100.00 earned this month) fills the chart; last
+        month's 80.00 earned, settled and paid out reach 80% of it."""
+        tree = self._tree("/my/revshare")
+        bars = _find(tree, "rect.o_revshare_bar")
+        self.assertEqual(len(bars), 36)
+        self.assertEqual(float(bars[-3].get("height")), 140.0)  # this month, earned
+        self.assertEqual(
+            [float(bar.get("height")) for bar in bars[-6:-3]], [112.0, 112.0, 112.0]
+        )

@@ -51,7 +51,7 @@ class TestRevshareAccounting(RevshareCommon):
         )
         self.assertEqual(self._payable_balance(self.reseller), -40.0)
         self.assertFalse(move.revshare_line_ids)  # our entry earns nothing
-        self.assertEqual(agreement.amount_due, 40.0)
+        self.assertEqual(agreement.amount_to_settle, 40.0)
 
     def test_entry_of_credit_note_swaps_sides(self):
         self._create_agreement()

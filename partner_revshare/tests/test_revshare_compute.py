@@ -44,10 +44,10 @@ class TestRevshareCompute(RevshareCommon):
         self.assertEqual(invoice.revshare_amount, 41.67)
         self.assertEqual(invoice.invoice_line_ids[0].revshare_line_ids, rows[0])
         self.assertEqual(agreement.amount_earned, 41.67)
-        self.assertEqual(agreement.amount_due, 41.67)
+        self.assertEqual(agreement.amount_to_settle, 41.67)
         self.assertEqual(agreement.amount_settled, 0.0)
         self.assertEqual(self.reseller.revshare_amount_earned, 41.67)
-        self.assertEqual(self.reseller.revshare_amount_due, 41.67)
+        self.assertEqual(self.reseller.revshare_amount_to_settle, 41.67)
 
     def test_fixed_unit(self):
         self._create_agreement(rules=[{"compute": "fixed_unit", "amount": 2.5}])

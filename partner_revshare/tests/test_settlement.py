@@ -98,7 +98,7 @@ class TestSettlement(RevshareCommon):
         settlement.action_confirm()
         self.assertEqual(settlement.line_ids.state, "settled")
         self.assertEqual(agreement.amount_settled, 100.0)
-        self.assertEqual(agreement.amount_due, 50.0)
+        self.assertEqual(agreement.amount_to_settle, 50.0)
         bill = settlement.bill_id
         self.assertEqual(settlement.state, "billed")
         self.assertEqual(bill.move_type, "in_invoice")
@@ -187,6 +187,40 @@ class TestSettlement(RevshareCommon):
         wizard.action_preview()
         self.assertFalse(wizard.preview_line_ids)
         with self._raises(UserError, "Nothing to settle"):
+            wizard.action_settle()
+
+    def test_settle_now_reasons(self):
+        """A preview with nothing to settle says why, per agreement."""
+        held = self._periodic(name="Held", hold_days=40)
+        small = self._periodic(name="Small", min_payout=500.0)
+        half = self._periodic(name="Half-yearly", settlement_period="half_yearly")
+        idle = self._periodic(
+            name="Idle", customer_ids=[Command.set(self.customer2.ids)]
+        )
+        self._create_invoice([(self.product_cloud, 10, 100.0)])
+        wizard = self.env["revshare.settlement.run"].create(
+            {
+                "date": "2026-03-31",
+                "agreement_ids": [Command.set((held | small | half | idle).ids)],
+            }
+        )
+        wizard.action_preview()
+        self.assertFalse(wizard.preview_line_ids)
+        text = wizard.preview_idle.replace("\xa0", " ")
+        reasons = dict(line.split(": ", 1) for line in text.splitlines())
+        self.assertEqual(
+            reasons,
+            {
+                held.display_name: "its rows are on hold 40 days after they are "
+                "earned.",
+                small.display_name: "$ 100.00 to settle, below the minimum payout "
+                "of $ 500.00.",
+                half.display_name: "its period has not ended: its rows wait "
+                "for the period ending after 12/31/2025.",
+                idle.display_name: "nothing earned to settle.",
+            },
+        )
+        with self._raises(UserError, "below the minimum payout"):
             wizard.action_settle()
 
     # --- period terms ------------------------------------------------------

@@ -169,14 +169,27 @@ class TestViewsDemo(AccountTestInvoicingCommon):
         ledger = self._action_views(
             "partner_revshare.revshare_line_action", self.revshare_user
         )
-        # The ledger sums amounts and analyses by role and month.
+        # The ledger sums what was earned and what is still expected, never the
+        # raw amounts (an expected row would count what its earned rows count).
+        self.assertFalse(ledger["list"].xpath("//field[@name='amount']/@sum"))
         self.assertEqual(
-            ledger["list"].xpath("//field[@name='amount']/@sum"), ["Total"]
+            ledger["list"].xpath("//field[@name='amount_earned']/@sum"),
+            ["Total earned"],
+        )
+        self.assertEqual(
+            ledger["list"].xpath("//field[@name='amount_expected']/@sum"),
+            ["Total still expected"],
         )
         self.assertTrue(ledger["search"].xpath("//filter[@name='group_role']"))
         self.assertTrue(ledger["search"].xpath("//filter[@name='group_month']"))
         self.assertTrue(
-            ledger["pivot"].xpath("//field[@name='amount_company'][@type='measure']")
+            ledger["pivot"].xpath(
+                "//field[@name='amount_earned_company'][@type='measure']"
+            )
+        )
+        self.assertIn(
+            "search_default_state_earned",
+            self.env.ref("partner_revshare.revshare_line_action_analysis").context,
         )
 
     def test_agreement_form_state_buttons_for_managers_only(self):

@@ -90,6 +90,14 @@ class RevshareAgreement(models.Model):
                 )
         return res
 
+    def _revshare_trigger_sentence(self):
+        if self.trigger == "payment":
+            return _(
+                "A share is earned when the customer pays the invoice, in proportion "
+                "to what is paid; until then it is shown as expected."
+            )
+        return super()._revshare_trigger_sentence()
+
     def action_view_payment_lines(self):
         """Open the rows this agreement earned from payments and their reversals."""
         self.ensure_one()

@@ -90,15 +90,30 @@ class RevshareLine(models.Model):
         )
         return vals
 
+    @api.depends(
+        "state",
+        "amount",
+        "amount_company",
+        "earned_line_ids.amount",
+        "earned_line_ids.amount_company",
+        "earned_line_ids.state",
+    )
+    def _compute_amount_figures(self):
+        # An expected row is still expected for what its earned rows have not
+        # earned yet: recomputed when a payment earns on it or is undone.
+        return super()._compute_amount_figures()
+
     def _revshare_expected_remaining(self):
         # What each expected row earned through payments (net of reversals) is no
-        # longer expected; one grouped read for all rows.
+        # longer expected; one grouped read for all rows. sudo: a sum of the
+        # ledger's own rows, whoever asks (a portal user reads only its rows).
         remaining = super()._revshare_expected_remaining()
-        if not remaining:
+        ids = [row.id for row in remaining if row.id]
+        if not ids:
             return remaining
-        for expected, amount in self._read_group(
+        for expected, amount in self.sudo()._read_group(
             [
-                ("expected_line_id", "in", [row.id for row in remaining]),
+                ("expected_line_id", "in", ids),
                 ("state", "in", ("earned", "settled")),
             ],
             ["expected_line_id"],

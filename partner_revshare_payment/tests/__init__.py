@@ -7,3 +7,4 @@ from . import test_payment_property
 from . import test_payment_concurrency
 from . import test_payment_check
 from . import test_payment_tier
+from . import test_payment_figures

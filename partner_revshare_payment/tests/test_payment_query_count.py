@@ -10,9 +10,10 @@ class TestPaymentQueryCount(RevsharePaymentCommon):
     agreements that do not apply to the invoice."""
 
     # Queries of js_assign_outstanding_line for one invoice and one payment, with one
-    # matching entry-mode agreement: Odoo's reconciliation plus our earning and the
-    # posted journal entry.
-    QUERIES = 120
+    # matching entry-mode agreement: Odoo's reconciliation plus our earning, the
+    # posted journal entry, and one grouped read that updates what the expected
+    # rows still have to earn.
+    QUERIES = 121
 
     @classmethod
     def setUpClass(cls):

@@ -1,0 +1,79 @@
+from odoo import api, models
+
+
+class RevshareLine(models.Model):
+    """Ledger rows as their partner sees them: a row is settled for the partner
+    only once its statement was sent; of the customer's data only the name and
+    the invoice number are shown."""
+
+    _inherit = "revshare.line"
+
+    @api.model
+    def _revshare_portal_domain(self, partner):
+        """Rows shown to ``partner`` (its commercial entity and contacts)."""
+        return [("partner_id", "child_of", partner.ids), ("state", "!=", "cancelled")]
+
+    @api.model
+    def _revshare_partner_state_domain(self, state):
+        """Rows in ``state`` as the partner sees it (see
+        ``revshare.settlement._revshare_issued_states``)."""
+        issued = (
+            "settlement_id.state",
+            "in",
+            self.env["revshare.settlement"]._revshare_issued_states,
+        )
+        if state == "settled":
+            return [("state", "=", "settled"), issued]
+        if state == "earned":
+            return [
+                "|",
+                ("state", "=", "earned"),
+                "&",
+                ("state", "=", "settled"),
+                "!",
+                issued,
+            ]
+        return [("state", "=", state)]
+
+    def _revshare_portal_values(self):
+        """Display values of the rows for the portal page and its CSV, in order.
+
+        The rows were searched as the portal user (record rules applied); sudo only
+        reads the invoice number, customer and product names, as the invoices and
+        customers are not the partner's own records."""
+        rows = self.sudo()
+        kinds = dict(self._fields["kind"]._description_selection(self.env))
+        states = dict(self._fields["state"]._description_selection(self.env))
+        issued_states = self.env["revshare.settlement"]._revshare_issued_states
+        format_rate = self.env["revshare.rule"]._revshare_format_rate
+        values = []
+        for line in rows:
+            state = line.state
+            statement = line.settlement_id
+            if state == "settled" and statement.state not in issued_states:
+                state = "earned"
+            if state != "settled":
+                statement = statement.browse()
+            values.append(
+                {
+                    "id": line.id,
+                    "date": line.date,
+                    "agreement": line.agreement_id.display_name,
+                    "kind": line.kind,
+                    "kind_label": kinds.get(line.kind, line.kind),
+                    "state": state,
+                    "state_label": states.get(state, state),
+                    "statement": statement.name or "",
+                    "statement_id": statement.id,
+                    "invoice": line.invoice_id.name or "",
+                    "customer": line.customer_id.commercial_partner_id.name or "",
+                    "product": line.product_id.display_name or "",
+                    "currency": line.currency_id,
+                    "base_amount": line.base_amount,
+                    "rate": line.rate,
+                    "rate_label": format_rate(line.rate),
+                    "amount": line.amount,
+                    "amount_expected": line.amount_expected,
+                }
+            )
+        return values
