@@ -2,7 +2,7 @@ from odoo import Command, fields, sql_db
 from odoo.exceptions import UserError, ValidationError
 from odoo.tests import tagged
 
-from ..models.revshare_settlement import RUN_LOCK_KEY
+from ..models.revshare_settlement_engine import RUN_LOCK_KEY
 from .common import RevshareCommon
 
 

@@ -648,7 +648,7 @@ class TestSettlement(RevshareCommon):
                 form.confirm_settlements = False
             wizard = form.save()
             wizard.action_preview()
-            self.assertEqual(wizard.preview_amount, 100.0)
+            self.assertEqual(wizard.preview_line_ids.amount_total, 100.0)
             wizard.action_settle()
         settlement = self.Settlement.search([])
         self.assertEqual(settlement.state, "draft")
@@ -853,11 +853,11 @@ class TestSettlement(RevshareCommon):
 
         make_rows(5)
         small, plan = count_queries()
-        self.assertEqual(sum(p["amount"] for p in plan), 150.0)
+        self.assertEqual(sum(p.amount for p in plan), 150.0)
         make_rows(45)
         large, plan = count_queries()
-        self.assertEqual(sum(p["amount"] for p in plan), 1500.0)
-        self.assertEqual(sum(p["line_count"] for p in plan), 150)
+        self.assertEqual(sum(p.amount for p in plan), 1500.0)
+        self.assertEqual(sum(p.line_count for p in plan), 150)
         self.assertEqual(small, large)
         settlements = self.Settlement._revshare_execute(plan, confirm=True)
         self.assertEqual(settlements.mapped("amount_total"), [500.0] * 3)

@@ -38,14 +38,12 @@ class RevshareSettlementRun(models.TransientModel):
     preview_line_ids = fields.One2many(
         "revshare.settlement.run.line", "run_id", string="Preview", readonly=True
     )
-    preview_amount = fields.Float(compute="_compute_preview_totals")
-    preview_count = fields.Integer(compute="_compute_preview_totals")
+    preview_count = fields.Integer(compute="_compute_preview_count")
 
     @api.depends("preview_line_ids")
-    def _compute_preview_totals(self):
+    def _compute_preview_count(self):
         for run in self:
             run.preview_count = len(run.preview_line_ids)
-            run.preview_amount = sum(run.preview_line_ids.mapped("amount_total"))
 
     def _plan(self):
         self.ensure_one()
@@ -70,15 +68,15 @@ class RevshareSettlementRun(models.TransientModel):
         self.preview_line_ids = [fields.Command.clear()] + [
             fields.Command.create(
                 {
-                    "partner_id": item["partner"].id,
-                    "company_id": item["company"].id,
-                    "currency_id": item["currency"].id,
-                    "date_from": item["date_from"],
-                    "date_to": item["date_to"],
-                    "agreement_ids": [fields.Command.set(item["agreements"].ids)],
-                    "line_count": item["line_count"],
-                    "amount": item["amount"],
-                    "amount_carried": item["amount_carried"],
+                    "partner_id": item.partner.id,
+                    "company_id": item.company.id,
+                    "currency_id": item.currency.id,
+                    "date_from": item.date_from,
+                    "date_to": item.date_to,
+                    "agreement_ids": [fields.Command.set(item.agreements.ids)],
+                    "line_count": item.line_count,
+                    "amount": item.amount,
+                    "amount_carried": item.amount_carried,
                 }
             )
             for item in plan
