@@ -2,6 +2,8 @@ from collections import defaultdict
 
 from odoo import fields, models
 
+from .revshare_line import EARNED_STATES
+
 
 class ResPartner(models.Model):
     """Partners as customers (who referred them) and as beneficiaries (their
@@ -48,7 +50,7 @@ class ResPartner(models.Model):
                 [
                     ("partner_id", "in", ids),
                     ("company_id", "=", company.id),
-                    ("state", "in", ("earned", "settled")),
+                    ("state", "in", EARNED_STATES),
                 ],
                 ["partner_id", "state"],
                 ["amount_company:sum"],

@@ -5,9 +5,10 @@ from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 from odoo.fields import Command
 
+from ..models.revshare_line import EARNED_STATES
+
 _logger = logging.getLogger(__name__)
 
-EARNED_STATES = ("earned", "settled")
 BOOKED_MODES = ("entry", "bill")
 
 
@@ -94,12 +95,6 @@ class RevshareCheck(models.TransientModel):
             "target": "new",
             "name": self.env._("Revenue Share Check"),
         }
-
-    def action_reset(self):
-        self.ensure_one()
-        self.mismatch_ids.unlink()
-        self.state = "draft"
-        return self.action_check()
 
     # ------------------------------------------------------------------
     # The check, callable from a shell or a cron
