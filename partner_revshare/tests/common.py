@@ -67,23 +67,50 @@ class RevshareCommon(AccountTestInvoicingCommon):
         )
 
     @classmethod
-    def _create_agreement(cls, rules=None, activate=True, **vals):
-        """An agreement with the given rules (list of rule value dicts; default one
-        rule of 10%), activated unless told otherwise."""
+    def _create_agreement(
+        cls,
+        partner=None,
+        rate=10.0,
+        mode="entry",
+        company_data=None,
+        rules=None,
+        activate=True,
+        **vals,
+    ):
+        """An agreement of ``partner`` (default: the reseller) in the company of
+        ``company_data`` (default: the main one), booked by ``mode``, with
+        ``rules`` (rule value dicts; default: one rule of ``rate`` percent),
+        activated unless told otherwise. ``vals`` override any value; what a test
+        class gives every agreement comes from :meth:`_agreement_defaults`."""
+        company_data = company_data or cls.company_data
+        partner = partner or cls.reseller
+        journal = company_data[
+            "default_journal_purchase" if mode == "bill" else "default_journal_misc"
+        ]
         values = {
-            "name": "Agreement",
-            "partner_id": cls.reseller.id,
-            "company_id": cls.company.id,
-            "trigger": "invoice",
-            "expense_account_id": cls.expense_account.id,
-            "journal_id": cls.misc_journal.id,
-            "rule_ids": [Command.create(rule) for rule in (rules or [{"rate": 10.0}])],
+            "partner_id": partner.id,
+            "company_id": company_data["company"].id,
+            "currency_id": company_data["currency"].id,
+            "settlement_mode": mode,
+            "journal_id": journal.id,
+            "rule_ids": [Command.create(rule) for rule in (rules or [{"rate": rate}])],
+            **cls._agreement_defaults(partner, rate, company_data),
+            **vals,
         }
-        values.update(vals)
         agreement = cls.env["revshare.agreement"].create(values)
         if activate:
             agreement.action_activate()
         return agreement
+
+    @classmethod
+    def _agreement_defaults(cls, partner, rate, company_data):
+        """Values every agreement of this test class has: earned when the invoice
+        is posted, booked on the revenue-share expense account."""
+        return {
+            "name": "Agreement",
+            "trigger": "invoice",
+            "expense_account_id": cls.expense_account.id,
+        }
 
     @classmethod
     def _create_invoice(
