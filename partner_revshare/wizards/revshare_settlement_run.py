@@ -1,6 +1,6 @@
 from dateutil.relativedelta import relativedelta
 
-from odoo import api, fields, models
+from odoo import fields, models
 from odoo.exceptions import UserError
 
 
@@ -38,12 +38,6 @@ class RevshareSettlementRun(models.TransientModel):
     preview_line_ids = fields.One2many(
         "revshare.settlement.run.line", "run_id", string="Preview", readonly=True
     )
-    preview_count = fields.Integer(compute="_compute_preview_count")
-
-    @api.depends("preview_line_ids")
-    def _compute_preview_count(self):
-        for run in self:
-            run.preview_count = len(run.preview_line_ids)
 
     def _plan(self):
         self.ensure_one()
