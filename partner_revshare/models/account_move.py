@@ -57,11 +57,7 @@ class AccountMove(models.Model):
 
     @api.depends("revshare_booked_line_ids")
     def _compute_revshare_booked_line_count(self):
-        counts = dict(
-            self.env["revshare.line"]._read_group(
-                [("move_id", "in", self.ids)], ["move_id"], ["__count"]
-            )
-        )
+        counts = self.env["revshare.line"]._revshare_counts("move_id", self)
         for move in self:
             move.revshare_booked_line_count = counts.get(move, 0)
 

@@ -306,15 +306,14 @@ class RevshareAgreement(models.Model):
 
     @api.depends("line_ids.move_id")
     def _compute_revshare_move_count(self):
-        moves = dict(
-            self.env["revshare.line"]._read_group(
-                [("agreement_id", "in", self.ids), ("move_id", "!=", False)],
-                ["agreement_id"],
-                ["move_id:array_agg"],
-            )
+        counts = self.env["revshare.line"]._revshare_counts(
+            "agreement_id",
+            self,
+            [("move_id", "!=", False)],
+            aggregate="move_id:count_distinct",
         )
         for agreement in self:
-            agreement.revshare_move_count = len(set(moves.get(agreement, [])))
+            agreement.revshare_move_count = counts.get(agreement, 0)
 
     @api.constrains("date_start", "date_end")
     def _check_dates(self):

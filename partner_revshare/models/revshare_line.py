@@ -271,6 +271,17 @@ class RevshareLine(models.Model):
         return vals
 
     @api.model
+    def _revshare_counts(self, fname, records, domain=(), aggregate="__count"):
+        """{record of ``records``: number of rows whose ``fname`` is it} (with
+        ``domain``; ``aggregate``: another count, e.g. ``move_id:count_distinct``),
+        in one grouped read: the counts of the stat buttons."""
+        return dict(
+            self._read_group(
+                [(fname, "in", records.ids), *domain], [fname], [aggregate]
+            )
+        )
+
+    @api.model
     def _revshare_action(self, domain, context=None):
         """The ledger's window action narrowed to ``domain``: every button that
         opens rows uses it, so they all show the same views and nobody creates

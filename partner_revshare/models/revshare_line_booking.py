@@ -262,12 +262,8 @@ class RevshareLine(models.Model):
         by_move = new_rows.grouped(lambda r: r.reversed_line_id.move_id)
         # How many rows each document books, in one grouped read: a document is
         # reversed as a whole only when all its rows are reversed now.
-        booked_counts = dict(
-            self.sudo()._read_group(
-                [("move_id", "in", [move.id for move in by_move if move])],
-                ["move_id"],
-                ["__count"],
-            )
+        booked_counts = self.sudo()._revshare_counts(
+            "move_id", self.env["account.move"].union(*by_move)
         )
         to_book = self.sudo().browse()
         for move, move_new_rows in by_move.items():

@@ -31,12 +31,8 @@ class RevshareAgreement(models.Model):
 
     @api.depends("line_ids.partial_id")
     def _compute_payment_line_count(self):
-        counts = dict(
-            self.env["revshare.line"]._read_group(
-                [("agreement_id", "in", self.ids), ("payment_move_id", "!=", False)],
-                ["agreement_id"],
-                ["__count"],
-            )
+        counts = self.env["revshare.line"]._revshare_counts(
+            "agreement_id", self, [("payment_move_id", "!=", False)]
         )
         for agreement in self:
             agreement.payment_line_count = counts.get(agreement, 0)
