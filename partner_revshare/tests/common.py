@@ -112,6 +112,19 @@ class RevshareCommon(AccountTestInvoicingCommon):
             "expense_account_id": cls.expense_account.id,
         }
 
+    @staticmethod
+    def _tiered_rule(rate, *tiers):
+        """Values of a tiered rule: ``rate`` below the first tier, then each
+        ``(threshold, rate)`` of ``tiers`` in that order."""
+        return {
+            "compute": "tiered",
+            "rate": rate,
+            "tier_ids": [
+                Command.create({"sequence": seq, "threshold": threshold, "rate": r})
+                for seq, (threshold, r) in enumerate(tiers, start=1)
+            ],
+        }
+
     @classmethod
     def _create_invoice(
         cls,

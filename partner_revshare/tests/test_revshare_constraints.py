@@ -184,13 +184,7 @@ class TestRevshareConstraints(RevshareCommon):
 
     def test_history_guard(self):
         agreement = self._create_agreement(
-            rules=[
-                {
-                    "compute": "tiered",
-                    "rate": 1.0,
-                    "tier_ids": [Command.create({"threshold": 1000.0, "rate": 5.0})],
-                }
-            ]
+            rules=[self._tiered_rule(1.0, (1000.0, 5.0))]
         )
         rule = agreement.rule_ids
         # No earned rows yet: terms can change.
