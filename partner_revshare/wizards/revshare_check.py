@@ -87,14 +87,9 @@ class RevshareCheck(models.TransientModel):
                 "mismatch_ids": [Command.create(vals) for vals in found],
             }
         )
-        return {
-            "type": "ir.actions.act_window",
-            "res_model": self._name,
-            "res_id": self.id,
-            "view_mode": "form",
-            "target": "new",
-            "name": self.env._("Revenue Share Check"),
-        }
+        return self._get_records_action(
+            name=self.env._("Revenue Share Check"), target="new"
+        )
 
     # ------------------------------------------------------------------
     # The check, callable from a shell or a cron

@@ -76,13 +76,13 @@ class RevshareSettlementRun(models.TransientModel):
             for item in plan
         ]
         self.state = "preview"
-        return self._reopen()
+        return self._get_records_action(target="new")
 
     def action_back(self):
         self.ensure_one()
         self.preview_line_ids = [fields.Command.clear()]
         self.state = "choose"
-        return self._reopen()
+        return self._get_records_action(target="new")
 
     def action_settle(self):
         """Create the settlements (planned again: the ledger may have moved since the
@@ -107,13 +107,4 @@ class RevshareSettlementRun(models.TransientModel):
             "res_model": "revshare.settlement",
             "view_mode": "list,form",
             "domain": [("id", "in", settlements.ids)],
-        }
-
-    def _reopen(self):
-        return {
-            "type": "ir.actions.act_window",
-            "res_model": self._name,
-            "res_id": self.id,
-            "view_mode": "form",
-            "target": "new",
         }
