@@ -1,4 +1,5 @@
 from odoo import Command, fields
+from odoo.tests import new_test_user
 
 from odoo.addons.account.tests.common import AccountTestInvoicingCommon
 
@@ -111,6 +112,27 @@ class RevshareCommon(AccountTestInvoicingCommon):
             "trigger": "invoice",
             "expense_account_id": cls.expense_account.id,
         }
+
+    @classmethod
+    def _create_user(cls, login, groups, company=None):
+        """A user of ``groups`` (comma-separated XML ids) working in ``company``
+        (default: the main one) only."""
+        company = company or cls.company
+        return new_test_user(
+            cls.env,
+            login=login,
+            groups=groups,
+            company_id=company.id,
+            company_ids=[Command.set(company.ids)],
+        )
+
+    @classmethod
+    def _statement_html(cls, settlements):
+        """The statement report of ``settlements``, rendered as HTML."""
+        report = cls.env["ir.actions.report"]
+        return report._render_qweb_html(
+            "partner_revshare.action_report_revshare_statement", settlements.ids
+        )[0].decode()
 
     @staticmethod
     def _tiered_rule(rate, *tiers):

@@ -287,13 +287,7 @@ class TestSettlement(RevshareCommon):
         self.assertEqual(adjustment.amount, 40.0)
         self.assertEqual(settlement.amount_total, 120.0)
         self.assertEqual(settlement.bill_id.amount_total, 120.0)
-        html = (
-            self.env["ir.actions.report"]
-            ._render_qweb_html(
-                "partner_revshare.action_report_revshare_statement", settlement.ids
-            )[0]
-            .decode()
-        )
+        html = self._statement_html(settlement)
         self.assertIn("Tier adjustment", html)
         self.assertIn("10%", html)
         self.assertFalse(self._run("2026-03-31"))
@@ -358,13 +352,7 @@ class TestSettlement(RevshareCommon):
         self.assertEqual(march.amount_billable, -20.0)
         self.assertFalse(march.bill_id)
         self.assertEqual(march.state, "confirmed")
-        html = (
-            self.env["ir.actions.report"]
-            ._render_qweb_html(
-                "partner_revshare.action_report_revshare_statement", march.ids
-            )[0]
-            .decode()
-        )
+        html = self._statement_html(march)
         self.assertIn("carried to the next statement", html)
 
         self._create_invoice(
@@ -650,13 +638,7 @@ class TestSettlement(RevshareCommon):
         settlement = self._run("2026-03-31", confirm=True)
         # 400 EUR at 2 EUR per USD: base 200 USD, share 20 USD (40 EUR).
         self.assertEqual(settlement.amount_total, 120.0)
-        html = (
-            self.env["ir.actions.report"]
-            ._render_qweb_html(
-                "partner_revshare.action_report_revshare_statement", settlement.ids
-            )[0]
-            .decode()
-        )
+        html = self._statement_html(settlement)
         self.assertIn(settlement.name, html)
         self.assertIn(agreement.display_name, html)
         self.assertIn(settlement.bill_id.name, html)
