@@ -1,3 +1,5 @@
+from contextlib import contextmanager
+
 from odoo import Command, fields
 from odoo.tests import new_test_user
 
@@ -195,3 +197,37 @@ class RevshareCommon(AccountTestInvoicingCommon):
 
     def _amounts(self, invoice, agreement=None):
         return [r.amount for r in self._rows(invoice, agreement)]
+
+
+def d(value):
+    return fields.Date.to_date(value)
+
+
+class RevshareSettlementCommon(RevshareCommon):
+    """Periodic agreements and helpers to run settlements."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.Settlement = cls.env["revshare.settlement"]
+        cls.eur = cls.setup_other_currency("EUR", rates=[("2016-01-01", 2.0)])
+
+    @classmethod
+    def _periodic(cls, **vals):
+        values = {
+            "settlement_mode": "periodic",
+            "product_id": cls.bill_product.id,
+            "journal_id": cls.purchase_journal.id,
+        }
+        values.update(vals)
+        return cls._create_agreement(**values)
+
+    @contextmanager
+    def _raises(self, exception, text):
+        """assertRaises (rolls back to a savepoint) and checks the message."""
+        with self.assertRaises(exception) as catcher:
+            yield
+        self.assertIn(text, str(catcher.exception))
+
+    def _run(self, day, confirm=False, **kwargs):
+        return self.Settlement._revshare_run(d(day), confirm=confirm, **kwargs)

@@ -1,13 +1,9 @@
-from odoo import fields, sql_db
+from odoo import sql_db
 from odoo.exceptions import UserError, ValidationError
 from odoo.tests import tagged
 
 from ..models.revshare_settlement_engine import RUN_LOCK_KEY
-from .common import RevshareCommon
-
-
-def d(value):
-    return fields.Date.to_date(value)
+from .common import RevshareCommon, d
 
 
 @tagged("post_install", "-at_install")
