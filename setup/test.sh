@@ -218,6 +218,23 @@ if [ "$LINT" = 1 ]; then
     (cd "$ROOT" && PYTHONPATH="$ODOO_SRC" "$VENV/bin/pylint" --rcfile=.pylintrc-mandatory \
         partner_revshare partner_revshare_payment) >"$LOG_DIR/pylint.log" 2>&1
     check "pylint-odoo (see $LOG_DIR/pylint.log)" $?
+    # The payment addon builds on the base addon, never the reverse.
+    "$VENV/bin/python" - "$ROOT" >"$LOG_DIR/depends.log" 2>&1 <<'PY'
+import ast
+import pathlib
+import sys
+
+root = pathlib.Path(sys.argv[1])
+depends = {
+    name: ast.literal_eval((root / name / "__manifest__.py").read_text())["depends"]
+    for name in ("partner_revshare", "partner_revshare_payment")
+}
+sys.exit(
+    "partner_revshare" not in depends["partner_revshare_payment"]
+    or "partner_revshare_payment" in depends["partner_revshare"]
+)
+PY
+    check "partner_revshare_payment depends on partner_revshare, never the reverse (see $LOG_DIR/depends.log)" $?
     "$VENV/bin/python" "$ROOT/setup/addon_readme.py" --check "$ROOT/partner_revshare" "$ROOT/partner_revshare_payment" 2>"$LOG_DIR/readme.log"
     check "addon README.rst up to date (see $LOG_DIR/readme.log)" $?
     set -e

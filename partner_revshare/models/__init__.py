@@ -5,9 +5,14 @@ from . import revshare_line
 from . import res_company
 from . import res_config_settings
 from . import res_partner
-from . import account_move
 from . import account_move_line
+
+# The pipeline, in the order data flows through it (see ARCHITECTURE.md).
+from . import account_move
+from . import revshare_share_computation
+from . import revshare_line_booking
 from . import revshare_settlement
+from . import revshare_settlement_engine
 from . import revshare_settlement_portal
 from . import revshare_agreement_portal
 from . import revshare_line_portal

@@ -4,6 +4,8 @@ from markupsafe import Markup
 
 from odoo import api, fields, models
 
+from .revshare_line import EARNED_STATES
+
 
 class AccountMove(models.Model):
     """Customer invoices earn revenue shares when posted; our own documents
@@ -61,11 +63,7 @@ class AccountMove(models.Model):
 
     @api.depends("revshare_booked_line_ids")
     def _compute_revshare_booked_line_count(self):
-        counts = dict(
-            self.env["revshare.line"]._read_group(
-                [("move_id", "in", self.ids)], ["move_id"], ["__count"]
-            )
-        )
+        counts = self.env["revshare.line"]._revshare_counts("move_id", self)
         for move in self:
             move.revshare_booked_line_count = counts.get(move, 0)
 
@@ -82,7 +80,7 @@ class AccountMove(models.Model):
         drafts = self.filtered(
             lambda m: m.state == "draft"
             and isinstance(m.id, int)
-            and m.move_type in ("out_invoice", "out_refund")
+            and m.is_sale_document()
             and not m.revshare_origin
         )
         (self - drafts).revshare_preview_amount = 0.0
@@ -138,10 +136,7 @@ class AccountMove(models.Model):
         return res
 
     def _revshare_invoices(self):
-        return self.filtered(
-            lambda m: m.move_type in ("out_invoice", "out_refund")
-            and not m.revshare_origin
-        )
+        return self.filtered(lambda m: m.is_sale_document() and not m.revshare_origin)
 
     def _revshare_create_lines(self):
         """Compute and store the shares of posted customer invoices, in one batch:
@@ -182,7 +177,7 @@ class AccountMove(models.Model):
         if not rows:
             return
         rows.filtered(lambda r: r.state == "expected").write({"state": "cancelled"})
-        rows.filtered(lambda r: r.state in ("earned", "settled"))._revshare_reverse()
+        rows.filtered(lambda r: r.state in EARNED_STATES)._revshare_reverse()
 
     def action_view_revshare_lines(self):
         """Open the revenue-share rows of this customer invoice."""

@@ -5,7 +5,8 @@ from dateutil.relativedelta import relativedelta
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
-from odoo.tools import float_is_zero
+
+from .revshare_line import EARNED_STATES
 
 # Terms that the ledger rows of an agreement are made with: fixed once it has rows.
 ROW_TERM_FIELDS = (
@@ -278,6 +279,10 @@ class RevshareAgreement(models.Model):
         compute="_compute_amounts",
         help="What the shares of unpaid customer invoices are still to earn.",
     )
+    revshare_move_count = fields.Integer(
+        compute="_compute_revshare_move_count",
+        string="Accounting Documents",
+    )
 
     _sql_constraints = [
         (
@@ -332,6 +337,17 @@ class RevshareAgreement(models.Model):
                 sums["earned"] - sums["settled"]
             )
             agreement.amount_expected = currency.round(sums["expected"])
+
+    @api.depends("line_ids.move_id")
+    def _compute_revshare_move_count(self):
+        counts = self.env["revshare.line"]._revshare_counts(
+            "agreement_id",
+            self,
+            [("move_id", "!=", False)],
+            aggregate="move_id:count_distinct",
+        )
+        for agreement in self:
+            agreement.revshare_move_count = counts.get(agreement, 0)
 
     @api.constrains("date_start", "date_end")
     def _check_dates(self):
@@ -507,6 +523,11 @@ class RevshareAgreement(models.Model):
             [("agreement_id", "=", self.id)], {"default_agreement_id": self.id}
         )
 
+    def action_view_revshare_moves(self):
+        """Open the journal entries and vendor bills this agreement's rows produced."""
+        self.ensure_one()
+        return self.line_ids._revshare_moves_action()
+
     def _revshare_check_state(self, allowed, action):
         for agreement in self:
             if agreement.state not in allowed:
@@ -656,7 +677,7 @@ class RevshareAgreement(models.Model):
             ._read_group(
                 [
                     ("agreement_id", "in", self.ids),
-                    ("state", "in", ("earned", "settled")),
+                    ("state", "in", EARNED_STATES),
                 ],
                 ["agreement_id"],
                 ["date:max"],
@@ -685,373 +706,3 @@ class RevshareAgreement(models.Model):
         if end == day:
             return start, end
         return self._revshare_period_bounds(start - relativedelta(days=1))
-
-    def _revshare_match_line(self, line, ctx):
-        """Whether an invoice line is in this agreement's scope. ``ctx`` holds the
-        batch-prefetched values (category paths, etc.)."""
-        move = line.move_id
-        customer = move.commercial_partner_id
-        invoice_date = move.invoice_date or move.date
-        if self.company_id != move.company_id:
-            return False
-        if self.date_start and invoice_date < self.date_start:
-            return False
-        if self.date_end and invoice_date > self.date_end:
-            return False
-        if self.customer_ids and not (
-            customer in self.customer_ids or move.partner_id in self.customer_ids
-        ):
-            return False
-        if self.customer_category_ids and not (
-            self.customer_category_ids
-            & (customer.category_id | move.partner_id.category_id)
-        ):
-            return False
-        if self.referred_only and customer.revshare_referrer_id != self.partner_id:
-            return False
-        if self.product_ids and line.product_id not in self.product_ids:
-            return False
-        if self.product_category_ids and not (
-            set(self.product_category_ids.ids) & ctx["categ_path"](line.product_id)
-        ):
-            return False
-        if self.salesperson_ids and move.invoice_user_id not in self.salesperson_ids:
-            return False
-        if self.journal_ids and move.journal_id not in self.journal_ids:
-            return False
-        if self.country_ids and customer.country_id not in self.country_ids:
-            return False
-        return True
-
-    def _revshare_match_rule(self, line, ctx):
-        """First active rule (by sequence) of this agreement matching the line."""
-        invoice_date = line.move_id.invoice_date or line.move_id.date
-        for rule in ctx["rules"][self.id]:
-            if rule.date_start and invoice_date < rule.date_start:
-                continue
-            if rule.date_end and invoice_date > rule.date_end:
-                continue
-            if rule.product_ids and line.product_id not in rule.product_ids:
-                continue
-            if rule.product_category_ids and not (
-                set(rule.product_category_ids.ids) & ctx["categ_path"](line.product_id)
-            ):
-                continue
-            return rule
-        return None
-
-    @api.model
-    def _revshare_line_bases(self, line):
-        """Signed bases of an invoice line (positive on invoices, negative on credit
-        notes) in company and invoice currency: {base: (company, invoice)}."""
-        move = line.move_id
-        sign = -1 if move.move_type == "out_refund" else 1
-        untaxed_company = -line.balance
-        untaxed_invoice = -line.amount_currency
-        total_invoice = sign * line.price_total
-        if move.currency_id == move.company_currency_id:
-            total_company = total_invoice
-        else:
-            rate = move.invoice_currency_rate or 1.0
-            total_company = move.company_currency_id.round(total_invoice / rate)
-        bases = {
-            "untaxed": (untaxed_company, untaxed_invoice),
-            "total": (total_company, total_invoice),
-        }
-        # Margin: untaxed minus the product cost (company currency) of the quantity
-        # sold, converted at the invoice rate. A margin of the wrong sign (sale below
-        # cost) earns nothing rather than a negative share.
-        cost = 0.0
-        product = line.product_id
-        if product:
-            qty = (
-                line.product_uom_id._compute_quantity(
-                    line.quantity, product.uom_id, round=False
-                )
-                if line.product_uom_id and product.uom_id
-                else line.quantity
-            )
-            cost = sign * product.with_company(move.company_id).standard_price * qty
-        margin_company = untaxed_company - cost
-        if margin_company * sign < 0:
-            margin_company = 0.0
-        if move.currency_id == move.company_currency_id:
-            margin_invoice = margin_company
-        else:
-            margin_invoice = margin_company * (move.invoice_currency_rate or 1.0)
-        bases["margin"] = (margin_company, margin_invoice)
-        return bases
-
-    def _revshare_compute_shares(self, invoice_lines):
-        """THE computation of revenue shares.
-
-        :param invoice_lines: ``account.move.line`` product lines of customer invoices
-            and credit notes (any number, any companies).
-        :return: list of ``revshare.line`` create values (``state`` not set), one per
-            agreement and invoice line with a non-zero share.
-
-        ``self`` restricts the agreements considered; when empty, every active
-        agreement of the invoices' companies is used. Agreements apply by
-        ``(sequence, id)``: a ``waterfall`` agreement's base is what is left of the
-        line after the shares already computed for it.
-
-        Amounts are computed in the agreement currency and rounded once per row;
-        ``amount_company`` and ``amount_invoice_currency`` use the invoice's rate.
-
-        Tiered rules use a provisional rate: the tier reached by the agreement's
-        cumulative base in the settlement period of the invoice date, counting the
-        rows already in the ledger plus the invoices of this batch up to and
-        including the current invoice. The settlement run adds an ``adjustment`` row
-        when the period's final tier differs.
-
-        The number of queries does not depend on the number of lines or agreements:
-        agreements, rules and their relations are read with prefetching, and the
-        tiered cumulative bases come from one grouped read.
-        """
-        # Prefetch over the whole batch, whatever recordset the caller built.
-        lines = invoice_lines.with_prefetch().filtered(
-            lambda line: line.display_type == "product"
-            and line.move_id.move_type in ("out_invoice", "out_refund")
-            and not line.move_id.revshare_origin
-        )
-        if not lines:
-            return []
-        moves = lines.move_id
-        agreements = self._revshare_applicable_agreements(moves)
-        if not agreements:
-            return []
-        ctx = agreements._revshare_prefetch_context(lines)
-        lines_by_move = defaultdict(list)
-        for line in lines:
-            lines_by_move[line.move_id].append(line)
-        result = []
-        for move in moves.sorted(lambda m: (m.invoice_date or m.date, m.id)):
-            move_lines = lines_by_move[move]
-            ctx["bases"] = {
-                line: self._revshare_line_bases(line) for line in move_lines
-            }
-            for agreement in agreements:
-                if agreement.company_id == move.company_id:
-                    result += agreement._revshare_shares_of_move(move, move_lines, ctx)
-        return result
-
-    def _revshare_applicable_agreements(self, moves):
-        """``self`` sorted by (sequence, id), or when empty every active agreement
-        of the moves' companies."""
-        if self:
-            return self.sorted(lambda a: (a.sequence, a.id))
-        return self.search(
-            [("state", "=", "active"), ("company_id", "in", moves.company_id.ids)],
-            order="sequence, id",
-        )
-
-    def _revshare_prefetch_context(self, lines):
-        """Read, once for the whole batch, everything the matching needs: the
-        agreements' and rules' relations, customers, categories, the tiered
-        cumulative bases. Returns the context passed to the per-move helpers."""
-        moves = lines.move_id
-        lines.mapped("product_id.categ_id")
-        moves.mapped("commercial_partner_id.category_id")
-        moves.mapped("commercial_partner_id.revshare_referrer_id")
-        moves.mapped("partner_id.category_id")
-        for fname in (
-            "customer_ids",
-            "customer_category_ids",
-            "product_ids",
-            "product_category_ids",
-            "salesperson_ids",
-            "journal_ids",
-            "country_ids",
-        ):
-            self.mapped(fname)
-        all_rules = self.rule_ids.filtered("active")
-        all_rules.mapped("product_ids")
-        all_rules.mapped("product_category_ids")
-        all_rules.mapped("tier_ids")
-        rules_by_agreement = defaultdict(list)
-        for rule in all_rules.sorted(lambda r: (r.sequence, r.id)):
-            rules_by_agreement[rule.agreement_id.id].append(rule)
-
-        categ_cache = {}
-
-        def categ_path(product):
-            categ = product.categ_id
-            if categ.id not in categ_cache:
-                categ_cache[categ.id] = {
-                    int(x) for x in (categ.parent_path or "").split("/") if x
-                }
-            return categ_cache[categ.id]
-
-        tiered = self.filtered(
-            lambda a: any(r.compute == "tiered" for r in rules_by_agreement[a.id])
-        )
-        return {
-            "rules": rules_by_agreement,
-            "categ_path": categ_path,
-            "tiered": set(tiered.ids),
-            "cumulative": tiered._revshare_tier_cumulative(moves),
-            "rates": {},
-            # Part of each invoice line already shared (company currency), for the
-            # waterfall.
-            "consumed": defaultdict(float),
-        }
-
-    def _revshare_tier_cumulative(self, moves):
-        """{(agreement id, period start): base already in the ledger}, in one
-        grouped read (periods are month-aligned, so rows are grouped by month)."""
-        cumulative = defaultdict(float)
-        if not self:
-            return cumulative
-        dates = [m.invoice_date or m.date for m in moves]
-        starts = [a._revshare_period_start(min(dates)) for a in self]
-        groups = (
-            self.env["revshare.line"]
-            .sudo()
-            ._read_group(
-                [
-                    ("agreement_id", "in", self.ids),
-                    ("date", ">=", min(starts)),
-                    ("date", "<=", max(dates)),
-                    *self.env["revshare.line"]._revshare_base_rows_domain(),
-                ],
-                ["agreement_id", "date:month"],
-                ["base_amount:sum"],
-            )
-        )
-        for agreement, month, base_sum in groups:
-            start = agreement._revshare_period_start(month)
-            cumulative[(agreement.id, start)] += base_sum
-        return cumulative
-
-    def _revshare_rate_to_agreement(self, move, ctx):
-        """Units of agreement currency per unit of company currency, at the
-        invoice's rate."""
-        self.ensure_one()
-        if self.currency_id == move.company_currency_id:
-            return 1.0
-        if self.currency_id == move.currency_id:
-            return move.invoice_currency_rate or 1.0
-        key = (self.currency_id.id, move.company_id.id, move.invoice_date)
-        if key not in ctx["rates"]:
-            ctx["rates"][key] = self.env["res.currency"]._get_conversion_rate(
-                move.company_currency_id,
-                self.currency_id,
-                move.company_id,
-                move.invoice_date or move.date,
-            )
-        return ctx["rates"][key]
-
-    def _revshare_match_lines(self, move, move_lines, ctx):
-        """[(line, rule, base in agreement currency)] for the lines of one move in
-        this agreement's scope with a matching rule; waterfall bases net of the
-        shares already computed on the line."""
-        self.ensure_one()
-        currency = self.currency_id
-        to_agr = self._revshare_rate_to_agreement(move, ctx)
-        same_currency = move.currency_id == move.company_currency_id
-        matches = []
-        for line in move_lines:
-            if not self._revshare_match_line(line, ctx):
-                continue
-            rule = self._revshare_match_rule(line, ctx)
-            if not rule:
-                continue
-            base_company, base_invoice = ctx["bases"][line][self.base]
-            if self.waterfall:
-                consumed = ctx["consumed"][line.id]
-                base_company -= consumed
-                if same_currency:
-                    base_invoice = base_company
-                else:
-                    base_invoice -= consumed * (move.invoice_currency_rate or 1.0)
-            base = (
-                base_invoice if currency == move.currency_id else base_company * to_agr
-            )
-            matches.append((line, rule, currency.round(base)))
-        return matches
-
-    def _revshare_shares_of_move(self, move, move_lines, ctx):
-        """Create values of this agreement's shares on the lines of one move."""
-        self.ensure_one()
-        matches = self._revshare_match_lines(move, move_lines, ctx)
-        if not matches:
-            return []
-        cumulative = 0.0
-        if self.id in ctx["tiered"]:
-            key = (self.id, self._revshare_period_start(move.invoice_date or move.date))
-            ctx["cumulative"][key] += sum(base for __, __, base in matches)
-            cumulative = ctx["cumulative"][key]
-        vals_list = []
-        for line, rule, base in matches:
-            vals = self._revshare_prepare_share_vals(line, rule, base, cumulative, ctx)
-            if vals:
-                vals_list.append(vals)
-        return vals_list
-
-    def _revshare_prepare_share_vals(self, line, rule, base, cumulative, ctx):
-        """One share row's create values (None when there is nothing to share),
-        rounded once in the agreement currency, converted at the invoice's rate."""
-        self.ensure_one()
-        move = line.move_id
-        currency = self.currency_id
-        # Nothing to share on a free line (or one fully consumed by the waterfall);
-        # a fixed amount there would exceed its base.
-        if float_is_zero(base, precision_rounding=currency.rounding):
-            return None
-        rate = rule.rate if rule.compute == "percent" else 0.0
-        if rule.compute == "tiered":
-            rate = rule._revshare_tier_rate(cumulative)
-        sign = -1 if move.move_type == "out_refund" else 1
-        amount = currency.round(
-            rule._revshare_amount(base, sign * line.quantity, rate=rate)
-        )
-        if currency.is_zero(amount):
-            return None
-        if currency.compare_amounts(abs(amount), abs(base)) > 0:
-            raise UserError(
-                self.env._(
-                    "The share of agreement %(agreement)s (rule %(rule)s) on line "
-                    "%(line)s of %(invoice)s would be %(amount)s, more than 100%% of "
-                    "its base %(base)s. Fix the rule's fixed or minimum amount.",
-                    agreement=self.display_name,
-                    rule=rule.display_name,
-                    line=line.name or line.product_id.display_name,
-                    invoice=move.display_name,
-                    amount=amount,
-                    base=base,
-                )
-            )
-        to_agr = self._revshare_rate_to_agreement(move, ctx)
-        company_currency = move.company_currency_id
-        if currency == company_currency:
-            amount_company = amount
-        else:
-            amount_company = company_currency.round(amount / to_agr)
-        if currency == move.currency_id:
-            amount_invoice = amount
-        elif move.currency_id == company_currency:
-            amount_invoice = amount_company
-        else:
-            amount_invoice = move.currency_id.round(
-                amount / to_agr * (move.invoice_currency_rate or 1.0)
-            )
-        ctx["consumed"][line.id] += amount_company
-        return {
-            "agreement_id": self.id,
-            "rule_id": rule.id,
-            "partner_id": self.partner_id.id,
-            "company_id": move.company_id.id,
-            "invoice_id": move.id,
-            "invoice_line_id": line.id,
-            "customer_id": move.commercial_partner_id.id,
-            "product_id": line.product_id.id,
-            "date": move.invoice_date or move.date,
-            "currency_id": currency.id,
-            "invoice_currency_id": move.currency_id.id,
-            "base_amount": base,
-            "rate": rate,
-            "amount": amount,
-            "amount_company": amount_company,
-            "amount_invoice_currency": amount_invoice,
-            "kind": "share",
-        }

@@ -1,18 +1,14 @@
-from datetime import timedelta
-
 from odoo import api, fields, models
 from odoo.exceptions import UserError
-from odoo.fields import Command
+
+# States of a row that counts as earned: earned, and earned then settled.
+EARNED_STATES = ("earned", "settled")
 
 
 class RevshareLine(models.Model):
-    """The revenue-share ledger: one row per agreement, invoice line and event.
-
-    Rows are never edited once earned: every correction is a new row (a reversal
-    negating a row, a clawback, an adjustment). The only later writes are the links
-    added by the next steps (``move_id`` once, ``settlement_id``, ``state``).
-    Rows are written by the code only (``sudo``), never by users directly.
-    """
+    """The revenue-share ledger: one row per agreement, invoice line and event,
+    written by our code only (``sudo``), never by users directly. What may still
+    change on a row: ARCHITECTURE.md, "Data flow"."""
 
     _name = "revshare.line"
     _description = "Revenue Share Ledger Row"
@@ -20,6 +16,21 @@ class RevshareLine(models.Model):
     _check_company_auto = True
     _rec_names_search = ["agreement_id", "invoice_id", "partner_id"]
 
+    # Fields a row derived from another (a reversal, an earned part of an expected
+    # row) copies from it: what it is about, and who is paid how much of what.
+    _revshare_derived_fields = (
+        "agreement_id",
+        "rule_id",
+        "partner_id",
+        "company_id",
+        "invoice_id",
+        "invoice_line_id",
+        "customer_id",
+        "product_id",
+        "currency_id",
+        "invoice_currency_id",
+        "rate",
+    )
     # Fields later steps may still write on an earned row (links, settlement state).
     _revshare_mutable_fields = frozenset({"move_id", "settlement_id", "state"})
     # The only state changes of a row: forward, and back from settled to earned
@@ -328,209 +339,33 @@ class RevshareLine(models.Model):
         self.ensure_one()
         return self.move_id._get_records_action() if self.move_id else False
 
-    # ------------------------------------------------------------------
-    # Accounting
-    # ------------------------------------------------------------------
+    def _revshare_prepare_derived_vals(self, **overrides):
+        """Create values of a new earned row derived from this one: the reversal
+        of a row, or the part of an expected row that a payment earns. The new row
+        keeps this row's links and terms (:attr:`_revshare_derived_fields`); the
+        caller gives what differs, e.g. ``date``, ``kind``, the amounts
+        (``base_amount``, ``amount``, ``amount_company``,
+        ``amount_invoice_currency``) and the link to this row
+        (``reversed_line_id`` or ``expected_line_id``)."""
+        self.ensure_one()
+        vals = {
+            fname: self._fields[fname].convert_to_write(self[fname], self)
+            for fname in self._revshare_derived_fields
+        }
+        vals["state"] = "earned"
+        vals.update(overrides)
+        return vals
 
     @api.model
-    def _revshare_accounting_date(self, company, journal, day):
-        """``day``, or the first open day after the lock dates that forbid it, so that
-        our document never fails the event that triggered it."""
-        day = fields.Date.to_date(day)
-        locks = company._get_violated_lock_dates(day, False, journal)
-        if locks:
-            return max(day, locks[-1][0] + timedelta(days=1))
-        return day
-
-    def _revshare_book(self, date=None, ref=None):
-        """Turn earned rows of one event into accounting documents, by the
-        agreement's settlement mode: ``entry`` one posted journal entry per company,
-        ``bill`` one posted vendor bill (or credit note) per beneficiary, company and
-        currency, ``periodic`` nothing (the settlement run bills later).
-
-        Sets ``move_id`` on the rows and returns the documents. Rows that are not
-        earned, already booked, or zero are skipped.
-        """
-        date = fields.Date.to_date(date)
-        rows = self.filtered(
-            lambda r: r.state == "earned"
-            and not r.move_id
-            and not r.currency_id.is_zero(r.amount)
-        )
-        # sudo: we write the ledger and post our own documents on behalf of whoever
-        # posted the invoice or the payment (a salesman may post an invoice without
-        # any right on journal entries); the rows were computed by our code only.
-        rows = rows.sudo()
-        moves = self.env["account.move"].sudo()
-        entry_rows = rows.filtered(lambda r: r.settlement_mode == "entry")
-        bill_rows = rows.filtered(lambda r: r.settlement_mode == "bill")
-        move_vals, move_rows = [], []
-        for company_rows in entry_rows.grouped("company_id").values():
-            move_vals.append(company_rows._revshare_prepare_entry_vals(date, ref))
-            move_rows.append(company_rows)
-        by_partner = bill_rows.grouped(
-            lambda r: (r.partner_id, r.company_id, r.currency_id)
-        )
-        for group_rows in by_partner.values():
-            move_vals.append(group_rows._revshare_prepare_bill_vals(date, ref))
-            move_rows.append(group_rows)
-        if not move_vals:
-            return moves
-        new_moves = moves.create(move_vals)
-        new_moves._post(soft=False)
-        for move, group_rows in zip(new_moves, move_rows, strict=True):
-            group_rows.write({"move_id": move.id})
-        return new_moves
-
-    def _revshare_event_ref(self, ref):
-        return ref or ", ".join(
-            sorted(set(self.invoice_id.mapped("name")) - {False, "/"})
-        )
-
-    def _revshare_prepare_entry_vals(self, date=None, ref=None):
-        """One journal entry for these rows (one company): per beneficiary, accounts
-        and currency the rows were made with, debit the expense account and credit
-        the payable account with the beneficiary as partner (negative totals swap
-        sides)."""
-        company = self.company_id
-        journal = self[0].agreement_id._revshare_get_journal("general")
-        day = self._revshare_accounting_date(
-            company, journal, date or max(self.mapped("date"))
-        )
-        ref = self._revshare_event_ref(ref)
-        line_cmds = []
-        groups = self.grouped(
-            lambda r: (
-                r.agreement_id,
-                r.partner_id,
-                r.currency_id,
-                r.expense_account_id,
-                r.payable_account_id,
+    def _revshare_counts(self, fname, records, domain=(), aggregate="__count"):
+        """{record of ``records``: number of rows whose ``fname`` is it} (with
+        ``domain``; ``aggregate``: another count, e.g. ``move_id:count_distinct``),
+        in one grouped read: the counts of the stat buttons."""
+        return dict(
+            self._read_group(
+                [(fname, "in", records.ids), *domain], [fname], [aggregate]
             )
         )
-        for (agreement, partner, currency, expense, payable), rows in groups.items():
-            if not expense or not payable:
-                raise UserError(
-                    self.env._(
-                        "Agreement %(agreement)s had no expense or payable account "
-                        "when its rows were made: set them on the agreement or in "
-                        "the Accounting settings, then make a new version of it.",
-                        agreement=agreement.display_name,
-                    )
-                )
-            balance = sum(rows.mapped("amount_company"))
-            amount_currency = sum(rows.mapped("amount"))
-            label = f"{agreement.code} {ref}".strip()
-            common = {
-                "currency_id": currency.id,
-                "name": label,
-                "partner_id": partner.id,
-            }
-            line_cmds += [
-                Command.create(
-                    dict(
-                        common,
-                        account_id=expense.id,
-                        balance=balance,
-                        amount_currency=amount_currency,
-                    )
-                ),
-                Command.create(
-                    dict(
-                        common,
-                        account_id=payable.id,
-                        balance=-balance,
-                        amount_currency=-amount_currency,
-                    )
-                ),
-            ]
-        return {
-            "move_type": "entry",
-            "company_id": company.id,
-            "journal_id": journal.id,
-            "date": day,
-            "ref": ref,
-            "revshare_origin": True,
-            "line_ids": line_cmds,
-        }
-
-    def _revshare_prepare_bill_vals(self, date=None, ref=None):
-        """One vendor bill (credit note when the total is negative) for these rows
-        (one beneficiary, company and currency), one line per row, without taxes so
-        that the payable equals the ledger. In a foreign agreement currency, Odoo
-        converts the bill at its own date's rate, as for any vendor bill."""
-        first = self[0]
-        agreement = first.agreement_id
-        company = first.company_id
-        journal = agreement._revshare_get_journal("purchase")
-        day = self._revshare_accounting_date(
-            company, journal, date or max(self.mapped("date"))
-        )
-        ref = self._revshare_event_ref(ref)
-        total = sum(self.mapped("amount"))
-        sign = -1 if first.currency_id.compare_amounts(total, 0.0) < 0 else 1
-        line_cmds = []
-        for row in self:
-            vals = {
-                "product_id": row.agreement_id._revshare_get_product().id,
-                "name": " ".join(
-                    p
-                    for p in (
-                        row.agreement_id.code,
-                        row.invoice_id.name,
-                        row.product_id.display_name,
-                    )
-                    if p
-                ),
-                "quantity": 1.0,
-                "price_unit": sign * row.amount,
-                "tax_ids": [Command.clear()],
-            }
-            if row.expense_account_id:
-                vals["account_id"] = row.expense_account_id.id
-            line_cmds.append(Command.create(vals))
-        return {
-            "move_type": "in_refund" if sign < 0 else "in_invoice",
-            "company_id": company.id,
-            "journal_id": journal.id,
-            "partner_id": first.partner_id.id,
-            "currency_id": first.currency_id.id,
-            "invoice_date": day,
-            "date": day,
-            "ref": ref,
-            "invoice_origin": ref,
-            "revshare_origin": True,
-            "invoice_line_ids": line_cmds,
-        }
-
-    def _revshare_prepare_reversal_vals(self, kind="reversal", date=None):
-        date = fields.Date.to_date(date)
-        today = fields.Date.context_today(self)
-        return [
-            {
-                "agreement_id": row.agreement_id.id,
-                "rule_id": row.rule_id.id,
-                "partner_id": row.partner_id.id,
-                "company_id": row.company_id.id,
-                "invoice_id": row.invoice_id.id,
-                "invoice_line_id": row.invoice_line_id.id,
-                "customer_id": row.customer_id.id,
-                "product_id": row.product_id.id,
-                "date": date or today,
-                "currency_id": row.currency_id.id,
-                "invoice_currency_id": row.invoice_currency_id.id,
-                "base_amount": -row.base_amount,
-                "rate": row.rate,
-                "amount": -row.amount,
-                "amount_company": -row.amount_company,
-                "amount_invoice_currency": -row.amount_invoice_currency,
-                "kind": kind,
-                "state": "earned",
-                "reversed_line_id": row.id,
-                **row._revshare_reversal_extra_vals(),
-            }
-            for row in self
-        ]
 
     @api.model
     def _revshare_action(self, domain, context=None):
@@ -549,71 +384,12 @@ class RevshareLine(models.Model):
         """Rows whose base counts once toward an agreement's business volume (the
         provisional tier rate): every share, reversal and clawback not cancelled."""
         return [
-            ("state", "in", ("expected", "earned", "settled")),
+            ("state", "in", ("expected", *EARNED_STATES)),
             ("kind", "in", ("share", "reversal", "clawback")),
         ]
-
-    def _revshare_reversal_extra_vals(self):
-        """Hook: more links copied to a reversal row (e.g. the payment addon's)."""
-        return {}
 
     def _revshare_expected_remaining(self):
         """{expected row: amount still to be earned} for the expected rows in
         ``self``, in the agreement currency. Here nothing earns against an expected
         row; partner_revshare_payment subtracts what payments earned from it."""
         return {row: row.amount for row in self if row.state == "expected"}
-
-    def _revshare_reverse(self, kind="reversal", date=None):
-        """Negate earned (or settled) rows with new earned rows of ``kind``
-        (``reversed_line_id`` pointing to the original) and reverse their
-        accounting: a posted journal entry of ours is reversed with Odoo's reversal
-        when all its rows are reversed together, else (and for bills) the new rows
-        are booked like the originals (a negative bill becomes a vendor credit
-        note). Rows already reversed, and reversal rows themselves (they close their
-        original), are skipped. Returns the new rows."""
-        # sudo: see _revshare_book; the ledger is written by our code only.
-        rows = self.sudo().filtered(
-            lambda r: r.state in ("earned", "settled")
-            and r.kind != "reversal"
-            and not r.reversal_line_ids
-        )
-        if not rows:
-            return self.sudo().browse()
-        new_rows = self.sudo().create(rows._revshare_prepare_reversal_vals(kind, date))
-        by_move = new_rows.grouped(lambda r: r.reversed_line_id.move_id)
-        # How many rows each document books, in one grouped read: a document is
-        # reversed as a whole only when all its rows are reversed now.
-        booked_counts = dict(
-            self.sudo()._read_group(
-                [("move_id", "in", [move.id for move in by_move if move])],
-                ["move_id"],
-                ["__count"],
-            )
-        )
-        to_book = self.sudo().browse()
-        for move, move_new_rows in by_move.items():
-            if not move or move.state != "posted":
-                # Nothing booked (periodic) or the document was undone by hand.
-                continue
-            if move.move_type == "entry" and booked_counts.get(move, 0) == len(
-                move_new_rows
-            ):
-                journal = move.journal_id
-                day = self._revshare_accounting_date(
-                    move.company_id, journal, date or fields.Date.context_today(self)
-                )
-                reverse = move._reverse_moves(
-                    [
-                        {
-                            "date": day,
-                            "ref": self.env._("Reversal of: %s", move.ref or move.name),
-                            "revshare_origin": True,
-                        }
-                    ],
-                    cancel=True,
-                )
-                move_new_rows.write({"move_id": reverse.id})
-            else:
-                to_book |= move_new_rows
-        to_book._revshare_book(date=date)
-        return new_rows

@@ -6,6 +6,7 @@ from . import test_revshare_performance
 from . import test_views_demo
 from . import test_portal
 from . import test_settlement
+from . import test_settlement_statement
 from . import test_revshare_check
 from . import test_revshare_row_terms
 from . import test_portal_params

@@ -1,4 +1,7 @@
+from contextlib import contextmanager
+
 from odoo import Command, fields
+from odoo.tests import new_test_user
 
 from odoo.addons.account.tests.common import AccountTestInvoicingCommon
 
@@ -67,23 +70,84 @@ class RevshareCommon(AccountTestInvoicingCommon):
         )
 
     @classmethod
-    def _create_agreement(cls, rules=None, activate=True, **vals):
-        """An agreement with the given rules (list of rule value dicts; default one
-        rule of 10%), activated unless told otherwise."""
+    def _create_agreement(
+        cls,
+        partner=None,
+        rate=10.0,
+        mode="entry",
+        company_data=None,
+        rules=None,
+        activate=True,
+        **vals,
+    ):
+        """An agreement of ``partner`` (default: the reseller) in the company of
+        ``company_data`` (default: the main one), booked by ``mode``, with
+        ``rules`` (rule value dicts; default: one rule of ``rate`` percent),
+        activated unless told otherwise. ``vals`` override any value; what a test
+        class gives every agreement comes from :meth:`_agreement_defaults`."""
+        company_data = company_data or cls.company_data
+        partner = partner or cls.reseller
+        journal = company_data[
+            "default_journal_purchase" if mode == "bill" else "default_journal_misc"
+        ]
         values = {
-            "name": "Agreement",
-            "partner_id": cls.reseller.id,
-            "company_id": cls.company.id,
-            "trigger": "invoice",
-            "expense_account_id": cls.expense_account.id,
-            "journal_id": cls.misc_journal.id,
-            "rule_ids": [Command.create(rule) for rule in (rules or [{"rate": 10.0}])],
+            "partner_id": partner.id,
+            "company_id": company_data["company"].id,
+            "currency_id": company_data["currency"].id,
+            "settlement_mode": mode,
+            "journal_id": journal.id,
+            "rule_ids": [Command.create(rule) for rule in (rules or [{"rate": rate}])],
+            **cls._agreement_defaults(partner, rate, company_data),
+            **vals,
         }
-        values.update(vals)
         agreement = cls.env["revshare.agreement"].create(values)
         if activate:
             agreement.action_activate()
         return agreement
+
+    @classmethod
+    def _agreement_defaults(cls, partner, rate, company_data):
+        """Values every agreement of this test class has: earned when the invoice
+        is posted, booked on the revenue-share expense account."""
+        return {
+            "name": "Agreement",
+            "trigger": "invoice",
+            "expense_account_id": cls.expense_account.id,
+        }
+
+    @classmethod
+    def _create_user(cls, login, groups, company=None):
+        """A user of ``groups`` (comma-separated XML ids) working in ``company``
+        (default: the main one) only."""
+        company = company or cls.company
+        return new_test_user(
+            cls.env,
+            login=login,
+            groups=groups,
+            company_id=company.id,
+            company_ids=[Command.set(company.ids)],
+        )
+
+    @classmethod
+    def _statement_html(cls, settlements):
+        """The statement report of ``settlements``, rendered as HTML."""
+        report = cls.env["ir.actions.report"]
+        return report._render_qweb_html(
+            "partner_revshare.action_report_revshare_statement", settlements.ids
+        )[0].decode()
+
+    @staticmethod
+    def _tiered_rule(rate, *tiers):
+        """Values of a tiered rule: ``rate`` below the first tier, then each
+        ``(threshold, rate)`` of ``tiers`` in that order."""
+        return {
+            "compute": "tiered",
+            "rate": rate,
+            "tier_ids": [
+                Command.create({"sequence": seq, "threshold": threshold, "rate": r})
+                for seq, (threshold, r) in enumerate(tiers, start=1)
+            ],
+        }
 
     @classmethod
     def _create_invoice(
@@ -133,3 +197,37 @@ class RevshareCommon(AccountTestInvoicingCommon):
 
     def _amounts(self, invoice, agreement=None):
         return [r.amount for r in self._rows(invoice, agreement)]
+
+
+def d(value):
+    return fields.Date.to_date(value)
+
+
+class RevshareSettlementCommon(RevshareCommon):
+    """Periodic agreements and helpers to run settlements."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.Settlement = cls.env["revshare.settlement"]
+        cls.eur = cls.setup_other_currency("EUR", rates=[("2016-01-01", 2.0)])
+
+    @classmethod
+    def _periodic(cls, **vals):
+        values = {
+            "settlement_mode": "periodic",
+            "product_id": cls.bill_product.id,
+            "journal_id": cls.purchase_journal.id,
+        }
+        values.update(vals)
+        return cls._create_agreement(**values)
+
+    @contextmanager
+    def _raises(self, exception, text):
+        """assertRaises (rolls back to a savepoint) and checks the message."""
+        with self.assertRaises(exception) as catcher:
+            yield
+        self.assertIn(text, str(catcher.exception))
+
+    def _run(self, day, confirm=False, **kwargs):
+        return self.Settlement._revshare_run(d(day), confirm=confirm, **kwargs)

@@ -1,5 +1,5 @@
 from odoo import Command, fields
-from odoo.tests import new_test_user, tagged
+from odoo.tests import tagged
 
 from .common import RevshareCommon
 
@@ -267,12 +267,8 @@ class TestRevshareCheck(RevshareCommon):
         self.assertEqual(self._kinds(found), [("settlement", "revshare.line", row.id)])
 
     def test_billing_user_runs_the_check(self):
-        user = new_test_user(
-            self.env,
-            login="revshare_check_billing",
-            groups="account.group_account_invoice",
-            company_id=self.company.id,
-            company_ids=[Command.set(self.company.ids)],
+        user = self._create_user(
+            "revshare_check_billing", "account.group_account_invoice"
         )
         payable = self.entry.line_ids.filtered(
             lambda aml: aml.account_type == "liability_payable"

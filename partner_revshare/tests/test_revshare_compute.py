@@ -66,20 +66,7 @@ class TestRevshareCompute(RevshareCommon):
         """Tier reached by the cumulative base of the (monthly) period, this invoice
         included; a new month starts again below the first tier."""
         agreement = self._create_agreement(
-            rules=[
-                {
-                    "compute": "tiered",
-                    "rate": 5.0,
-                    "tier_ids": [
-                        Command.create(
-                            {"sequence": 1, "threshold": 1000.0, "rate": 10.0}
-                        ),
-                        Command.create(
-                            {"sequence": 2, "threshold": 5000.0, "rate": 15.0}
-                        ),
-                    ],
-                }
-            ]
+            rules=[self._tiered_rule(5.0, (1000.0, 10.0), (5000.0, 15.0))]
         )
         inv1 = self._create_invoice([(self.product_cloud, 8, 100.0)])
         inv2 = self._create_invoice(

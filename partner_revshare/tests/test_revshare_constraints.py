@@ -65,28 +65,14 @@ class TestRevshareConstraints(RevshareCommon):
             rules=[{"compute": "tiered", "rate": 1.0}], activate=False
         )
         rule = agreement.rule_ids
-        self._assert_refused(
-            ValidationError,
-            "strictly ascending",
-            rule.write,
-            {
-                "tier_ids": [
-                    Command.create({"sequence": 1, "threshold": 5000.0, "rate": 10.0}),
-                    Command.create({"sequence": 2, "threshold": 1000.0, "rate": 5.0}),
-                ]
-            },
-        )
-        self._assert_refused(
-            ValidationError,
-            "strictly ascending",
-            rule.write,
-            {
-                "tier_ids": [
-                    Command.create({"sequence": 1, "threshold": 1000.0, "rate": 10.0}),
-                    Command.create({"sequence": 2, "threshold": 1000.0, "rate": 5.0}),
-                ]
-            },
-        )
+        for first_threshold in (5000.0, 1000.0):
+            tiers = self._tiered_rule(1.0, (first_threshold, 10.0), (1000.0, 5.0))
+            self._assert_refused(
+                ValidationError,
+                "strictly ascending",
+                rule.write,
+                {"tier_ids": tiers["tier_ids"]},
+            )
         self._assert_refused(
             ValidationError,
             "between 0 and 100",
@@ -184,13 +170,7 @@ class TestRevshareConstraints(RevshareCommon):
 
     def test_history_guard(self):
         agreement = self._create_agreement(
-            rules=[
-                {
-                    "compute": "tiered",
-                    "rate": 1.0,
-                    "tier_ids": [Command.create({"threshold": 1000.0, "rate": 5.0})],
-                }
-            ]
+            rules=[self._tiered_rule(1.0, (1000.0, 5.0))]
         )
         rule = agreement.rule_ids
         # No earned rows yet: terms can change.

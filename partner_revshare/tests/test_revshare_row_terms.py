@@ -1,13 +1,9 @@
-from odoo import Command, fields, sql_db
+from odoo import sql_db
 from odoo.exceptions import UserError, ValidationError
 from odoo.tests import tagged
 
-from ..models.revshare_settlement import RUN_LOCK_KEY
-from .common import RevshareCommon
-
-
-def d(value):
-    return fields.Date.to_date(value)
+from ..models.revshare_settlement_engine import RUN_LOCK_KEY
+from .common import RevshareCommon, d
 
 
 @tagged("post_install", "-at_install")
@@ -176,15 +172,7 @@ class TestRevshareRowTerms(RevshareCommon):
     # --- tiers ---------------------------------------------------------------
 
     def test_period_of_clawbacks_reaches_no_tier(self):
-        agreement = self._periodic(
-            rules=[
-                {
-                    "compute": "tiered",
-                    "rate": 10.0,
-                    "tier_ids": [Command.create({"threshold": 1000.0, "rate": 20.0})],
-                }
-            ]
-        )
+        agreement = self._periodic(rules=[self._tiered_rule(10.0, (1000.0, 20.0))])
         refund = self._create_invoice(
             [(self.product_cloud, 1, 2000.0)], move_type="out_refund"
         )

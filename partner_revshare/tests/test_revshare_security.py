@@ -1,6 +1,5 @@
-from odoo import Command
 from odoo.exceptions import AccessError
-from odoo.tests import new_test_user, tagged
+from odoo.tests import tagged
 
 from .common import RevshareCommon
 
@@ -26,33 +25,25 @@ class TestRevshareSecurity(RevshareCommon):
             company_id=cls.company_b.id,
             journal_id=cls.company_b_data["default_journal_sale"].id,
         )
-        cls.user_a = new_test_user(
-            cls.env,
-            login="revshare_user_a",
-            groups="base.group_user,partner_revshare.group_revshare_user",
-            company_id=cls.company.id,
-            company_ids=[Command.set(cls.company.ids)],
+        cls.user_a = cls._create_user(
+            "revshare_user_a",
+            "base.group_user,partner_revshare.group_revshare_user",
+            cls.company,
         )
-        cls.user_b = new_test_user(
-            cls.env,
-            login="revshare_user_b",
-            groups="base.group_user,partner_revshare.group_revshare_user",
-            company_id=cls.company_b.id,
-            company_ids=[Command.set(cls.company_b.ids)],
+        cls.user_b = cls._create_user(
+            "revshare_user_b",
+            "base.group_user,partner_revshare.group_revshare_user",
+            cls.company_b,
         )
-        cls.manager_b = new_test_user(
-            cls.env,
-            login="revshare_manager_b",
-            groups="base.group_user,partner_revshare.group_revshare_manager",
-            company_id=cls.company_b.id,
-            company_ids=[Command.set(cls.company_b.ids)],
+        cls.manager_b = cls._create_user(
+            "revshare_manager_b",
+            "base.group_user,partner_revshare.group_revshare_manager",
+            cls.company_b,
         )
-        cls.biller_b = new_test_user(
-            cls.env,
-            login="revshare_biller_b",
-            groups="base.group_user,account.group_account_invoice",
-            company_id=cls.company_b.id,
-            company_ids=[Command.set(cls.company_b.ids)],
+        cls.biller_b = cls._create_user(
+            "revshare_biller_b",
+            "base.group_user,account.group_account_invoice",
+            cls.company_b,
         )
 
     def test_ledger_per_company(self):

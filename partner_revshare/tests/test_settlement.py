@@ -1,48 +1,20 @@
-from contextlib import contextmanager
-
 from freezegun import freeze_time
 
-from odoo import Command, fields
-from odoo.exceptions import AccessError, UserError, ValidationError
-from odoo.tests import Form, new_test_user, tagged
+from odoo import Command
+from odoo.exceptions import UserError
+from odoo.tests import tagged
 
-from .common import RevshareCommon
+from .common import RevshareSettlementCommon, d
 
-
-def d(value):
-    return fields.Date.to_date(value)
+# Queries of planning a settlement run of three agreements, whatever their number
+# of rows: the lock, grouped reads of rows and settlements, the agreements.
+PLAN_QUERIES = 9
 
 
 @tagged("post_install", "-at_install")
-class TestSettlement(RevshareCommon):
+class TestSettlement(RevshareSettlementCommon):
     """The settlement run: periods, holds, minimum payout, caps, tiers, carried
-    balances, bills and their payment, cancellation, cron, statement."""
-
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        cls.Settlement = cls.env["revshare.settlement"]
-        cls.eur = cls.setup_other_currency("EUR", rates=[("2016-01-01", 2.0)])
-
-    @classmethod
-    def _periodic(cls, **vals):
-        values = {
-            "settlement_mode": "periodic",
-            "product_id": cls.bill_product.id,
-            "journal_id": cls.purchase_journal.id,
-        }
-        values.update(vals)
-        return cls._create_agreement(**values)
-
-    @contextmanager
-    def _raises(self, exception, text):
-        """assertRaises (rolls back to a savepoint) and checks the message."""
-        with self.assertRaises(exception) as catcher:
-            yield
-        self.assertIn(text, str(catcher.exception))
-
-    def _run(self, day, confirm=False, **kwargs):
-        return self.Settlement._revshare_run(d(day), confirm=confirm, **kwargs)
+    balances, cron, query count."""
 
     # --- periods -----------------------------------------------------------
 
@@ -296,20 +268,7 @@ class TestSettlement(RevshareCommon):
 
     def test_tier_adjustment(self):
         agreement = self._periodic(
-            rules=[
-                {
-                    "compute": "tiered",
-                    "rate": 5.0,
-                    "tier_ids": [
-                        Command.create(
-                            {"sequence": 1, "threshold": 1000.0, "rate": 10.0}
-                        ),
-                        Command.create(
-                            {"sequence": 2, "threshold": 5000.0, "rate": 15.0}
-                        ),
-                    ],
-                }
-            ]
+            rules=[self._tiered_rule(5.0, (1000.0, 10.0), (5000.0, 15.0))]
         )
         inv1 = self._create_invoice(
             [(self.product_cloud, 8, 100.0)], invoice_date="2026-03-05"
@@ -330,13 +289,7 @@ class TestSettlement(RevshareCommon):
         self.assertEqual(adjustment.amount, 40.0)
         self.assertEqual(settlement.amount_total, 120.0)
         self.assertEqual(settlement.bill_id.amount_total, 120.0)
-        html = (
-            self.env["ir.actions.report"]
-            ._render_qweb_html(
-                "partner_revshare.action_report_revshare_statement", settlement.ids
-            )[0]
-            .decode()
-        )
+        html = self._statement_html(settlement)
         self.assertIn("Tier adjustment", html)
         self.assertIn("10%", html)
         self.assertFalse(self._run("2026-03-31"))
@@ -345,13 +298,7 @@ class TestSettlement(RevshareCommon):
         """The cap applies to the tiered amount: one row of each per period."""
         self._periodic(
             period_cap=100.0,
-            rules=[
-                {
-                    "compute": "tiered",
-                    "rate": 5.0,
-                    "tier_ids": [Command.create({"threshold": 1000.0, "rate": 10.0})],
-                }
-            ],
+            rules=[self._tiered_rule(5.0, (1000.0, 10.0))],
         )
         self._create_invoice(
             [(self.product_cloud, 8, 100.0)], invoice_date="2026-03-05"
@@ -372,15 +319,7 @@ class TestSettlement(RevshareCommon):
     def test_tier_reached_by_late_rows(self):
         """A late row that lifts a settled period into the next tier adds only the
         difference, in the next settlement."""
-        self._periodic(
-            rules=[
-                {
-                    "compute": "tiered",
-                    "rate": 5.0,
-                    "tier_ids": [Command.create({"threshold": 1000.0, "rate": 10.0})],
-                }
-            ]
-        )
+        self._periodic(rules=[self._tiered_rule(5.0, (1000.0, 10.0))])
         self._create_invoice(
             [(self.product_cloud, 8, 100.0)], invoice_date="2026-03-05"
         )
@@ -415,13 +354,7 @@ class TestSettlement(RevshareCommon):
         self.assertEqual(march.amount_billable, -20.0)
         self.assertFalse(march.bill_id)
         self.assertEqual(march.state, "confirmed")
-        html = (
-            self.env["ir.actions.report"]
-            ._render_qweb_html(
-                "partner_revshare.action_report_revshare_statement", march.ids
-            )[0]
-            .decode()
-        )
+        html = self._statement_html(march)
         self.assertIn("carried to the next statement", html)
 
         self._create_invoice(
@@ -441,84 +374,6 @@ class TestSettlement(RevshareCommon):
         with self._raises(UserError, "was carried to"):
             march.action_cancel()
         self.assertEqual(march.state, "confirmed")
-
-    # --- bills, payment, cancel -------------------------------------------
-
-    def test_bill_auto_post_and_payment(self):
-        self._periodic(bill_auto_post=True)
-        self._create_invoice([(self.product_cloud, 10, 100.0)])
-        settlement = self._run("2026-03-31", confirm=True)
-        bill = settlement.bill_id
-        self.assertEqual(bill.state, "posted")
-        self.assertEqual(settlement.state, "billed")
-        with self._raises(UserError, "posted bill"):
-            settlement.action_cancel()
-        self.assertEqual(settlement.state, "billed")
-        self.assertEqual(settlement.line_ids.state, "settled")
-        self.env["account.payment.register"].with_context(
-            active_model="account.move", active_ids=bill.ids
-        ).create({"payment_date": "2026-04-05"})._create_payments()
-        self.assertIn(bill.payment_state, ("paid", "in_payment"))
-        self.assertEqual(settlement.state, "paid")
-
-    def test_bill_per_agreement_and_product(self):
-        self.env["ir.config_parameter"].sudo().set_param(
-            "partner_revshare.settlement_bill_per_product", "True"
-        )
-        self._periodic()
-        self._create_invoice(
-            [(self.product_cloud, 10, 100.0), (self.product_service, 2, 50.0)]
-        )
-        self._create_invoice([(self.product_cloud, 1, 100.0)])
-        settlement = self._run("2026-03-31", confirm=True)
-        lines = settlement.bill_id.invoice_line_ids.sorted("price_subtotal")
-        self.assertEqual(lines.mapped("price_subtotal"), [10.0, 110.0])
-        self.assertIn(self.product_service.display_name, lines[0].name)
-        self.assertIn(self.product_cloud.display_name, lines[1].name)
-        self.assertEqual(lines.product_id, self.bill_product)
-
-    def test_cancel_releases_rows(self):
-        self._periodic()
-        invoice = self._create_invoice([(self.product_cloud, 10, 100.0)])
-        settlement = self._run("2026-03-31", confirm=True)
-        bill = settlement.bill_id
-        self.assertEqual(bill.state, "draft")
-        settlement.action_cancel()
-        self.assertEqual(settlement.state, "cancelled")
-        self.assertEqual(bill.state, "cancel")
-        rows = invoice.revshare_line_ids
-        self.assertFalse(rows.settlement_id)
-        self.assertEqual(rows.state, "earned")
-        self.assertFalse(settlement.line_ids)
-        again = self._run("2026-03-31")
-        self.assertEqual(again.line_ids, rows)
-        self.assertEqual(again.amount_total, 100.0)
-        self.assertNotEqual(again, settlement)
-
-    def test_entry_agreement_statement_without_bill(self):
-        """Journal-entry agreements get a statement, no second bill; their cap
-        adjustment is booked like their other rows."""
-        agreement = self._create_agreement(rules=[{"rate": 10.0}], period_cap=80.0)
-        invoice = self._create_invoice([(self.product_cloud, 10, 100.0)])
-        self.assertTrue(invoice.revshare_line_ids.move_id)
-        settlement = self._run("2026-03-31", confirm=True)
-        self.assertEqual(settlement.agreement_ids, agreement)
-        self.assertEqual(settlement.amount_share, 100.0)
-        self.assertEqual(settlement.amount_adjustment, -20.0)
-        self.assertEqual(settlement.amount_total, 80.0)
-        self.assertEqual(settlement.amount_billable, 0.0)
-        self.assertFalse(settlement.bill_id)
-        self.assertEqual(settlement.state, "confirmed")
-        adjustment = settlement.line_ids.filtered(lambda r: r.kind == "adjustment")
-        entry = adjustment.move_id
-        self.assertEqual(entry.state, "posted")
-        self.assertEqual(entry.ref, settlement.name)
-        self.assertEqual(entry.date, d("2026-03-31"))
-        expense_line = entry.line_ids.filtered(
-            lambda line: line.account_id == self.expense_account
-        )
-        self.assertEqual(expense_line.balance, -20.0)
-        self.assertEqual(adjustment.state, "settled")
 
     def test_one_settlement_per_currency(self):
         usd = self._periodic()
@@ -558,7 +413,7 @@ class TestSettlement(RevshareCommon):
         self.assertEqual(march.amount_total, 25.0)
         self.assertEqual(len(march.line_ids), 4)
 
-    # --- cron, wizard, report, mail ---------------------------------------
+    # --- cron ------------------------------------------------------------
 
     def test_cron(self):
         self._periodic()
@@ -649,198 +504,6 @@ class TestSettlement(RevshareCommon):
         self.assertEqual(by_company[company2].bill_id.company_id, company2)
         self.assertEqual(by_company[company2].bill_id.journal_id.type, "purchase")
 
-    def test_wizard_preview_then_settle(self):
-        self._periodic()
-        self._create_invoice([(self.product_cloud, 10, 100.0)])
-        with freeze_time("2026-04-02"):
-            wizard = self.env["revshare.settlement.run"].create({})
-            self.assertEqual(wizard.date, d("2026-04-01"))
-            wizard.action_preview()
-            self.assertFalse(self.Settlement.search_count([]))
-            preview = wizard.preview_line_ids
-            self.assertEqual(preview.partner_id, self.reseller)
-            self.assertEqual(preview.line_count, 1)
-            self.assertEqual(preview.amount, 100.0)
-            self.assertEqual(preview.amount_total, 100.0)
-            action = wizard.action_settle()
-        settlement = self.Settlement.search(action["domain"])
-        self.assertEqual(settlement.amount_total, 100.0)
-        self.assertEqual(settlement.state, "billed")
-        with freeze_time("2026-04-02"):
-            future = self.env["revshare.settlement.run"].create({"date": "2026-04-05"})
-            with self._raises(UserError, "in the future"):
-                future.action_preview()
-
-    def test_views(self):
-        """The wizard and settlement forms load and work through the web client's
-        form logic."""
-        self._periodic()
-        self._create_invoice([(self.product_cloud, 10, 100.0)])
-        with freeze_time("2026-04-02"):
-            with Form(self.env["revshare.settlement.run"]) as form:
-                form.date = d("2026-03-31")
-                form.confirm_settlements = False
-            wizard = form.save()
-            wizard.action_preview()
-            self.assertEqual(wizard.preview_amount, 100.0)
-            wizard.action_settle()
-        settlement = self.Settlement.search([])
-        self.assertEqual(settlement.state, "draft")
-        with Form(settlement) as form:
-            self.assertEqual(form.amount_total, 100.0)
-            form.date = d("2026-04-02")
-        action = settlement.action_view_lines()
-        self.assertEqual(
-            self.env["revshare.line"].search(action["domain"]), settlement.line_ids
-        )
-
-    def test_statement_report_and_mail(self):
-        agreement = self._periodic(bill_auto_post=True)
-        self._create_invoice(
-            [(self.product_cloud, 10, 100.0)], invoice_date="2026-03-05"
-        )
-        self._create_invoice(
-            [(self.product_cloud, 4, 100.0)],
-            invoice_date="2026-03-06",
-            currency=self.eur,
-        )
-        settlement = self._run("2026-03-31", confirm=True)
-        # 400 EUR at 2 EUR per USD: base 200 USD, share 20 USD (40 EUR).
-        self.assertEqual(settlement.amount_total, 120.0)
-        html = (
-            self.env["ir.actions.report"]
-            ._render_qweb_html(
-                "partner_revshare.action_report_revshare_statement", settlement.ids
-            )[0]
-            .decode()
-        )
-        self.assertIn(settlement.name, html)
-        self.assertIn(agreement.display_name, html)
-        self.assertIn(settlement.bill_id.name, html)
-        self.assertIn("120.00", html)
-        self.assertIn("Opening balance carried", html)
-        self.assertIn("40.00", html)  # the EUR amount
-        self.assertIn("@ 0.500000", html)  # its conversion rate
-        template = self.env.ref("partner_revshare.mail_template_revshare_statement")
-        subject = template._render_field("subject", settlement.ids)[settlement.id]
-        self.assertIn(settlement.name, subject)
-        action = settlement.action_send_statement()
-        self.assertEqual(action["context"]["default_template_id"], template.id)
-        pdf, __ = self.env["ir.actions.report"]._render(
-            "partner_revshare.action_report_revshare_statement", settlement.ids
-        )
-        self.assertTrue(pdf)
-
-    # --- access ------------------------------------------------------------
-
-    def test_access(self):
-        """A revenue-share manager without accounting rights settles and bills; a
-        revenue-share user reads settlements but cannot run the settlement."""
-        self._periodic()
-        self._create_invoice([(self.product_cloud, 10, 100.0)])
-        manager = new_test_user(
-            self.env,
-            login="rs_settle_manager",
-            groups="base.group_user,partner_revshare.group_revshare_manager",
-        )
-        user = new_test_user(
-            self.env,
-            login="rs_settle_user",
-            groups="base.group_user,partner_revshare.group_revshare_user",
-        )
-        with freeze_time("2026-04-02"):
-            with self.assertRaises(AccessError):
-                self.env["revshare.settlement.run"].with_user(user).create({})
-            wizard = (
-                self.env["revshare.settlement.run"]
-                .with_user(manager)
-                .create({"confirm_settlements": False})
-            )
-            wizard.action_preview()
-            wizard.action_settle()
-        settlement = self.Settlement.with_user(manager).search([])
-        settlement.action_confirm()
-        self.assertEqual(settlement.state, "billed")
-        self.assertEqual(settlement.sudo().bill_id.amount_total, 100.0)
-        as_user = self.Settlement.with_user(user).browse(settlement.id)
-        self.assertEqual(as_user.amount_total, 100.0)
-        html = (
-            self.env["ir.actions.report"]
-            .with_user(user)
-            ._render_qweb_html(
-                "partner_revshare.action_report_revshare_statement", as_user.ids
-            )[0]
-            .decode()
-        )
-        self.assertIn(settlement.sudo().bill_id.display_name, html)
-        with self.assertRaises(AccessError):
-            as_user.action_cancel()
-        settlement.action_cancel()
-        self.assertEqual(settlement.state, "cancelled")
-
-    # --- bad input ---------------------------------------------------------
-
-    def test_overlapping_manual_settlements(self):
-        agreement = self._periodic()
-        vals = {
-            "partner_id": self.reseller.id,
-            "company_id": self.company.id,
-            "currency_id": self.currency.id,
-            "date_from": "2026-03-01",
-            "date_to": "2026-03-31",
-            "agreement_ids": [Command.set(agreement.ids)],
-        }
-        first = self.Settlement.create(vals)
-        with self._raises(ValidationError, "overlaps"):
-            self.Settlement.create(
-                dict(vals, date_from="2026-03-15", date_to="2026-04-15")
-            )
-        first.action_cancel()
-        self.Settlement.create(vals)
-
-    def test_rows_of_two_companies(self):
-        agreement = self._periodic()
-        invoice = self._create_invoice([(self.product_cloud, 10, 100.0)])
-        other = self.setup_other_company(name="Other Co")["company"]
-        with self._raises(ValidationError, "holds the rows of one company"):
-            self.Settlement.sudo().create(
-                {
-                    "partner_id": self.reseller.id,
-                    "company_id": other.id,
-                    "currency_id": self.currency.id,
-                    "date_from": "2026-03-01",
-                    "date_to": "2026-03-31",
-                    "agreement_ids": [Command.set(agreement.ids)],
-                    "line_ids": [Command.set(invoice.revshare_line_ids.ids)],
-                }
-            )
-        self.assertFalse(invoice.revshare_line_ids.settlement_id)
-
-    def test_confirm_without_product_refused(self):
-        # Activation needs a product: it goes missing afterwards.
-        self._periodic().product_id = False
-        self.company.revshare_product_id = False
-        invoice = self._create_invoice([(self.product_cloud, 10, 100.0)])
-        settlement = self._run("2026-03-31")
-        with self._raises(UserError, "no service product"):
-            settlement.action_confirm()
-        self.assertEqual(settlement.state, "draft")
-        self.assertFalse(settlement.bill_id)
-        self.assertEqual(invoice.revshare_line_ids.state, "earned")
-
-    def test_confirm_without_purchase_journal_refused(self):
-        self._periodic(journal_id=False)
-        self.company.revshare_bill_journal_id = False
-        self._create_invoice([(self.product_cloud, 10, 100.0)])
-        settlement = self._run("2026-03-31")
-        self.env["account.journal"].search(
-            [("company_id", "=", self.company.id), ("type", "=", "purchase")]
-        ).active = False
-        with self._raises(UserError, "has no purchase journal"):
-            settlement.action_confirm()
-        self.assertEqual(settlement.state, "draft")
-        self.assertEqual(settlement.line_ids.state, "earned")
-
     def test_run_query_count_independent_of_rows(self):
         """The plan reads the ledger with grouped queries: 10x more rows, same
         number of queries."""
@@ -879,20 +542,19 @@ class TestSettlement(RevshareCommon):
                 ]
             )
 
-        def count_queries():
+        def plan_counted():
             self.env.invalidate_all()
-            before = self.env.cr.sql_log_count
-            plan = self.Settlement._revshare_plan(d("2026-03-31"))
-            return self.env.cr.sql_log_count - before, plan
+            # The same count for 15 rows and for 150.
+            with self.assertQueryCount(PLAN_QUERIES):
+                return self.Settlement._revshare_plan(d("2026-03-31"))
 
         make_rows(5)
-        small, plan = count_queries()
-        self.assertEqual(sum(p["amount"] for p in plan), 150.0)
+        plan = plan_counted()
+        self.assertEqual(sum(p.amount for p in plan), 150.0)
         make_rows(45)
-        large, plan = count_queries()
-        self.assertEqual(sum(p["amount"] for p in plan), 1500.0)
-        self.assertEqual(sum(p["line_count"] for p in plan), 150)
-        self.assertEqual(small, large)
+        plan = plan_counted()
+        self.assertEqual(sum(p.amount for p in plan), 1500.0)
+        self.assertEqual(sum(p.line_count for p in plan), 150)
         settlements = self.Settlement._revshare_execute(plan, confirm=True)
         self.assertEqual(settlements.mapped("amount_total"), [500.0] * 3)
         self.assertEqual(settlements.bill_id.mapped("amount_total"), [500.0] * 3)

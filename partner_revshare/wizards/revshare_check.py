@@ -5,9 +5,10 @@ from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 from odoo.fields import Command
 
+from ..models.revshare_line import EARNED_STATES
+
 _logger = logging.getLogger(__name__)
 
-EARNED_STATES = ("earned", "settled")
 BOOKED_MODES = ("entry", "bill")
 
 
@@ -86,20 +87,9 @@ class RevshareCheck(models.TransientModel):
                 "mismatch_ids": [Command.create(vals) for vals in found],
             }
         )
-        return {
-            "type": "ir.actions.act_window",
-            "res_model": self._name,
-            "res_id": self.id,
-            "view_mode": "form",
-            "target": "new",
-            "name": self.env._("Revenue Share Check"),
-        }
-
-    def action_reset(self):
-        self.ensure_one()
-        self.mismatch_ids.unlink()
-        self.state = "draft"
-        return self.action_check()
+        return self._get_records_action(
+            name=self.env._("Revenue Share Check"), target="new"
+        )
 
     # ------------------------------------------------------------------
     # The check, callable from a shell or a cron
@@ -180,6 +170,25 @@ class RevshareCheck(models.TransientModel):
             "partner_id": partner.id if partner else False,
             "company_id": company.id if company else False,
         }
+
+    @api.model
+    def _revshare_row_mismatch(self, kind, row, message, company):
+        """A mismatch about one ledger row, its amount as found."""
+        return self._revshare_mismatch(
+            kind,
+            row,
+            message,
+            actual=row.amount,
+            currency=row.currency_id,
+            partner=row.partner_id,
+            company=company,
+        )
+
+    @api.model
+    def _revshare_row_problem(self, row, problem):
+        return self.env._(
+            "Row %(row)s %(problem)s.", row=row.display_name, problem=problem
+        )
 
     # ------------------------------------------------------------------
     # 1. Shares of the invoices: the rules, and the paid part
@@ -341,22 +350,15 @@ class RevshareCheck(models.TransientModel):
         for row in rows.filtered(lambda r: not r.move_id):
             if row.currency_id.is_zero(row.amount):
                 continue
+            message = self.env._(
+                "%(row)s (%(amount)s) was earned by an agreement booked by "
+                "%(mode)s but has no accounting document.",
+                row=row.display_name,
+                amount=row.amount,
+                mode=row.settlement_mode,
+            )
             mismatches.append(
-                self._revshare_mismatch(
-                    "document",
-                    row,
-                    self.env._(
-                        "%(row)s (%(amount)s) was earned by an agreement booked by "
-                        "%(mode)s but has no accounting document.",
-                        row=row.display_name,
-                        amount=row.amount,
-                        mode=row.settlement_mode,
-                    ),
-                    actual=row.amount,
-                    currency=row.currency_id,
-                    partner=row.partner_id,
-                    company=company,
-                )
+                self._revshare_row_mismatch("document", row, message, company)
             )
         moves = rows.move_id
         if not moves:
@@ -395,24 +397,24 @@ class RevshareCheck(models.TransientModel):
                     continue
                 want, got = booked.get(key, 0.0), documents.get(key, 0.0)
                 if currency.compare_amounts(want, got):
+                    message = self.env._(
+                        "%(move)s owes %(actual)s %(currency)s to partners on its "
+                        "payable items; its revenue-share rows add up to %(expected)s.",
+                        move=move.display_name,
+                        actual=got,
+                        currency=currency.name,
+                        expected=want,
+                    )
                     mismatches.append(
                         self._revshare_mismatch(
                             "document",
                             move,
-                            self.env._(
-                                "%(move)s owes %(actual)s %(currency)s to partners on "
-                                "its payable items; its revenue-share rows add up to "
-                                "%(expected)s.",
-                                move=move.display_name,
-                                actual=got,
-                                currency=currency.name,
-                                expected=want,
-                            ),
-                            expected=want,
-                            actual=got,
-                            currency=currency,
-                            partner=move.partner_id,
-                            company=company,
+                            message,
+                            want,
+                            got,
+                            currency,
+                            move.partner_id,
+                            company,
                         )
                     )
         return mismatches
@@ -475,23 +477,24 @@ class RevshareCheck(models.TransientModel):
             partner, currency = key
             want, got = ledger.get(key, 0.0), books.get(key, 0.0)
             if currency.compare_amounts(want, got):
+                message = self.env._(
+                    "Our documents owe %(partner)s %(actual)s %(currency)s on the "
+                    "payable; the ledger booked %(expected)s.",
+                    partner=partner.display_name,
+                    actual=got,
+                    currency=currency.name,
+                    expected=want,
+                )
                 mismatches.append(
                     self._revshare_mismatch(
                         "payable",
                         partner,
-                        self.env._(
-                            "Our documents owe %(partner)s %(actual)s %(currency)s on "
-                            "the payable; the ledger booked %(expected)s.",
-                            partner=partner.display_name,
-                            actual=got,
-                            currency=currency.name,
-                            expected=want,
-                        ),
-                        expected=want,
-                        actual=got,
-                        currency=currency,
-                        partner=partner,
-                        company=company,
+                        message,
+                        want,
+                        got,
+                        currency,
+                        partner,
+                        company,
                     )
                 )
         return mismatches
@@ -539,18 +542,11 @@ class RevshareCheck(models.TransientModel):
                 )
             if problem:
                 mismatches.append(
-                    self._revshare_mismatch(
+                    self._revshare_row_mismatch(
                         "settlement",
                         row,
-                        self.env._(
-                            "Row %(row)s %(problem)s.",
-                            row=row.display_name,
-                            problem=problem,
-                        ),
-                        actual=row.amount,
-                        currency=row.currency_id,
-                        partner=row.partner_id,
-                        company=company,
+                        self._revshare_row_problem(row, problem),
+                        company,
                     )
                 )
         return mismatches
@@ -628,18 +624,8 @@ class RevshareCheck(models.TransientModel):
                     row.move_id.display_name,
                 )
             mismatches.append(
-                self._revshare_mismatch(
-                    "ledger",
-                    row,
-                    self.env._(
-                        "Row %(row)s %(problem)s.",
-                        row=row.display_name,
-                        problem=problem,
-                    ),
-                    actual=row.amount,
-                    currency=row.currency_id,
-                    partner=row.partner_id,
-                    company=company,
+                self._revshare_row_mismatch(
+                    "ledger", row, self._revshare_row_problem(row, problem), company
                 )
             )
         negative = self.env["revshare.agreement"].search(

@@ -2,7 +2,7 @@ from collections import defaultdict
 
 from dateutil.relativedelta import relativedelta
 
-from odoo import api, fields, models
+from odoo import fields, models
 from odoo.exceptions import UserError
 from odoo.tools import format_amount, format_date
 
@@ -46,14 +46,6 @@ class RevshareSettlementRun(models.TransientModel):
         readonly=True,
         help="Agreements the run leaves out, and why.",
     )
-    preview_amount = fields.Float(compute="_compute_preview_totals")
-    preview_count = fields.Integer(compute="_compute_preview_totals")
-
-    @api.depends("preview_line_ids")
-    def _compute_preview_totals(self):
-        for run in self:
-            run.preview_count = len(run.preview_line_ids)
-            run.preview_amount = sum(run.preview_line_ids.mapped("amount_total"))
 
     def _plan(self):
         self.ensure_one()
@@ -78,28 +70,28 @@ class RevshareSettlementRun(models.TransientModel):
         self.preview_line_ids = [fields.Command.clear()] + [
             fields.Command.create(
                 {
-                    "partner_id": item["partner"].id,
-                    "company_id": item["company"].id,
-                    "currency_id": item["currency"].id,
-                    "date_from": item["date_from"],
-                    "date_to": item["date_to"],
-                    "agreement_ids": [fields.Command.set(item["agreements"].ids)],
-                    "line_count": item["line_count"],
-                    "amount": item["amount"],
-                    "amount_carried": item["amount_carried"],
+                    "partner_id": item.partner.id,
+                    "company_id": item.company.id,
+                    "currency_id": item.currency.id,
+                    "date_from": item.date_from,
+                    "date_to": item.date_to,
+                    "agreement_ids": [fields.Command.set(item.agreements.ids)],
+                    "line_count": item.line_count,
+                    "amount": item.amount,
+                    "amount_carried": item.amount_carried,
                 }
             )
             for item in plan
         ]
         self.preview_idle = "\n".join(self._revshare_idle_reasons(plan))
         self.state = "preview"
-        return self._reopen()
+        return self._get_records_action(target="new")
 
     def action_back(self):
         self.ensure_one()
         self.preview_line_ids = [fields.Command.clear()]
         self.state = "choose"
-        return self._reopen()
+        return self._get_records_action(target="new")
 
     def action_settle(self):
         """Create the settlements (planned again: the ledger may have moved since the
@@ -129,7 +121,7 @@ class RevshareSettlementRun(models.TransientModel):
         already settled, below the minimum payout. Two grouped reads."""
         self.ensure_one()
         _ = self.env._
-        planned = {a.id for item in plan for a in item["agreements"]}
+        planned = {a.id for item in plan for a in item.agreements}
         Agreement = self.env["revshare.agreement"]
         agreements = self.agreement_ids or Agreement.search(
             [("state", "in", ("active", "suspended", "expired"))]
@@ -206,12 +198,3 @@ class RevshareSettlementRun(models.TransientModel):
                 continue
             reasons.append(f"{agreement.display_name}: {reason}")
         return reasons
-
-    def _reopen(self):
-        return {
-            "type": "ir.actions.act_window",
-            "res_model": self._name,
-            "res_id": self.id,
-            "view_mode": "form",
-            "target": "new",
-        }

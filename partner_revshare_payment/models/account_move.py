@@ -18,11 +18,7 @@ class AccountMove(models.Model):
 
     @api.depends("revshare_cash_line_ids")
     def _compute_revshare_cash_line_count(self):
-        counts = dict(
-            self.env["revshare.line"]._read_group(
-                [("payment_move_id", "in", self.ids)], ["payment_move_id"], ["__count"]
-            )
-        )
+        counts = self.env["revshare.line"]._revshare_counts("payment_move_id", self)
         for move in self:
             move.revshare_cash_line_count = counts.get(move, 0)
 

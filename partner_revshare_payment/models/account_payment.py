@@ -54,9 +54,4 @@ class AccountPayment(models.Model):
     def action_view_revshare_moves(self):
         """Open the journal entries and vendor bills the payment's shares produced."""
         self.ensure_one()
-        action = self.env["ir.actions.act_window"]._for_xml_id(
-            "account.action_move_journal_line"
-        )
-        action["domain"] = [("id", "in", self._revshare_rows().move_id.ids)]
-        action["context"] = {"create": False}
-        return action
+        return self._revshare_rows()._revshare_moves_action()

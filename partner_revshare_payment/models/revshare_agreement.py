@@ -28,34 +28,14 @@ class RevshareAgreement(models.Model):
         compute="_compute_payment_line_count",
         string="Rows Earned on Payments",
     )
-    revshare_move_count = fields.Integer(
-        compute="_compute_revshare_move_count",
-        string="Accounting Documents",
-    )
 
     @api.depends("line_ids.partial_id")
     def _compute_payment_line_count(self):
-        counts = dict(
-            self.env["revshare.line"]._read_group(
-                [("agreement_id", "in", self.ids), ("payment_move_id", "!=", False)],
-                ["agreement_id"],
-                ["__count"],
-            )
+        counts = self.env["revshare.line"]._revshare_counts(
+            "agreement_id", self, [("payment_move_id", "!=", False)]
         )
         for agreement in self:
             agreement.payment_line_count = counts.get(agreement, 0)
-
-    @api.depends("line_ids.move_id")
-    def _compute_revshare_move_count(self):
-        moves = dict(
-            self.env["revshare.line"]._read_group(
-                [("agreement_id", "in", self.ids), ("move_id", "!=", False)],
-                ["agreement_id"],
-                ["move_id:array_agg"],
-            )
-        )
-        for agreement in self:
-            agreement.revshare_move_count = len(set(moves.get(agreement, [])))
 
     @api.constrains("payment_provider_ids", "company_id")
     def _check_payment_provider_company(self):
@@ -105,14 +85,3 @@ class RevshareAgreement(models.Model):
             [("agreement_id", "=", self.id), ("payment_move_id", "!=", False)],
             {"default_agreement_id": self.id},
         )
-
-    def action_view_revshare_moves(self):
-        """Open the journal entries and vendor bills this agreement's rows produced."""
-        self.ensure_one()
-        moves = self.line_ids.move_id
-        action = self.env["ir.actions.act_window"]._for_xml_id(
-            "account.action_move_journal_line"
-        )
-        action["domain"] = [("id", "in", moves.ids)]
-        action["context"] = {"create": False}
-        return action

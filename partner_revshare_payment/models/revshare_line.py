@@ -1,5 +1,7 @@
 from odoo import api, fields, models
 
+from odoo.addons.partner_revshare.models.revshare_line import EARNED_STATES
+
 
 class RevshareLine(models.Model):
     """Ledger rows earned from cash: each links to the partial reconcile earning it."""
@@ -114,7 +116,7 @@ class RevshareLine(models.Model):
         for expected, amount in self.sudo()._read_group(
             [
                 ("expected_line_id", "in", ids),
-                ("state", "in", ("earned", "settled")),
+                ("state", "in", EARNED_STATES),
             ],
             ["expected_line_id"],
             ["amount:sum"],

@@ -1,9 +1,10 @@
 from odoo import Command, fields
 
-from odoo.addons.account.tests.common import AccountTestInvoicingCommon
+from odoo.addons.partner_revshare.models.revshare_line import EARNED_STATES
+from odoo.addons.partner_revshare.tests.common import RevshareCommon
 
 
-class RevsharePaymentCommon(AccountTestInvoicingCommon):
+class RevsharePaymentCommon(RevshareCommon):
     """Agreements earning on payment, invoices without taxes, and helpers to pay,
     unreconcile and read the ledger."""
 
@@ -37,30 +38,14 @@ class RevsharePaymentCommon(AccountTestInvoicingCommon):
         cls.bank_journal = company_data["default_journal_bank"]
 
     @classmethod
-    def _create_agreement(cls, partner, rate, mode="entry", company_data=None, **vals):
-        company_data = company_data or cls.company_data
-        agreement = cls.env["revshare.agreement"].create(
-            {
-                "name": f"{partner.name} {rate}%",
-                "partner_id": partner.id,
-                "company_id": company_data["company"].id,
-                "currency_id": company_data["currency"].id,
-                "settlement_mode": mode,
-                "expense_account_id": company_data["default_account_expense"].id,
-                "journal_id": (
-                    company_data["default_journal_purchase"]
-                    if mode == "bill"
-                    else company_data["default_journal_misc"]
-                ).id,
-                "product_id": cls.fee_product.id,
-                "rule_ids": [
-                    Command.create({"name": "All", "compute": "percent", "rate": rate})
-                ],
-                **vals,
-            }
-        )
-        agreement.action_activate()
-        return agreement
+    def _agreement_defaults(cls, partner, rate, company_data):
+        """Earned on payment (the default trigger of this addon), booked on the
+        company's expense account, billed with the fee product."""
+        return {
+            "name": f"{partner.name} {rate}%",
+            "expense_account_id": company_data["default_account_expense"].id,
+            "product_id": cls.fee_product.id,
+        }
 
     @classmethod
     def _invoice(
@@ -130,7 +115,7 @@ class RevsharePaymentCommon(AccountTestInvoicingCommon):
     def _earned(self, invoice=None, agreement=None):
         """Earned rows (shares, clawbacks and their reversals) of an invoice."""
         domain = [
-            ("state", "in", ("earned", "settled")),
+            ("state", "in", EARNED_STATES),
             ("expected_line_id", "!=", False),
         ]
         if invoice:

@@ -1,0 +1,294 @@
+from collections import namedtuple
+from datetime import timedelta
+
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+from odoo.fields import Command
+
+from .revshare_line import EARNED_STATES
+
+# One line of a vendor bill of ours: its agreement (the bill product), label,
+# amount and expense account (empty: the product's).
+BillLine = namedtuple("BillLine", ["agreement", "name", "amount", "expense_account"])
+
+
+class RevshareLine(models.Model):
+    """Booking: earned rows become journal entries or vendor bills, and reversed
+    rows reverse them (see ARCHITECTURE.md, "Accounting documents")."""
+
+    _inherit = "revshare.line"
+
+    @api.model
+    def _revshare_accounting_date(self, company, journal, day):
+        """``day``, or the first open day after the lock dates that forbid it, so that
+        our document never fails the event that triggered it."""
+        day = fields.Date.to_date(day)
+        locks = company._get_violated_lock_dates(day, False, journal)
+        if locks:
+            return max(day, locks[-1][0] + timedelta(days=1))
+        return day
+
+    def _revshare_book(self, date=None, ref=None):
+        """Turn earned rows of one event into accounting documents, by the
+        agreement's settlement mode: ``entry`` one posted journal entry per company,
+        ``bill`` one posted vendor bill (or credit note) per beneficiary, company and
+        currency, ``periodic`` nothing (the settlement run bills later).
+
+        Sets ``move_id`` on the rows and returns the documents. Rows that are not
+        earned, already booked, or zero are skipped.
+        """
+        date = fields.Date.to_date(date)
+        rows = self.filtered(
+            lambda r: r.state == "earned"
+            and not r.move_id
+            and not r.currency_id.is_zero(r.amount)
+        )
+        # sudo: we write the ledger and post our own documents on behalf of whoever
+        # posted the invoice or the payment (a salesman may post an invoice without
+        # any right on journal entries); the rows were computed by our code only.
+        rows = rows.sudo()
+        moves = self.env["account.move"].sudo()
+        entry_rows = rows.filtered(lambda r: r.settlement_mode == "entry")
+        bill_rows = rows.filtered(lambda r: r.settlement_mode == "bill")
+        move_vals, move_rows = [], []
+        for company_rows in entry_rows.grouped("company_id").values():
+            move_vals.append(company_rows._revshare_prepare_entry_vals(date, ref))
+            move_rows.append(company_rows)
+        by_partner = bill_rows.grouped(
+            lambda r: (r.partner_id, r.company_id, r.currency_id)
+        )
+        for group_rows in by_partner.values():
+            move_vals.append(group_rows._revshare_prepare_bill_vals(date, ref))
+            move_rows.append(group_rows)
+        if not move_vals:
+            return moves
+        new_moves = moves.create(move_vals)
+        new_moves._post(soft=False)
+        for move, group_rows in zip(new_moves, move_rows, strict=True):
+            group_rows.write({"move_id": move.id})
+        return new_moves
+
+    def _revshare_event_ref(self, ref):
+        return ref or ", ".join(
+            sorted(set(self.invoice_id.mapped("name")) - {False, "/"})
+        )
+
+    def _revshare_prepare_entry_vals(self, date=None, ref=None):
+        """One journal entry for these rows (one company): per beneficiary, accounts
+        and currency the rows were made with, debit the expense account and credit
+        the payable account with the beneficiary as partner (negative totals swap
+        sides)."""
+        company = self.company_id
+        journal = self[0].agreement_id._revshare_get_journal("general")
+        day = self._revshare_accounting_date(
+            company, journal, date or max(self.mapped("date"))
+        )
+        ref = self._revshare_event_ref(ref)
+        line_cmds = []
+        groups = self.grouped(
+            lambda r: (
+                r.agreement_id,
+                r.partner_id,
+                r.currency_id,
+                r.expense_account_id,
+                r.payable_account_id,
+            )
+        )
+        for (agreement, partner, currency, expense, payable), rows in groups.items():
+            if not expense or not payable:
+                raise UserError(
+                    self.env._(
+                        "Agreement %(agreement)s had no expense or payable account "
+                        "when its rows were made: set them on the agreement or in "
+                        "the Accounting settings, then make a new version of it.",
+                        agreement=agreement.display_name,
+                    )
+                )
+            balance = sum(rows.mapped("amount_company"))
+            amount_currency = sum(rows.mapped("amount"))
+            label = f"{agreement.code} {ref}".strip()
+            common = {
+                "currency_id": currency.id,
+                "name": label,
+                "partner_id": partner.id,
+            }
+            line_cmds += [
+                Command.create(
+                    dict(
+                        common,
+                        account_id=expense.id,
+                        balance=balance,
+                        amount_currency=amount_currency,
+                    )
+                ),
+                Command.create(
+                    dict(
+                        common,
+                        account_id=payable.id,
+                        balance=-balance,
+                        amount_currency=-amount_currency,
+                    )
+                ),
+            ]
+        return {
+            "move_type": "entry",
+            "company_id": company.id,
+            "journal_id": journal.id,
+            "date": day,
+            "ref": ref,
+            "revshare_origin": True,
+            "line_ids": line_cmds,
+        }
+
+    def _revshare_prepare_bill_vals(self, date=None, ref=None):
+        """One vendor bill (credit note when the total is negative) for these rows
+        (one beneficiary, company and currency), one line per row. In a foreign
+        agreement currency, Odoo converts the bill at its own date's rate, as for
+        any vendor bill."""
+        first = self[0]
+        ref = self._revshare_event_ref(ref)
+        total = sum(self.mapped("amount"))
+        sign = -1 if first.currency_id.compare_amounts(total, 0.0) < 0 else 1
+        bill_lines = [
+            BillLine(
+                row.agreement_id,
+                " ".join(
+                    p
+                    for p in (
+                        row.agreement_id.code,
+                        row.invoice_id.name,
+                        row.product_id.display_name,
+                    )
+                    if p
+                ),
+                sign * row.amount,
+                row.expense_account_id,
+            )
+            for row in self
+        ]
+        return self._revshare_prepare_vendor_bill_vals(
+            first.agreement_id,
+            first.company_id,
+            first.partner_id,
+            first.currency_id,
+            date or max(self.mapped("date")),
+            ref,
+            bill_lines,
+            refund=sign < 0,
+        )
+
+    @api.model
+    def _revshare_prepare_vendor_bill_vals(
+        self, agreement, company, partner, currency, day, ref, bill_lines, refund=False
+    ):
+        """Values of every vendor bill (``in_refund`` with ``refund``) of ours, for
+        a booking event or a settlement: in the purchase journal of ``agreement``,
+        dated ``day`` or the first open day after it, one line per
+        :class:`BillLine` without taxes, so that the payable equals the ledger."""
+        journal = agreement._revshare_get_journal("purchase")
+        day = self._revshare_accounting_date(company, journal, day)
+        line_cmds = []
+        for bill_line in bill_lines:
+            vals = {
+                "product_id": bill_line.agreement._revshare_get_product().id,
+                "name": bill_line.name,
+                "quantity": 1.0,
+                "price_unit": bill_line.amount,
+                "tax_ids": [Command.clear()],
+            }
+            if bill_line.expense_account:
+                vals["account_id"] = bill_line.expense_account.id
+            line_cmds.append(Command.create(vals))
+        return {
+            "move_type": "in_refund" if refund else "in_invoice",
+            "company_id": company.id,
+            "journal_id": journal.id,
+            "partner_id": partner.id,
+            "currency_id": currency.id,
+            "invoice_date": day,
+            "date": day,
+            "ref": ref,
+            "invoice_origin": ref,
+            "revshare_origin": True,
+            "invoice_line_ids": line_cmds,
+        }
+
+    def _revshare_prepare_reversal_vals(self, kind="reversal", date=None):
+        day = fields.Date.to_date(date) or fields.Date.context_today(self)
+        return [
+            row._revshare_prepare_derived_vals(
+                date=day,
+                kind=kind,
+                reversed_line_id=row.id,
+                base_amount=-row.base_amount,
+                amount=-row.amount,
+                amount_company=-row.amount_company,
+                amount_invoice_currency=-row.amount_invoice_currency,
+                **row._revshare_reversal_extra_vals(),
+            )
+            for row in self
+        ]
+
+    def _revshare_moves_action(self):
+        """The journal entries and vendor bills that book these rows."""
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "account.action_move_journal_line"
+        )
+        action["domain"] = [("id", "in", self.move_id.ids)]
+        action["context"] = {"create": False}
+        return action
+
+    def _revshare_reversal_extra_vals(self):
+        """Hook: more links copied to a reversal row (e.g. the payment addon's)."""
+        return {}
+
+    def _revshare_reverse(self, kind="reversal", date=None):
+        """Negate earned (or settled) rows with new earned rows of ``kind``
+        (``reversed_line_id`` pointing to the original) and reverse their
+        accounting: a posted journal entry of ours is reversed with Odoo's reversal
+        when all its rows are reversed together, else (and for bills) the new rows
+        are booked like the originals (a negative bill becomes a vendor credit
+        note). Rows already reversed, and reversal rows themselves (they close their
+        original), are skipped. Returns the new rows."""
+        # sudo: see _revshare_book; the ledger is written by our code only.
+        rows = self.sudo().filtered(
+            lambda r: r.state in EARNED_STATES
+            and r.kind != "reversal"
+            and not r.reversal_line_ids
+        )
+        if not rows:
+            return self.sudo().browse()
+        new_rows = self.sudo().create(rows._revshare_prepare_reversal_vals(kind, date))
+        by_move = new_rows.grouped(lambda r: r.reversed_line_id.move_id)
+        # How many rows each document books, in one grouped read: a document is
+        # reversed as a whole only when all its rows are reversed now.
+        booked_counts = self.sudo()._revshare_counts(
+            "move_id", self.env["account.move"].union(*by_move)
+        )
+        to_book = self.sudo().browse()
+        for move, move_new_rows in by_move.items():
+            if not move or move.state != "posted":
+                # Nothing booked (periodic) or the document was undone by hand.
+                continue
+            if move.move_type == "entry" and booked_counts.get(move, 0) == len(
+                move_new_rows
+            ):
+                journal = move.journal_id
+                day = self._revshare_accounting_date(
+                    move.company_id, journal, date or fields.Date.context_today(self)
+                )
+                reverse = move._reverse_moves(
+                    [
+                        {
+                            "date": day,
+                            "ref": self.env._("Reversal of: %s", move.ref or move.name),
+                            "revshare_origin": True,
+                        }
+                    ],
+                    cancel=True,
+                )
+                move_new_rows.write({"move_id": reverse.id})
+            else:
+                to_book |= move_new_rows
+        to_book._revshare_book(date=date)
+        return new_rows

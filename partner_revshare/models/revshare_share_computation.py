@@ -1,0 +1,375 @@
+from collections import defaultdict
+
+from odoo import models
+from odoo.exceptions import UserError
+from odoo.tools import float_is_zero
+
+# Invoice-line prefetches the matching reads on every agreement.
+SCOPE_FIELDS = (
+    "customer_ids",
+    "customer_category_ids",
+    "product_ids",
+    "product_category_ids",
+    "salesperson_ids",
+    "journal_ids",
+    "country_ids",
+)
+
+
+class ShareComputation:
+    """The state of one call of ``_revshare_compute_shares``, read once for the
+    whole batch of invoice lines: the active rules of each agreement by sequence
+    (``rules``), the tiered agreements and their cumulative bases per period
+    (``cumulative``, grown invoice by invoice), and the part of each invoice
+    line already shared (``consumed``, company currency, for the waterfall).
+    Category paths and conversion rates are cached as they are met."""
+
+    def __init__(self, agreements, lines):
+        self.env = agreements.env
+        self.agreements = agreements
+        moves = lines.move_id
+        lines.mapped("product_id.categ_id")
+        moves.mapped("commercial_partner_id.category_id")
+        moves.mapped("commercial_partner_id.revshare_referrer_id")
+        moves.mapped("partner_id.category_id")
+        for fname in SCOPE_FIELDS:
+            agreements.mapped(fname)
+        all_rules = agreements.rule_ids.filtered("active")
+        all_rules.mapped("product_ids")
+        all_rules.mapped("product_category_ids")
+        all_rules.mapped("tier_ids")
+        self.rules = defaultdict(list)
+        for rule in all_rules.sorted(lambda r: (r.sequence, r.id)):
+            self.rules[rule.agreement_id.id].append(rule)
+        tiered = agreements.filtered(
+            lambda a: any(r.compute == "tiered" for r in self.rules[a.id])
+        )
+        self.tiered = set(tiered.ids)
+        self.cumulative = self._tier_cumulative(tiered, moves)
+        self.consumed = defaultdict(float)
+        self._categ_paths = {}
+        self._rates = {}
+
+    def _tier_cumulative(self, tiered, moves):
+        """{(agreement id, period start): base already in the ledger}, in one
+        grouped read (periods are month-aligned, so rows are grouped by month)."""
+        cumulative = defaultdict(float)
+        if not tiered:
+            return cumulative
+        Line = self.env["revshare.line"].sudo()
+        dates = [m.invoice_date or m.date for m in moves]
+        starts = [a._revshare_period_start(min(dates)) for a in tiered]
+        for agreement, month, base_sum in Line._read_group(
+            [
+                ("agreement_id", "in", tiered.ids),
+                ("date", ">=", min(starts)),
+                ("date", "<=", max(dates)),
+                *Line._revshare_base_rows_domain(),
+            ],
+            ["agreement_id", "date:month"],
+            ["base_amount:sum"],
+        ):
+            cumulative[(agreement.id, agreement._revshare_period_start(month))] += (
+                base_sum
+            )
+        return cumulative
+
+    def categ_path(self, product):
+        """Ids of the product's category and of its parents."""
+        categ = product.categ_id
+        if categ.id not in self._categ_paths:
+            self._categ_paths[categ.id] = {
+                int(x) for x in (categ.parent_path or "").split("/") if x
+            }
+        return self._categ_paths[categ.id]
+
+    def rate_to_agreement(self, agreement, move):
+        """Units of agreement currency per unit of company currency, at the
+        invoice's rate."""
+        if agreement.currency_id == move.company_currency_id:
+            return 1.0
+        if agreement.currency_id == move.currency_id:
+            return move.invoice_currency_rate or 1.0
+        key = (agreement.currency_id.id, move.company_id.id, move.invoice_date)
+        if key not in self._rates:
+            self._rates[key] = self.env["res.currency"]._get_conversion_rate(
+                move.company_currency_id,
+                agreement.currency_id,
+                move.company_id,
+                move.invoice_date or move.date,
+            )
+        return self._rates[key]
+
+    def shares(self, lines):
+        """Create values of every agreement's shares on ``lines``, invoice by
+        invoice in date order (the tier's cumulative base grows in that order)."""
+        lines_by_move = defaultdict(list)
+        for line in lines:
+            lines_by_move[line.move_id].append(line)
+        result = []
+        for move in lines.move_id.sorted(lambda m: (m.invoice_date or m.date, m.id)):
+            move_lines = lines_by_move[move]
+            bases = {line: self.line_bases(line) for line in move_lines}
+            for agreement in self.agreements:
+                if agreement.company_id == move.company_id:
+                    result += self._shares_of_move(agreement, move, move_lines, bases)
+        return result
+
+    def _shares_of_move(self, agreement, move, move_lines, bases):
+        matches = self._match_lines(agreement, move, move_lines, bases)
+        if not matches:
+            return []
+        cumulative = 0.0
+        if agreement.id in self.tiered:
+            day = move.invoice_date or move.date
+            key = (agreement.id, agreement._revshare_period_start(day))
+            self.cumulative[key] += sum(base for __, __, base in matches)
+            cumulative = self.cumulative[key]
+        vals_list = []
+        for line, rule, base in matches:
+            vals = self._prepare_share_vals(agreement, line, rule, base, cumulative)
+            if vals:
+                vals_list.append(vals)
+        return vals_list
+
+    def _match_lines(self, agreement, move, move_lines, bases):
+        """[(line, rule, base in agreement currency)] for the lines of one move in
+        the agreement's scope with a matching rule; waterfall bases net of the
+        shares already computed on the line."""
+        currency = agreement.currency_id
+        to_agr = self.rate_to_agreement(agreement, move)
+        same_currency = move.currency_id == move.company_currency_id
+        matches = []
+        for line in move_lines:
+            if not self._match_line(agreement, line):
+                continue
+            rule = self._match_rule(agreement, line)
+            if not rule:
+                continue
+            base_company, base_invoice = bases[line][agreement.base]
+            if agreement.waterfall:
+                consumed = self.consumed[line.id]
+                base_company -= consumed
+                if same_currency:
+                    base_invoice = base_company
+                else:
+                    base_invoice -= consumed * (move.invoice_currency_rate or 1.0)
+            base = (
+                base_invoice if currency == move.currency_id else base_company * to_agr
+            )
+            matches.append((line, rule, currency.round(base)))
+        return matches
+
+    def _match_line(self, agreement, line):
+        """Whether an invoice line is in the agreement's scope."""
+        move = line.move_id
+        customer = move.commercial_partner_id
+        invoice_date = move.invoice_date or move.date
+        if agreement.company_id != move.company_id:
+            return False
+        if agreement.date_start and invoice_date < agreement.date_start:
+            return False
+        if agreement.date_end and invoice_date > agreement.date_end:
+            return False
+        if agreement.customer_ids and not (
+            customer in agreement.customer_ids
+            or move.partner_id in agreement.customer_ids
+        ):
+            return False
+        if agreement.customer_category_ids and not (
+            agreement.customer_category_ids
+            & (customer.category_id | move.partner_id.category_id)
+        ):
+            return False
+        if (
+            agreement.referred_only
+            and customer.revshare_referrer_id != agreement.partner_id
+        ):
+            return False
+        if agreement.product_ids and line.product_id not in agreement.product_ids:
+            return False
+        if agreement.product_category_ids and not (
+            set(agreement.product_category_ids.ids) & self.categ_path(line.product_id)
+        ):
+            return False
+        if (
+            agreement.salesperson_ids
+            and move.invoice_user_id not in agreement.salesperson_ids
+        ):
+            return False
+        if agreement.journal_ids and move.journal_id not in agreement.journal_ids:
+            return False
+        if agreement.country_ids and customer.country_id not in agreement.country_ids:
+            return False
+        return True
+
+    def _match_rule(self, agreement, line):
+        """First active rule (by sequence) of the agreement matching the line."""
+        invoice_date = line.move_id.invoice_date or line.move_id.date
+        for rule in self.rules[agreement.id]:
+            if rule.date_start and invoice_date < rule.date_start:
+                continue
+            if rule.date_end and invoice_date > rule.date_end:
+                continue
+            if rule.product_ids and line.product_id not in rule.product_ids:
+                continue
+            if rule.product_category_ids and not (
+                set(rule.product_category_ids.ids) & self.categ_path(line.product_id)
+            ):
+                continue
+            return rule
+        return None
+
+    @staticmethod
+    def line_bases(line):
+        """Signed bases of an invoice line (positive on invoices, negative on credit
+        notes) in company and invoice currency: {base: (company, invoice)}."""
+        move = line.move_id
+        sign = -1 if move.move_type == "out_refund" else 1
+        untaxed_company = -line.balance
+        untaxed_invoice = -line.amount_currency
+        total_invoice = sign * line.price_total
+        if move.currency_id == move.company_currency_id:
+            total_company = total_invoice
+        else:
+            rate = move.invoice_currency_rate or 1.0
+            total_company = move.company_currency_id.round(total_invoice / rate)
+        bases = {
+            "untaxed": (untaxed_company, untaxed_invoice),
+            "total": (total_company, total_invoice),
+        }
+        # Margin: untaxed minus the product cost (company currency) of the quantity
+        # sold, converted at the invoice rate. A margin of the wrong sign (sale below
+        # cost) earns nothing rather than a negative share.
+        cost = 0.0
+        product = line.product_id
+        if product:
+            qty = (
+                line.product_uom_id._compute_quantity(
+                    line.quantity, product.uom_id, round=False
+                )
+                if line.product_uom_id and product.uom_id
+                else line.quantity
+            )
+            cost = sign * product.with_company(move.company_id).standard_price * qty
+        margin_company = untaxed_company - cost
+        if margin_company * sign < 0:
+            margin_company = 0.0
+        if move.currency_id == move.company_currency_id:
+            margin_invoice = margin_company
+        else:
+            margin_invoice = margin_company * (move.invoice_currency_rate or 1.0)
+        bases["margin"] = (margin_company, margin_invoice)
+        return bases
+
+    def _prepare_share_vals(self, agreement, line, rule, base, cumulative):
+        """One share row's create values (None when there is nothing to share),
+        rounded once in the agreement currency, converted at the invoice's rate."""
+        move = line.move_id
+        currency = agreement.currency_id
+        # Nothing to share on a free line (or one fully consumed by the waterfall);
+        # a fixed amount there would exceed its base.
+        if float_is_zero(base, precision_rounding=currency.rounding):
+            return None
+        rate = rule.rate if rule.compute == "percent" else 0.0
+        if rule.compute == "tiered":
+            rate = rule._revshare_tier_rate(cumulative)
+        sign = -1 if move.move_type == "out_refund" else 1
+        amount = currency.round(
+            rule._revshare_amount(base, sign * line.quantity, rate=rate)
+        )
+        if currency.is_zero(amount):
+            return None
+        if currency.compare_amounts(abs(amount), abs(base)) > 0:
+            raise UserError(
+                self.env._(
+                    "The share of agreement %(agreement)s (rule %(rule)s) on line "
+                    "%(line)s of %(invoice)s would be %(amount)s, more than 100%% of "
+                    "its base %(base)s. Fix the rule's fixed or minimum amount.",
+                    agreement=agreement.display_name,
+                    rule=rule.display_name,
+                    line=line.name or line.product_id.display_name,
+                    invoice=move.display_name,
+                    amount=amount,
+                    base=base,
+                )
+            )
+        to_agr = self.rate_to_agreement(agreement, move)
+        company_currency = move.company_currency_id
+        if currency == company_currency:
+            amount_company = amount
+        else:
+            amount_company = company_currency.round(amount / to_agr)
+        if currency == move.currency_id:
+            amount_invoice = amount
+        elif move.currency_id == company_currency:
+            amount_invoice = amount_company
+        else:
+            amount_invoice = move.currency_id.round(
+                amount / to_agr * (move.invoice_currency_rate or 1.0)
+            )
+        self.consumed[line.id] += amount_company
+        return {
+            "agreement_id": agreement.id,
+            "rule_id": rule.id,
+            "partner_id": agreement.partner_id.id,
+            "company_id": move.company_id.id,
+            "invoice_id": move.id,
+            "invoice_line_id": line.id,
+            "customer_id": move.commercial_partner_id.id,
+            "product_id": line.product_id.id,
+            "date": move.invoice_date or move.date,
+            "currency_id": currency.id,
+            "invoice_currency_id": move.currency_id.id,
+            "base_amount": base,
+            "rate": rate,
+            "amount": amount,
+            "amount_company": amount_company,
+            "amount_invoice_currency": amount_invoice,
+            "kind": "share",
+        }
+
+
+class RevshareAgreement(models.Model):
+    """The share computation: the one place that knows the rules (see
+    ARCHITECTURE.md, "One place computes a share")."""
+
+    _inherit = "revshare.agreement"
+
+    def _revshare_compute_shares(self, invoice_lines):
+        """THE computation of revenue shares.
+
+        :param invoice_lines: ``account.move.line`` product lines of customer invoices
+            and credit notes (any number, any companies).
+        :return: list of ``revshare.line`` create values (``state`` not set), one per
+            agreement and invoice line with a non-zero share.
+
+        ``self`` restricts the agreements considered; when empty, every active
+        agreement of the invoices' companies is used, by ``(sequence, id)``.
+        Tiered rules use a provisional rate: the tier reached by the agreement's
+        cumulative base in the settlement period of the invoice date, counting the
+        rows already in the ledger plus the invoices of this batch up to and
+        including the current invoice. The number of queries does not depend on
+        the number of lines or agreements (:class:`ShareComputation`).
+        """
+        # Prefetch over the whole batch, whatever recordset the caller built.
+        lines = invoice_lines.with_prefetch().filtered(
+            lambda line: line.display_type == "product"
+            and line.move_id.is_sale_document()
+            and not line.move_id.revshare_origin
+        )
+        if not lines:
+            return []
+        if self:
+            agreements = self.sorted(lambda a: (a.sequence, a.id))
+        else:
+            agreements = self.search(
+                [
+                    ("state", "=", "active"),
+                    ("company_id", "in", lines.move_id.company_id.ids),
+                ],
+                order="sequence, id",
+            )
+        if not agreements:
+            return []
+        return ShareComputation(agreements, lines).shares(lines)
