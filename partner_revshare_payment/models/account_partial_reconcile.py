@@ -1,12 +1,15 @@
-from collections import defaultdict
+from collections import defaultdict, namedtuple
 
 import psycopg2
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
-CUSTOMER_DOCUMENTS = ("out_invoice", "out_refund")
-EARNED_STATES = ("earned", "settled")
+from odoo.addons.partner_revshare.models.revshare_line import EARNED_STATES
+
+# The cash-equivalent one partial brought to its invoice (invoice currency), and the
+# payment providers that collected it.
+CashPart = namedtuple("CashPart", ["partial_id", "amount", "providers"])
 # cr.cache key of the bookings waiting for the end of the reconciliation in progress.
 PENDING_KEY = "revshare_pending_bookings"
 
@@ -54,7 +57,7 @@ class AccountPartialReconcile(models.Model):
         """A receivable line of a posted customer invoice or credit note."""
         move = aml.move_id
         return (
-            move.move_type in CUSTOMER_DOCUMENTS
+            move.is_sale_document()
             and move.state == "posted"
             and aml.account_type == "asset_receivable"
             and not move.revshare_origin
@@ -298,12 +301,7 @@ class AccountPartialReconcile(models.Model):
                 gateway = agreement.payment_provider_ids
                 if gateway and not (gateway & providers):
                     continue
-                cash_after = sum(
-                    amount
-                    for partial_id, amount, cash_providers in info["cash"]
-                    if partial_id <= partial.id
-                    and (not gateway or gateway & cash_providers)
-                )
+                cash_after = self._revshare_paid_cash(info, agreement, partial.id)
                 vals = self._revshare_prepare_earned_vals(
                     row, cash_after / info["total"], earned_before[row.id], rate
                 )
@@ -331,7 +329,7 @@ class AccountPartialReconcile(models.Model):
     def _revshare_cash_history(self, invoices):
         """Per invoice: receivable total and cash partials in invoice currency.
 
-        :return: {invoice: {"total": T, "cash": [(partial id, cash amount, providers)]}}
+        :return: {invoice: {"total": T, "cash": [CashPart, ...]}}
         """
         receivables = invoices.line_ids.filtered(
             lambda line: line.account_type == "asset_receivable"
@@ -357,9 +355,22 @@ class AccountPartialReconcile(models.Model):
                 self._revshare_cash_payments(cash_move, invoice)
             )
             history[invoice]["cash"].append(
-                (partial.id, matched * factors[cash_move][invoice], providers)
+                CashPart(partial.id, matched * factors[cash_move][invoice], providers)
             )
         return history
+
+    @api.model
+    def _revshare_paid_cash(self, info, agreement, up_to_partial_id=None):
+        """Cash an invoice brought ``agreement`` (``info``: the invoice's entry in
+        :meth:`_revshare_cash_history`), up to partial ``up_to_partial_id``
+        included: all cash, or for a gateway agreement only its providers' cash."""
+        gateway = agreement.payment_provider_ids
+        return sum(
+            part.amount
+            for part in info["cash"]
+            if (up_to_partial_id is None or part.partial_id <= up_to_partial_id)
+            and (not gateway or gateway & part.providers)
+        )
 
     @api.model
     def _revshare_earned_totals(self, expected):
@@ -438,25 +449,13 @@ class AccountPartialReconcile(models.Model):
         base = currency.round(
             currency.round(row.base_amount * fraction) - earned["base_amount"]
         )
-        return {
-            "agreement_id": row.agreement_id.id,
-            "rule_id": row.rule_id.id,
-            "partner_id": row.partner_id.id,
-            "company_id": row.company_id.id,
-            "invoice_id": invoice.id,
-            "invoice_line_id": row.invoice_line_id.id,
-            "customer_id": row.customer_id.id,
-            "product_id": row.product_id.id,
-            "currency_id": currency.id,
-            "invoice_currency_id": invoice_currency.id,
-            "base_amount": base,
-            "rate": row.rate,
-            "amount": amount,
-            "amount_company": amount_company,
-            "amount_invoice_currency": amount_invoice,
-            "state": "earned",
-            "expected_line_id": row.id,
-        }
+        return row._revshare_prepare_derived_vals(
+            base_amount=base,
+            amount=amount,
+            amount_company=amount_company,
+            amount_invoice_currency=amount_invoice,
+            expected_line_id=row.id,
+        )
 
     @api.model
     def _revshare_defer(self, callback):

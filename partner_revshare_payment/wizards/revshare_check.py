@@ -1,6 +1,6 @@
 from odoo import api, models
 
-from ..models.account_partial_reconcile import EARNED_STATES
+from odoo.addons.partner_revshare.models.revshare_line import EARNED_STATES
 
 
 class RevshareCheck(models.TransientModel):
@@ -59,11 +59,8 @@ class RevshareCheck(models.TransientModel):
             if not info or currency.is_zero(info["total"]):
                 fraction = 0.0
             else:
-                gateway = row.agreement_id.payment_provider_ids
-                cash = sum(
-                    amount
-                    for __, amount, providers in info["cash"]
-                    if not gateway or gateway & providers
+                cash = self.env["account.partial.reconcile"]._revshare_paid_cash(
+                    info, row.agreement_id
                 )
                 fraction = min(cash / info["total"], 1.0)
             want = currency.round(row.amount_invoice_currency * fraction)
