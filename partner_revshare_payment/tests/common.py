@@ -160,6 +160,26 @@ class RevsharePaymentCommon(RevshareCommon):
     def _date(value):
         return fields.Date.to_date(value)
 
+    @classmethod
+    def _discount_terms(cls, computation=None):
+        """2% early-payment discount within 10 days, net 30; ``computation``: how
+        the discount reduces the tax (Odoo's default for the company when None)."""
+        vals = {
+            "name": f"2/10 net 30 ({computation or 'default'})",
+            "company_id": cls.company.id,
+            "early_discount": True,
+            "discount_percentage": 2.0,
+            "discount_days": 10,
+            "line_ids": [
+                Command.create(
+                    {"value": "percent", "value_amount": 100.0, "nb_days": 30}
+                )
+            ],
+        }
+        if computation:
+            vals["early_pay_discount_computation"] = computation
+        return cls.env["account.payment.term"].create(vals)
+
 
 class RevsharePaymentDefaultCommon(RevsharePaymentCommon):
     """The same helpers in a company set up as Odoo ships it.
@@ -181,23 +201,3 @@ class RevsharePaymentDefaultCommon(RevsharePaymentCommon):
             context=dict(cls.env.context, allowed_company_ids=cls.company.ids)
         )
         cls.tax_15 = cls.company_data["default_tax_sale"]
-
-    @classmethod
-    def _discount_terms(cls, computation=None):
-        """2% early-payment discount within 10 days, net 30; ``computation``: how
-        the discount reduces the tax (Odoo's default for the company when None)."""
-        vals = {
-            "name": f"2/10 net 30 ({computation or 'default'})",
-            "company_id": cls.company.id,
-            "early_discount": True,
-            "discount_percentage": 2.0,
-            "discount_days": 10,
-            "line_ids": [
-                Command.create(
-                    {"value": "percent", "value_amount": 100.0, "nb_days": 30}
-                )
-            ],
-        }
-        if computation:
-            vals["early_pay_discount_computation"] = computation
-        return cls.env["account.payment.term"].create(vals)

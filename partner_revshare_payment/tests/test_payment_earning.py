@@ -368,19 +368,7 @@ class TestPaymentEarning(RevsharePaymentCommon):
     def test_early_payment_discount_is_no_cash(self):
         """2% early-payment discount: the customer pays 980 for 1000, the partner
         earns on the 980 received."""
-        terms = self.env["account.payment.term"].create(
-            {
-                "name": "2/10 net 30",
-                "early_discount": True,
-                "discount_percentage": 2.0,
-                "discount_days": 10,
-                "line_ids": [
-                    Command.create(
-                        {"value": "percent", "value_amount": 100.0, "nb_days": 30}
-                    )
-                ],
-            }
-        )
+        terms = self._discount_terms()
         invoice = self._invoice(1000.0, post=False)
         invoice.invoice_payment_term_id = terms
         invoice.action_post()
