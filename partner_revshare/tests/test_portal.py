@@ -178,9 +178,10 @@ class TestPortalPages(RevsharePortalCommon):
         self.assertNotIn("Tech integration", page)
         self.assertNotIn("Draft terms", page)
 
-    def test_agreement_detail_plain_words(self):
-        tree = self._tree(f"/my/revshare/agreements/{self.agreement_a.id}")
-        terms = {
+    @staticmethod
+    def _terms(tree):
+        """{term: its plain words} of an agreement page."""
+        return {
             _text(dt): _text(dd)
             for dt, dd in zip(
                 _find(tree, ".o_revshare_terms dt"),
@@ -188,6 +189,10 @@ class TestPortalPages(RevsharePortalCommon):
                 strict=True,
             )
         }
+
+    def test_agreement_detail_plain_words(self):
+        tree = self._tree(f"/my/revshare/agreements/{self.agreement_a.id}")
+        terms = self._terms(tree)
         self.assertEqual(
             terms["Scope"], "Sales to customers Customer One, Customer Two."
         )
@@ -216,14 +221,7 @@ class TestPortalPages(RevsharePortalCommon):
 
     def test_agreement_detail_settlement_terms(self):
         tree = self._tree(f"/my/revshare/agreements/{self.agreement_p.id}")
-        terms = {
-            _text(dt): _text(dd)
-            for dt, dd in zip(
-                _find(tree, ".o_revshare_terms dt"),
-                _find(tree, ".o_revshare_terms dd"),
-                strict=True,
-            )
-        }
+        terms = self._terms(tree)
         self.assertEqual(terms["Payment"], "Shares are paid with a monthly statement.")
         self.assertEqual(
             terms["Holding period"],
