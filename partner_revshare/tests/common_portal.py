@@ -124,39 +124,35 @@ class RevsharePortalCommon(RevshareCommon, HttpCase):
             "partner_id": cls.reseller.id,
             "company_id": cls.company.id,
             "currency_id": cls.currency.id,
+            "date": cls.this_month,
         }
-        cls.row_clawback = Line.create(
-            dict(
-                common,
-                kind="clawback",
-                state="earned",
-                date=cls.this_month,
-                amount=-30.0,
-                customer_id=cls.customer.id,
-                invoice_id=cls.invoice_1.id,
-            )
-        )
-        cls.row_expected = Line.create(
-            dict(
-                common,
-                kind="share",
-                state="expected",
-                date=cls.this_month,
-                amount=40.0,
-                base_amount=400.0,
-                rate=10.0,
-                customer_id=cls.customer2.id,
-            )
-        )
-        cls.row_cancelled = Line.create(
-            dict(
-                common,
-                kind="share",
-                state="cancelled",
-                date=cls.this_month,
-                amount=999.0,
-                customer_id=cls.customer2.id,
-            )
+        cls.row_clawback, cls.row_expected, cls.row_cancelled = Line.create(
+            [
+                dict(
+                    common,
+                    kind="clawback",
+                    state="earned",
+                    amount=-30.0,
+                    customer_id=cls.customer.id,
+                    invoice_id=cls.invoice_1.id,
+                ),
+                dict(
+                    common,
+                    kind="share",
+                    state="expected",
+                    amount=40.0,
+                    base_amount=400.0,
+                    rate=10.0,
+                    customer_id=cls.customer2.id,
+                ),
+                dict(
+                    common,
+                    kind="share",
+                    state="cancelled",
+                    amount=999.0,
+                    customer_id=cls.customer2.id,
+                ),
+            ]
         )
         cls._create_statements()
         cls.portal_a = cls._create_portal_user("revshare_portal_a", cls.reseller)
