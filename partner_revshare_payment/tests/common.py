@@ -106,6 +106,39 @@ class RevsharePaymentCommon(RevshareCommon):
             ._create_payments()
         )
 
+    @classmethod
+    def _write_off(cls, invoices, amount, date="2024-01-20", **vals):
+        """Register ``amount`` and mark the invoices as fully paid, the difference
+        written off to the expense account."""
+        return cls._pay(
+            invoices,
+            amount,
+            date=date,
+            payment_difference_handling="reconcile",
+            writeoff_account_id=cls.expense_account.id,
+            writeoff_label="Write-off",
+            **vals,
+        )
+
+    @classmethod
+    def _pay_by_statement(cls, invoice, amount, date="2024-01-22"):
+        """A bank statement line of ``amount`` reconciled with the invoice's
+        receivable, as a user does in the bank reconciliation."""
+        st_line = cls.env["account.bank.statement.line"].create(
+            {
+                "journal_id": cls.bank_journal.id,
+                "date": date,
+                "payment_ref": invoice.name,
+                "partner_id": cls.customer.id,
+                "amount": amount,
+            }
+        )
+        __, suspense, __ = st_line._seek_for_lines()
+        receivable = cls._receivable(invoice)
+        suspense.account_id = receivable.account_id
+        (suspense + receivable).reconcile()
+        return st_line
+
     @staticmethod
     def _receivable(move):
         return move.line_ids.filtered(

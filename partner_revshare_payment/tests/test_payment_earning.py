@@ -294,19 +294,7 @@ class TestPaymentEarning(RevsharePaymentCommon):
 
     def test_bank_statement_line(self):
         invoice = self._invoice(1000.0)
-        st_line = self.env["account.bank.statement.line"].create(
-            {
-                "journal_id": self.bank_journal.id,
-                "date": "2024-01-22",
-                "payment_ref": invoice.name,
-                "partner_id": self.customer.id,
-                "amount": 1000.0,
-            }
-        )
-        __, suspense, __ = st_line._seek_for_lines()
-        receivable = self._receivable(invoice)
-        suspense.account_id = receivable.account_id
-        (suspense + receivable).reconcile()
+        st_line = self._pay_by_statement(invoice, 1000.0)
         self.assertEqual(invoice.payment_state, "paid")
         self.assertRecordValues(
             self._earned(invoice),
