@@ -7,7 +7,6 @@ from lxml import html
 
 from odoo import Command, fields
 from odoo.tests import HttpCase
-from odoo.tests.common import new_test_user
 
 from .common import RevshareCommon
 
@@ -157,12 +156,9 @@ class RevsharePortalCommon(RevshareCommon, HttpCase):
         cls._create_statements()
         cls.portal_a = cls._create_portal_user("revshare_portal_a", cls.reseller)
         cls.portal_b = cls._create_portal_user("revshare_portal_b", cls.techpartner)
-        cls.accountant = new_test_user(
-            cls.env,
-            login="revshare_accountant",
-            groups="base.group_user,partner_revshare.group_revshare_manager",
-            company_id=cls.company.id,
-            company_ids=[Command.set(cls.company.ids)],
+        cls.accountant = cls._create_user(
+            "revshare_accountant",
+            "base.group_user,partner_revshare.group_revshare_manager",
         )
         cls.statement_a.message_subscribe(partner_ids=cls.accountant.partner_id.ids)
 
@@ -213,13 +209,7 @@ class RevsharePortalCommon(RevshareCommon, HttpCase):
 
     @classmethod
     def _create_portal_user(cls, login, partner):
-        user = new_test_user(
-            cls.env,
-            login=login,
-            groups="base.group_portal",
-            company_id=cls.company.id,
-            company_ids=[Command.set(cls.company.ids)],
-        )
+        user = cls._create_user(login, "base.group_portal")
         user.partner_id.parent_id = partner
         return user
 

@@ -1,7 +1,6 @@
 from dateutil.relativedelta import relativedelta
 from lxml import html
 
-from odoo import Command
 from odoo.exceptions import AccessError
 from odoo.tests import tagged
 from odoo.tests.common import new_test_user
@@ -268,12 +267,9 @@ class TestPortalPages(RevsharePortalCommon):
                 url, login="revshare_plain_employee"
             )
             self.assertTrue(response.headers["Location"].endswith("/my"), url)
-        new_test_user(
-            self.env,
-            login="revshare_manager_employee",
-            groups="base.group_user,partner_revshare.group_revshare_manager",
-            company_id=self.company.id,
-            company_ids=[Command.set(self.company.ids)],
+        self._create_user(
+            "revshare_manager_employee",
+            "base.group_user,partner_revshare.group_revshare_manager",
         )
         tree = self._tree("/my/revshare", login="revshare_manager_employee")
         self.assertFalse(_find(tree, "section.o_revshare_account"))
