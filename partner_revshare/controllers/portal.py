@@ -67,6 +67,22 @@ class RevsharePortal(CustomerPortal):
         result.update(page_name=page_name, **values)
         return result
 
+    def _revshare_page(self, model, url, domain, order, page, url_args=None):
+        """One page of the records of ``model`` matching ``domain``, searched as
+        the portal user, and its pager: (records, pager)."""
+        Model = request.env[model]
+        pager = portal_pager(
+            url=url,
+            url_args=url_args,
+            total=Model.search_count(domain),
+            page=parse_page(page),
+            step=self._items_per_page,
+        )
+        records = Model.search(
+            domain, order=order, limit=self._items_per_page, offset=pager["offset"]
+        )
+        return records, pager
+
     # ------------------------------------------------------------------
     # Running account
     # ------------------------------------------------------------------
@@ -94,19 +110,12 @@ class RevsharePortal(CustomerPortal):
     def portal_my_revshare_agreements(self, page=1, **kw):
         if not self._revshare_can_read("revshare.agreement"):
             return request.redirect("/my")
-        Agreement = request.env["revshare.agreement"]
-        domain = self._revshare_domain("revshare.agreement")
-        pager = portal_pager(
-            url="/my/revshare/agreements",
-            total=Agreement.search_count(domain),
-            page=parse_page(page),
-            step=self._items_per_page,
-        )
-        agreements = Agreement.search(
-            domain,
-            order="date_start desc, id desc",
-            limit=self._items_per_page,
-            offset=pager["offset"],
+        agreements, pager = self._revshare_page(
+            "revshare.agreement",
+            "/my/revshare/agreements",
+            self._revshare_domain("revshare.agreement"),
+            "date_start desc, id desc",
+            page,
         )
         values = self._revshare_layout_values(
             "revshare_agreements",
@@ -233,20 +242,14 @@ class RevsharePortal(CustomerPortal):
         domain, clean = filters
         sortings = self._revshare_line_sortings()
         sortby = parse_choice(sortby, sortings) or "date"
-        Line = request.env["revshare.line"]
         url_args = dict(clean, sortby=sortby)
-        pager = portal_pager(
-            url="/my/revshare/lines",
-            url_args=url_args,
-            total=Line.search_count(domain),
-            page=parse_page(page),
-            step=self._items_per_page,
-        )
-        lines = Line.search(
+        lines, pager = self._revshare_page(
+            "revshare.line",
+            "/my/revshare/lines",
             domain,
-            order=sortings[sortby]["order"],
-            limit=self._items_per_page,
-            offset=pager["offset"],
+            sortings[sortby]["order"],
+            page,
+            url_args=url_args,
         )
         values = self._revshare_layout_values(
             "revshare_lines",
@@ -345,7 +348,6 @@ class RevsharePortal(CustomerPortal):
         if not self._revshare_can_read("revshare.settlement"):
             return request.redirect("/my")
         _ = request.env._
-        Settlement = request.env["revshare.settlement"]
         domain = self._revshare_domain("revshare.settlement")
         sortings = {
             "date": {"label": _("Newest"), "order": "date_to desc, id desc"},
@@ -353,18 +355,13 @@ class RevsharePortal(CustomerPortal):
             "state": {"label": _("Status"), "order": "state, date_to desc, id desc"},
         }
         sortby = parse_choice(sortby, sortings) or "date"
-        pager = portal_pager(
-            url="/my/revshare/statements",
-            url_args={"sortby": sortby},
-            total=Settlement.search_count(domain),
-            page=parse_page(page),
-            step=self._items_per_page,
-        )
-        statements = Settlement.search(
+        statements, pager = self._revshare_page(
+            "revshare.settlement",
+            "/my/revshare/statements",
             domain,
-            order=sortings[sortby]["order"],
-            limit=self._items_per_page,
-            offset=pager["offset"],
+            sortings[sortby]["order"],
+            page,
+            url_args={"sortby": sortby},
         )
         request.session["my_revshare_statements_history"] = statements.ids[:100]
         values = self._revshare_layout_values(

@@ -1,4 +1,5 @@
 from . import revshare_agreement
+from . import revshare_agreement_accounting
 from . import revshare_rule
 from . import revshare_rule_tier
 from . import revshare_line

@@ -5,6 +5,8 @@ from . import test_revshare_security
 from . import test_revshare_performance
 from . import test_views_demo
 from . import test_portal
+from . import test_portal_lines
+from . import test_portal_statements
 from . import test_settlement
 from . import test_settlement_statement
 from . import test_revshare_check

@@ -106,6 +106,39 @@ class RevsharePaymentCommon(RevshareCommon):
             ._create_payments()
         )
 
+    @classmethod
+    def _write_off(cls, invoices, amount, date="2024-01-20", **vals):
+        """Register ``amount`` and mark the invoices as fully paid, the difference
+        written off to the expense account."""
+        return cls._pay(
+            invoices,
+            amount,
+            date=date,
+            payment_difference_handling="reconcile",
+            writeoff_account_id=cls.expense_account.id,
+            writeoff_label="Write-off",
+            **vals,
+        )
+
+    @classmethod
+    def _pay_by_statement(cls, invoice, amount, date="2024-01-22"):
+        """A bank statement line of ``amount`` reconciled with the invoice's
+        receivable, as a user does in the bank reconciliation."""
+        st_line = cls.env["account.bank.statement.line"].create(
+            {
+                "journal_id": cls.bank_journal.id,
+                "date": date,
+                "payment_ref": invoice.name,
+                "partner_id": cls.customer.id,
+                "amount": amount,
+            }
+        )
+        __, suspense, __ = st_line._seek_for_lines()
+        receivable = cls._receivable(invoice)
+        suspense.account_id = receivable.account_id
+        (suspense + receivable).reconcile()
+        return st_line
+
     @staticmethod
     def _receivable(move):
         return move.line_ids.filtered(
@@ -160,6 +193,26 @@ class RevsharePaymentCommon(RevshareCommon):
     def _date(value):
         return fields.Date.to_date(value)
 
+    @classmethod
+    def _discount_terms(cls, computation=None):
+        """2% early-payment discount within 10 days, net 30; ``computation``: how
+        the discount reduces the tax (Odoo's default for the company when None)."""
+        vals = {
+            "name": f"2/10 net 30 ({computation or 'default'})",
+            "company_id": cls.company.id,
+            "early_discount": True,
+            "discount_percentage": 2.0,
+            "discount_days": 10,
+            "line_ids": [
+                Command.create(
+                    {"value": "percent", "value_amount": 100.0, "nb_days": 30}
+                )
+            ],
+        }
+        if computation:
+            vals["early_pay_discount_computation"] = computation
+        return cls.env["account.payment.term"].create(vals)
+
 
 class RevsharePaymentDefaultCommon(RevsharePaymentCommon):
     """The same helpers in a company set up as Odoo ships it.
@@ -181,23 +234,3 @@ class RevsharePaymentDefaultCommon(RevsharePaymentCommon):
             context=dict(cls.env.context, allowed_company_ids=cls.company.ids)
         )
         cls.tax_15 = cls.company_data["default_tax_sale"]
-
-    @classmethod
-    def _discount_terms(cls, computation=None):
-        """2% early-payment discount within 10 days, net 30; ``computation``: how
-        the discount reduces the tax (Odoo's default for the company when None)."""
-        vals = {
-            "name": f"2/10 net 30 ({computation or 'default'})",
-            "company_id": cls.company.id,
-            "early_discount": True,
-            "discount_percentage": 2.0,
-            "discount_days": 10,
-            "line_ids": [
-                Command.create(
-                    {"value": "percent", "value_amount": 100.0, "nb_days": 30}
-                )
-            ],
-        }
-        if computation:
-            vals["early_pay_discount_computation"] = computation
-        return cls.env["account.payment.term"].create(vals)

@@ -135,13 +135,7 @@ class TestPaymentCheckDefaultConfig(RevsharePaymentDefaultCommon):
             1000.0, date="2023-12-01", taxes=cls.tax_15, payment_term=terms
         )
         cls._pay(cls.discounted | cls.too_late, date="2024-01-15", group_payment=True)
-        cls._pay(
-            cls.written_off,
-            1100.0,
-            payment_difference_handling="reconcile",
-            writeoff_account_id=cls.expense_account.id,
-            writeoff_label="Write-off",
-        )
+        cls._write_off(cls.written_off, 1100.0)
 
     def _check(self):
         self.env.invalidate_all()

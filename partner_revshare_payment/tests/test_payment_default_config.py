@@ -19,18 +19,6 @@ class TestPaymentDefaultConfig(RevsharePaymentDefaultCommon):
             1000.0, date=date, taxes=self.tax_15, payment_term=payment_term, **kwargs
         )
 
-    def _write_off(self, invoices, amount, date="2024-01-20", **vals):
-        """Register ``amount`` and mark the invoices as fully paid."""
-        return self._pay(
-            invoices,
-            amount,
-            date=date,
-            payment_difference_handling="reconcile",
-            writeoff_account_id=self.expense_account.id,
-            writeoff_label="Write-off",
-            **vals,
-        )
-
     def _assert_earned(self, invoice, amounts):
         self.assertEqual(self._earned(invoice).mapped("amount"), amounts)
         self._assert_payable_is_ledger(self.reseller)
@@ -154,19 +142,7 @@ class TestPaymentDefaultConfig(RevsharePaymentDefaultCommon):
 
     def test_bank_statement_line(self):
         invoice = self._taxed_invoice()
-        st_line = self.env["account.bank.statement.line"].create(
-            {
-                "journal_id": self.bank_journal.id,
-                "date": "2024-01-22",
-                "payment_ref": invoice.name,
-                "partner_id": self.customer.id,
-                "amount": 1150.0,
-            }
-        )
-        __, suspense, __ = st_line._seek_for_lines()
-        receivable = self._receivable(invoice)
-        suspense.account_id = receivable.account_id
-        (suspense + receivable).reconcile()
+        st_line = self._pay_by_statement(invoice, 1150.0)
         self.assertEqual(invoice.payment_state, "paid")
         self._assert_earned(invoice, [100.0])
         self.assertEqual(self._earned(invoice).payment_move_id, st_line.move_id)

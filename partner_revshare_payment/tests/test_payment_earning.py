@@ -294,19 +294,7 @@ class TestPaymentEarning(RevsharePaymentCommon):
 
     def test_bank_statement_line(self):
         invoice = self._invoice(1000.0)
-        st_line = self.env["account.bank.statement.line"].create(
-            {
-                "journal_id": self.bank_journal.id,
-                "date": "2024-01-22",
-                "payment_ref": invoice.name,
-                "partner_id": self.customer.id,
-                "amount": 1000.0,
-            }
-        )
-        __, suspense, __ = st_line._seek_for_lines()
-        receivable = self._receivable(invoice)
-        suspense.account_id = receivable.account_id
-        (suspense + receivable).reconcile()
+        st_line = self._pay_by_statement(invoice, 1000.0)
         self.assertEqual(invoice.payment_state, "paid")
         self.assertRecordValues(
             self._earned(invoice),
@@ -368,19 +356,7 @@ class TestPaymentEarning(RevsharePaymentCommon):
     def test_early_payment_discount_is_no_cash(self):
         """2% early-payment discount: the customer pays 980 for 1000, the partner
         earns on the 980 received."""
-        terms = self.env["account.payment.term"].create(
-            {
-                "name": "2/10 net 30",
-                "early_discount": True,
-                "discount_percentage": 2.0,
-                "discount_days": 10,
-                "line_ids": [
-                    Command.create(
-                        {"value": "percent", "value_amount": 100.0, "nb_days": 30}
-                    )
-                ],
-            }
-        )
+        terms = self._discount_terms()
         invoice = self._invoice(1000.0, post=False)
         invoice.invoice_payment_term_id = terms
         invoice.action_post()

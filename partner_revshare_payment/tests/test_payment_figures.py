@@ -6,7 +6,6 @@ from lxml import html
 
 from odoo import Command, fields
 from odoo.tests import HttpCase, tagged
-from odoo.tests.common import new_test_user
 
 from .common import RevsharePaymentCommon
 
@@ -59,12 +58,8 @@ class TestPaymentFigures(RevsharePaymentCommon, HttpCase):
         )
         cls.statement._revshare_link_lines([rows_b.ids])
         cls.statement.action_confirm()
-        cls.portal_user = new_test_user(
-            cls.env,
-            login="revshare_figures_portal",
-            groups="base.group_portal",
-            company_id=cls.company.id,
-            company_ids=[Command.set(cls.company.ids)],
+        cls.portal_user = cls._create_user(
+            "revshare_figures_portal", "base.group_portal"
         )
         cls.portal_user.partner_id.parent_id = cls.reseller
 

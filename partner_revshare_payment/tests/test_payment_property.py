@@ -119,14 +119,7 @@ class TestPaymentProperty(RevsharePaymentDefaultCommon):
                 self._record(cash, invoice, pay)
             elif action == "write_off":
                 pay = round(residual * arg, 2)
-                self._pay(
-                    invoice,
-                    pay,
-                    date=AFTER_PERIOD,
-                    payment_difference_handling="reconcile",
-                    writeoff_account_id=self.expense_account.id,
-                    writeoff_label="Write-off",
-                )
+                self._write_off(invoice, pay, date=AFTER_PERIOD)
                 self._record(cash, invoice, pay)
             elif action == "discount":
                 # Odoo grants it only to an invoice with nothing matched yet.
