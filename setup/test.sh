@@ -45,6 +45,10 @@ TEST_DB="${REVSHARE_TEST_DB:-revshare_test}"
 RUN_ODOO=1
 RUN_PYTEST=1
 if [ -n "$TAGS" ]; then RUN_PYTEST=0; LINT=0; fi
+# The top-level tests/ holds benchmarks only today: pytest runs it once it has test files.
+if [ ${#PATHS[@]} -eq 0 ] && [ -z "$(find "$ROOT/tests" -name 'test_*.py' -print -quit)" ]; then
+    RUN_PYTEST=0
+fi
 if [ ${#PATHS[@]} -gt 0 ]; then RUN_ODOO=0; LINT=0; fi
 FULL_RUN=0
 if [ -z "$TAGS" ] && [ ${#PATHS[@]} -eq 0 ]; then FULL_RUN=1; fi
