@@ -235,7 +235,7 @@ class RevshareLine(models.Model):
         (list, pivot, graph, invoice, partner, portal) counts a share once."""
         remaining = self._revshare_expected_remaining()
         for line in self:
-            earned = line.state in ("earned", "settled")
+            earned = line.state in EARNED_STATES
             line.amount_earned = line.amount if earned else 0.0
             line.amount_earned_company = line.amount_company if earned else 0.0
             amount = remaining.get(line, 0.0)
@@ -258,25 +258,37 @@ class RevshareLine(models.Model):
     @api.model
     def _revshare_fill_terms(self, vals_list):
         """Give each new row the booking terms it is made with: those of the row it
-        derives from (a reversal keeps its original's), else its agreement's."""
-        for vals in vals_list:
-            if vals.get("settlement_mode"):
-                continue
-            source = self._revshare_terms_source(vals)
-            if source:
+        derives from (a reversal keeps its original's), else its agreement's. The
+        source rows and agreements of the whole batch are read at once."""
+        todo = [vals for vals in vals_list if not vals.get("settlement_mode")]
+        source_ids = [self._revshare_terms_source_id(vals) for vals in todo]
+        sources = self.browse(sid for sid in source_ids if sid)
+        sources.fetch(["settlement_mode", "expense_account_id", "payable_account_id"])
+        agreements = self.env["revshare.agreement"].browse(
+            {
+                vals["agreement_id"]
+                for vals, sid in zip(todo, source_ids, strict=True)
+                if not sid
+            }
+        )
+        terms = {
+            agreement.id: agreement._revshare_row_terms() for agreement in agreements
+        }
+        for vals, source_id in zip(todo, source_ids, strict=True):
+            if source_id:
+                source = sources.browse(source_id)
                 vals.update(
                     settlement_mode=source.settlement_mode,
                     expense_account_id=source.expense_account_id.id,
                     payable_account_id=source.payable_account_id.id,
                 )
             else:
-                agreement = self.env["revshare.agreement"].browse(vals["agreement_id"])
-                vals.update(agreement._revshare_row_terms())
+                vals.update(terms[vals["agreement_id"]])
 
     @api.model
-    def _revshare_terms_source(self, vals):
-        """Hook: the existing row whose terms a new row keeps (empty: none)."""
-        return self.browse(vals.get("reversed_line_id"))
+    def _revshare_terms_source_id(self, vals):
+        """Hook: id of the existing row whose terms a new row keeps (False: none)."""
+        return vals.get("reversed_line_id") or False
 
     def write(self, vals):
         if "state" in vals:

@@ -67,11 +67,11 @@ class RevshareLine(models.Model):
         )
 
     @api.model
-    def _revshare_terms_source(self, vals):
+    def _revshare_terms_source_id(self, vals):
         # A row earned on a payment keeps the terms of the expected row it earns.
         if vals.get("expected_line_id") and not vals.get("reversed_line_id"):
-            return self.browse(vals["expected_line_id"])
-        return super()._revshare_terms_source(vals)
+            return vals["expected_line_id"]
+        return super()._revshare_terms_source_id(vals)
 
     @api.model
     def _revshare_base_rows_domain(self):

@@ -181,7 +181,7 @@ class RevsharePaymentCommon(RevshareCommon):
             [
                 ("partner_id", "=", partner.id),
                 ("company_id", "=", company.id),
-                ("state", "in", ("earned", "settled")),
+                ("state", "in", EARNED_STATES),
             ]
         )
         self.assertEqual(
