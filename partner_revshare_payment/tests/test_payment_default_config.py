@@ -1,3 +1,4 @@
+from odoo.exceptions import UserError
 from odoo.tests import tagged
 
 from .common import RevsharePaymentDefaultCommon
@@ -177,3 +178,21 @@ class TestPaymentDefaultConfig(RevsharePaymentDefaultCommon):
         self.assertEqual(self._earned(cash_refund).mapped("amount"), [-10.0])
         self._assert_payable_is_ledger(self.reseller)
         self.assertEqual(self._payable_balance(self.reseller), 70.0)
+
+    def test_discounted_payment_settled_and_billed(self):
+        """The periodic settlement bills what a discounted payment earned, with the
+        terms the rows were made with, and the agreement's terms stay fixed."""
+        agreement = self._create_agreement(self.agent, 10.0, mode="periodic")
+        invoice = self._taxed_invoice(payment_term=self._discount_terms())
+        self._pay(invoice, date="2024-01-15")
+        rows = self._earned(invoice, agreement)
+        self.assertEqual(rows.mapped("amount"), [98.0])
+        self.assertEqual(rows.settlement_mode, "periodic")
+        with self.assertRaises(UserError):
+            agreement.settlement_mode = "entry"
+        settlement = self.env["revshare.settlement"]._revshare_run(
+            self._date("2024-02-01"), agreements=agreement, confirm=True
+        )
+        self.assertEqual(settlement.amount_total, 98.0)
+        self.assertEqual(settlement.bill_id.amount_total, 98.0)
+        self.assertEqual(rows.state, "settled")
