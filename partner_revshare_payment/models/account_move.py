@@ -11,9 +11,12 @@ class AccountMove(models.Model):
         inverse_name="payment_move_id",
         string="Revenue Shares Earned by this Cash",
         readonly=True,
+        groups="base.group_user",
     )
     revshare_cash_line_count = fields.Integer(
-        compute="_compute_revshare_cash_line_count", string="Shares Earned"
+        compute="_compute_revshare_cash_line_count",
+        string="Shares Earned",
+        groups="base.group_user",
     )
 
     @api.depends("revshare_cash_line_ids")

@@ -11,9 +11,12 @@ class AccountPayment(models.Model):
         inverse_name="payment_id",
         string="Revenue Share Rows",
         readonly=True,
+        groups="base.group_user",
     )
     revshare_line_count = fields.Integer(
-        compute="_compute_revshare_line_count", string="Revenue Shares"
+        compute="_compute_revshare_line_count",
+        string="Revenue Shares",
+        groups="base.group_user",
     )
 
     @api.depends("revshare_line_ids")

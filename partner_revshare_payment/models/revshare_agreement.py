@@ -24,9 +24,11 @@ class RevshareAgreement(models.Model):
         "invoice paid through a transaction of one of these providers. Empty: any cash "
         "counts.",
     )
+    # Counted by cash entry, a field of the books: internal users only.
     payment_line_count = fields.Integer(
         compute="_compute_payment_line_count",
         string="Rows Earned on Payments",
+        groups="base.group_user",
     )
 
     @api.depends("line_ids.partial_id")

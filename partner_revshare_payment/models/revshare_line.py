@@ -8,6 +8,9 @@ class RevshareLine(models.Model):
 
     _inherit = "revshare.line"
 
+    # The cash behind a row (partial, payment, cash entry) is the company's books,
+    # like the row's accounting document: internal users only. A portal partner
+    # reads how much its rows earned, and from which expected row, not whose cash.
     partial_id = fields.Many2one(
         comodel_name="account.partial.reconcile",
         string="Partial Reconcile",
@@ -17,6 +20,7 @@ class RevshareLine(models.Model):
         copy=False,
         help="The matching of the invoice with the cash that earned this row. Emptied "
         "when the matching is removed; the row then has a reversal.",
+        groups="base.group_user",
     )
     expected_line_id = fields.Many2one(
         comodel_name="revshare.line",
@@ -43,6 +47,7 @@ class RevshareLine(models.Model):
         copy=False,
         help="The payment or bank statement entry whose cash earned this row. Kept "
         "after the matching is removed.",
+        groups="base.group_user",
     )
     payment_id = fields.Many2one(
         comodel_name="account.payment",
@@ -50,6 +55,7 @@ class RevshareLine(models.Model):
         index="btree_not_null",
         readonly=True,
         copy=False,
+        groups="base.group_user",
     )
 
     def init(self):
