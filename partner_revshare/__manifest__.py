@@ -27,6 +27,7 @@
         "views/account_move_views.xml",
         "views/res_config_settings_views.xml",
         "views/revshare_portal_templates.xml",
+        "views/revshare_portal_tax_templates.xml",
         "views/revshare_settlement_views.xml",
         "wizards/revshare_settlement_run_views.xml",
         "wizards/revshare_check_views.xml",
