@@ -194,23 +194,23 @@ class RevshareLine(models.Model):
         journal = agreement._revshare_get_journal("purchase")
         day = self._revshare_accounting_date(company, journal, day)
         line_cmds = []
+        agreements = self.env["revshare.agreement"].union(
+            *(bill_line.agreement for bill_line in bill_lines)
+        )
+        # One tax look-up per agreement (a bill has a line per row).
+        taxes = {a: a._revshare_bill_taxes(partner) for a in agreements}
         for bill_line in bill_lines:
             vals = {
                 "product_id": bill_line.agreement._revshare_get_product().id,
                 "name": bill_line.name,
                 "quantity": 1.0,
                 "price_unit": bill_line.amount,
-                "tax_ids": [
-                    Command.set(bill_line.agreement._revshare_bill_taxes(partner).ids)
-                ],
+                "tax_ids": [Command.set(taxes[bill_line.agreement].ids)],
                 "revshare_tax_included": bill_line.agreement.share_tax_included,
             }
             if bill_line.expense_account:
                 vals["account_id"] = bill_line.expense_account.id
             line_cmds.append(Command.create(vals))
-        agreements = self.env["revshare.agreement"].union(
-            *(bill_line.agreement for bill_line in bill_lines)
-        )
         return {
             **self.env["account.move"]._revshare_self_billing_vals(
                 agreements, company, partner
