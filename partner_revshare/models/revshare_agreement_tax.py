@@ -78,11 +78,22 @@ class RevshareAgreement(models.Model):
             taxes = fiscal_position.map_tax(taxes)
         return taxes
 
+    def _revshare_company_in_vat_country(self):
+        """Whether the agreement's company is under VAT: it has a VAT number, or
+        its fiscal country is in the European Union."""
+        self.ensure_one()
+        company = self.company_id
+        europe = self.env.ref("base.europe", raise_if_not_found=False)
+        return bool(
+            company.vat
+            or (europe and company.account_fiscal_country_id in europe.country_ids)
+        )
+
     def _revshare_check_activable(self):
         """Also refuse an ``entry`` agreement whose shares would bear a tax (a tax
         needs an invoice document), and a self-billing agreement without the
-        partner's acceptance or, in a VAT-registered company, without the
-        partner's VAT number."""
+        partner's acceptance or, in a company under VAT, without the partner's
+        VAT number."""
         res = super()._revshare_check_activable()
         for agreement in self:
             if agreement.settlement_mode == "entry":
@@ -120,7 +131,7 @@ class RevshareAgreement(models.Model):
                     )
                 )
             partner = agreement.partner_id.commercial_partner_id
-            if agreement.company_id.vat and not partner.vat:
+            if agreement._revshare_company_in_vat_country() and not partner.vat:
                 raise UserError(
                     self.env._(
                         "Agreement %(agreement)s is self-billed: the invoices the "

@@ -422,6 +422,19 @@ class TestPaymentSelfBilling(RevshareTaxCommon):
         agreement.action_activate()
         self.assertEqual(agreement.state, "active")
 
+    def test_partner_vat_required_in_eu_country(self):
+        """A company in an EU country is under VAT even without its VAT number."""
+        self.company.write(
+            {"vat": False, "account_fiscal_country_id": self.env.ref("base.be").id}
+        )
+        partner = self.env["res.partner"].create({"name": "No VAT"})
+        agreement = self._self_billed(partner, activate=False)
+        with self.assertRaisesRegex(UserError, "Tax ID"):
+            agreement.action_activate()
+        self.company.account_fiscal_country_id = self.env.ref("base.us")
+        agreement.action_activate()
+        self.assertEqual(agreement.state, "active")
+
     def test_statement_is_the_invoice_copy(self):
         """The statement of a self-billed periodic agreement shows the VAT
         breakdown, both VAT numbers, the number and the mention."""
