@@ -1,5 +1,6 @@
 from . import revshare_agreement
 from . import revshare_agreement_accounting
+from . import revshare_agreement_tax
 from . import revshare_rule
 from . import revshare_rule_tier
 from . import revshare_line
@@ -10,10 +11,12 @@ from . import account_move_line
 
 # The pipeline, in the order data flows through it (see ARCHITECTURE.md).
 from . import account_move
+from . import account_move_tax
 from . import revshare_share_computation
 from . import revshare_line_booking
 from . import revshare_settlement
 from . import revshare_settlement_engine
+from . import revshare_settlement_tax
 from . import revshare_settlement_portal
 from . import revshare_agreement_portal
 from . import revshare_line_portal

@@ -18,6 +18,7 @@ ROW_TERM_FIELDS = (
     "base",
     "expense_account_id",
     "payable_account_id",
+    "share_tax_included",
 )
 # First month of each settlement period, by period kind (months per period).
 PERIOD_MONTHS = {"monthly": 1, "quarterly": 3, "half_yearly": 6, "yearly": 12}

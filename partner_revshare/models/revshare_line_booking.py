@@ -187,22 +187,34 @@ class RevshareLine(models.Model):
         """Values of every vendor bill (``in_refund`` with ``refund``) of ours, for
         a booking event or a settlement: in the purchase journal of ``agreement``,
         dated ``day`` or the first open day after it, one line per
-        :class:`BillLine` without taxes, so that the payable equals the ledger."""
+        :class:`BillLine`. Each line gets the product's vendor taxes mapped by the
+        partner's fiscal position (``_revshare_bill_taxes``), computed as
+        tax-included when its agreement says its shares are; a bill of
+        self-billed agreements is self-billed."""
         journal = agreement._revshare_get_journal("purchase")
         day = self._revshare_accounting_date(company, journal, day)
         line_cmds = []
+        agreements = self.env["revshare.agreement"].union(
+            *(bill_line.agreement for bill_line in bill_lines)
+        )
+        # One tax look-up per agreement (a bill has a line per row).
+        taxes = {a: a._revshare_bill_taxes(partner) for a in agreements}
         for bill_line in bill_lines:
             vals = {
                 "product_id": bill_line.agreement._revshare_get_product().id,
                 "name": bill_line.name,
                 "quantity": 1.0,
                 "price_unit": bill_line.amount,
-                "tax_ids": [Command.clear()],
+                "tax_ids": [Command.set(taxes[bill_line.agreement].ids)],
+                "revshare_tax_included": bill_line.agreement.share_tax_included,
             }
             if bill_line.expense_account:
                 vals["account_id"] = bill_line.expense_account.id
             line_cmds.append(Command.create(vals))
         return {
+            **self.env["account.move"]._revshare_self_billing_vals(
+                agreements, company, partner
+            ),
             "move_type": "in_refund" if refund else "in_invoice",
             "company_id": company.id,
             "journal_id": journal.id,

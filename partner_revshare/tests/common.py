@@ -66,7 +66,10 @@ class RevshareCommon(AccountTestInvoicingCommon):
             {"name": "Tax 10%", "amount": 10.0, "type_tax_use": "sale"}
         )
         cls.bill_product = cls._create_product(
-            name="Revenue share", type="service", taxes_id=[Command.clear()]
+            name="Revenue share",
+            type="service",
+            taxes_id=[Command.clear()],
+            supplier_taxes_id=[Command.clear()],
         )
 
     @classmethod

@@ -24,7 +24,8 @@ class RevshareCheck(models.TransientModel):
     * each earned row of an ``entry`` or ``bill`` agreement has a posted accounting
       document carrying the same amount;
     * our documents (``revshare_origin``) on each beneficiary's payable add up to
-      what the ledger booked for them (booked rows and billed settlements);
+      what the ledger booked for them (booked rows and billed settlements) plus
+      the taxes our bills owe on top of it (tax lines are counted, not reported);
     * each settled row is in one settlement (``settlement_id`` is a single link, so
       never in two), of its own partner and company, not cancelled; a row released
       from a cancelled settlement whose bill stayed posted shows on the payable;
@@ -386,6 +387,9 @@ class RevshareCheck(models.TransientModel):
             ["amount:sum"],
         ):
             booked[(move.id, currency.id)] += amount
+        # A bill owes its rows plus the taxes on top of them (tax lines counted).
+        for key, amount in moves._revshare_tax_on_top().items():
+            booked[key] += amount
         documents = self._revshare_document_amounts(moves)
         currencies = self.env["res.currency"].browse(
             {key[1] for key in (*booked, *documents)}
@@ -458,6 +462,21 @@ class RevshareCheck(models.TransientModel):
             ["amount_billable:sum"],
         ):
             ledger[(partner.commercial_partner_id, currency)] += amount
+        # Plus the taxes our bills owe on top of the ledger.
+        taxed = self.env["account.move"].search(
+            [
+                ("company_id", "=", company.id),
+                ("revshare_origin", "=", True),
+                ("state", "=", "posted"),
+                ("date", ">=", date_from),
+                ("date", "<=", date_to),
+                ("move_type", "in", ("in_invoice", "in_refund")),
+            ]
+        )
+        for (move_id, currency_id), amount in taxed._revshare_tax_on_top().items():
+            move = taxed.browse(move_id)
+            currency = self.env["res.currency"].browse(currency_id)
+            ledger[(move.partner_id.commercial_partner_id, currency)] += amount
         books = defaultdict(float)
         for partner, currency, amount in self.env["account.move.line"]._read_group(
             [

@@ -9,3 +9,4 @@ from . import test_payment_check
 from . import test_payment_tier
 from . import test_payment_figures
 from . import test_payment_portal_access
+from . import test_payment_tax
