@@ -17,3 +17,9 @@ from . import revshare_settlement_engine
 from . import revshare_settlement_portal
 from . import revshare_agreement_portal
 from . import revshare_line_portal
+
+# Partner operations on the ledger and statements.
+from . import revshare_line_adjustment
+from . import revshare_line_hold
+from . import revshare_settlement_dispute
+from . import revshare_review
