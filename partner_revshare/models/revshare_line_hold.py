@@ -1,4 +1,4 @@
-from odoo import fields, models
+from odoo import api, fields, models
 from odoo.exceptions import UserError
 
 from .revshare_line import EARNED_STATES
@@ -22,6 +22,13 @@ class RevshareLine(models.Model):
         help="Why this earned row is kept out of settlements until a manager "
         "releases it; shown to the partner. Empty: not on hold.",
     )
+
+    @api.model
+    def _revshare_decline_domain(self):
+        """Reversal rows written by a decline: a manager's decision, not an event
+        of the invoice or its payments (the integrity check leaves them out of
+        what the events earned)."""
+        return [("kind", "=", "reversal"), ("note", "!=", False)]
 
     def _revshare_hold(self, reason):
         """Put these earned, unsettled rows on hold with ``reason``: the settlement

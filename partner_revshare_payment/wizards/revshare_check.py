@@ -1,4 +1,5 @@
 from odoo import api, models
+from odoo.osv import expression
 
 from odoo.addons.partner_revshare.models.revshare_line import EARNED_STATES
 
@@ -33,6 +34,9 @@ class RevshareCheck(models.TransientModel):
                 [
                     ("expected_line_id", "in", expected.ids),
                     ("state", "in", EARNED_STATES),
+                    # A declined row was earned all the same.
+                    "!",
+                    *expression.normalize_domain(Line._revshare_decline_domain()),
                 ],
                 ["expected_line_id"],
                 ["amount_invoice_currency:sum", "__count"],
