@@ -199,8 +199,9 @@ class RevshareLine(models.Model):
             agreement.message_post(body=body, author_id=self.env.user.partner_id.id)
 
     def action_revshare_approve(self):
-        """Approve adjustments waiting for it (in bulk): a second manager, never the
-        one who recorded them. Approved rows are earned and booked."""
+        """Approve rows waiting for it (in bulk): a manual adjustment by a second
+        manager, never the one who recorded it; the shares of an agreement that
+        requires approval by any manager. Approved rows are earned and booked."""
         self._revshare_check_manager()
         _ = self.env._
         for row in self:
@@ -211,7 +212,7 @@ class RevshareLine(models.Model):
                         row=row.display_name,
                     )
                 )
-            if row.create_uid == self.env.user:
+            if row.adjustment_reason == "manual" and row.create_uid == self.env.user:
                 raise UserError(
                     _(
                         "You recorded %(row)s: another revenue-share manager must "
@@ -224,7 +225,7 @@ class RevshareLine(models.Model):
         rows.write({"state": "earned", "approver_id": self.env.uid})
         for row in rows:
             row._revshare_book(date=row.date, ref=row._revshare_adjustment_ref())
-        rows._revshare_post_operation(_("Adjustment of %(amount)s approved"))
+        rows._revshare_post_operation(_("Approved: %(amount)s"))
         return True
 
     def action_revshare_reject(self):
