@@ -1,6 +1,6 @@
 from freezegun import freeze_time
 
-from odoo.exceptions import AccessError, UserError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import tagged
 
 from .common import RevshareSettlementCommon, d
@@ -177,7 +177,7 @@ class TestRevshareOperations(RevshareSettlementCommon):
         )
         message = self._agreement_messages(agreement)[:1]
         self.assertEqual(message.author_id, self.manager_2.partner_id)
-        self.assertIn("approved", message.body)
+        self.assertIn("Approved", message.body)
         with self._raises(UserError, "does not wait for approval"):
             big.with_user(self.manager_2).action_revshare_approve()
 
@@ -187,6 +187,44 @@ class TestRevshareOperations(RevshareSettlementCommon):
         row.with_user(self.manager).action_revshare_reject()
         self.assertEqual(row.state, "cancelled")
         self.assertFalse(row.sudo().move_id)
+
+    def test_approval_required_periodic_agreement(self):
+        with self.assertRaises(ValidationError):
+            self._create_agreement(approval_required=True)
+        agreement = self._periodic(approval_required=True)
+        first = self._create_invoice([(self.product_cloud, 1, 100.0)])
+        second = self._create_invoice([(self.product_cloud, 1, 200.0)])
+        cancelled = self._create_invoice([(self.product_cloud, 1, 400.0)])
+        rows = (first | second).revshare_line_ids
+        self.assertEqual(rows.mapped("state"), ["to_approve", "to_approve"])
+        self.assertEqual(agreement.amount_earned, 0.0)
+        # An undone invoice cancels its row still waiting: nothing to reverse.
+        cancelled.button_draft()
+        self.assertEqual(cancelled.revshare_line_ids.state, "cancelled")
+        self.assertFalse(cancelled.revshare_line_ids.reversal_line_ids)
+        self.assertFalse(self._run("2026-04-01"))
+        # Any manager approves them in bulk, the one who posted them included.
+        rows.with_user(self.manager).action_revshare_approve()
+        self.assertEqual(rows.mapped("state"), ["earned", "earned"])
+        self.assertEqual(rows.approver_id, self.manager)
+        settlement = self._run("2026-04-01")
+        self.assertEqual(settlement.line_ids, rows)
+        self.assertEqual(settlement.amount_total, 30.0)
+
+    def test_auto_approval_after_hold_days(self):
+        agreement = self._periodic(approval_required=True, hold_days=10)
+        early = self._create_invoice([(self.product_cloud, 1, 100.0)])
+        late = self._create_invoice(
+            [(self.product_cloud, 1, 200.0)], invoice_date="2026-03-28"
+        )
+        settlement = self._run("2026-04-01", confirm=True)
+        self.assertEqual(early.revshare_line_ids.state, "settled")
+        self.assertEqual(late.revshare_line_ids.state, "to_approve")
+        self.assertEqual(settlement.line_ids, early.revshare_line_ids)
+        self.assertIn(
+            "Approved automatically",
+            self._agreement_messages(agreement)[:1].body,
+        )
 
     # ------------------------------------------------------------------
     # Holds and declines

@@ -76,3 +76,41 @@ class TestPaymentOperationsDefaultConfig(RevsharePaymentDefaultCommon):
             ],
         )
         self.assertEqual(settlement.bill_id.amount_total, 250.0)
+
+    def test_approval_required_rows_earned_by_payments(self):
+        """Rows earned by payments wait for approval; an unreconciled payment
+        cancels its row still waiting, and the next payment earns the whole share
+        again (rows waiting count as earned for the next payments)."""
+        agreement = self._create_agreement(
+            self.agent, 10.0, mode="periodic", approval_required=True
+        )
+        invoice = self._invoice(1000.0, taxes=self.tax_15)
+        payment = self._pay(invoice, 575.0)
+        [first] = self.Line.search(
+            [("agreement_id", "=", agreement.id), ("state", "=", "to_approve")]
+        )
+        self.assertEqual(first.amount, 50.0)
+        self._pay(invoice, 575.0, date="2024-01-22")
+        waiting = self.Line.search(
+            [("agreement_id", "=", agreement.id), ("state", "=", "to_approve")]
+        )
+        self.assertEqual(waiting.mapped("amount"), [50.0, 50.0])
+        payment.action_draft()
+        self.assertEqual(first.state, "cancelled")
+        self.assertFalse(first.reversal_line_ids)
+        self._pay(invoice, 575.0, date="2024-01-25")
+        waiting = self.Line.search(
+            [("agreement_id", "=", agreement.id), ("state", "=", "to_approve")]
+        )
+        self.assertEqual(sum(waiting.mapped("amount")), 100.0)
+        self.assertEqual(
+            self.env["revshare.check"]._revshare_check(
+                self.company, "2024-01-01", "2024-12-31"
+            ),
+            [],
+        )
+        waiting.with_user(self.manager).action_revshare_approve()
+        settlement = self.env["revshare.settlement"]._revshare_run(
+            self._date("2024-02-01"), agreements=agreement, confirm=True
+        )
+        self.assertEqual(settlement.amount_total, 100.0)
