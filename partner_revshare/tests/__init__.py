@@ -13,3 +13,4 @@ from . import test_revshare_check
 from . import test_revshare_row_terms
 from . import test_portal_params
 from . import test_revshare_operations
+from . import test_portal_operations
