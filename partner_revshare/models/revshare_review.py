@@ -47,7 +47,7 @@ class RevshareReview(models.Model):
         string="To Review",
         readonly=True,
     )
-    partner_id = fields.Many2one("res.partner", string="Partner", readonly=True)
+    partner_id = fields.Many2one("res.partner", readonly=True)
     company_id = fields.Many2one("res.company", readonly=True)
     currency_id = fields.Many2one("res.currency", readonly=True)
     agreement_id = fields.Many2one("revshare.agreement", readonly=True)

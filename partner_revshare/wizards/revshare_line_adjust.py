@@ -29,7 +29,6 @@ class RevshareLineAdjust(models.TransientModel):
     )
     invoice_id = fields.Many2one(
         "account.move",
-        string="Invoice",
         domain="[('company_id', '=', company_id), ('state', '=', 'posted'), "
         "('move_type', 'in', ('out_invoice', 'out_refund'))]",
         help="The customer invoice this adjustment is about, if any.",
