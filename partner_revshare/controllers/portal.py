@@ -225,6 +225,8 @@ class RevsharePortal(CustomerPortal):
     def _revshare_line_states(self):
         states = self._revshare_selection("revshare.line", "state")
         states.pop("cancelled")
+        # Adjustments waiting for approval are not shown to the partner.
+        states.pop("to_approve")
         return states
 
     @http.route(
@@ -328,6 +330,7 @@ class RevsharePortal(CustomerPortal):
             _("Rate (%)"): lambda row: f"{row['rate']:.{precision}f}",
             _("Amount"): lambda row: number(row, "amount"),
             _("Still Expected"): lambda row: number(row, "amount_expected"),
+            _("Reason"): lambda row: text(row["note"] or row["hold_reason"]),
         }
         writer.writerow(columns)
         for row in rows:

@@ -20,3 +20,12 @@ from . import revshare_settlement_tax
 from . import revshare_settlement_portal
 from . import revshare_agreement_portal
 from . import revshare_line_portal
+
+# Partner operations on the ledger and statements.
+from . import revshare_line_adjustment
+from . import revshare_line_hold
+from . import revshare_line_approval
+from . import revshare_agreement_approval
+from . import revshare_settlement_approval
+from . import revshare_settlement_dispute
+from . import revshare_review

@@ -4,7 +4,7 @@ from markupsafe import Markup
 
 from odoo import api, fields, models
 
-from .revshare_line import EARNED_STATES
+from .revshare_line import EARNED_OR_WAITING_STATES
 
 
 class AccountMove(models.Model):
@@ -177,7 +177,7 @@ class AccountMove(models.Model):
         if not rows:
             return
         rows.filtered(lambda r: r.state == "expected").write({"state": "cancelled"})
-        rows.filtered(lambda r: r.state in EARNED_STATES)._revshare_reverse()
+        rows.filtered(lambda r: r.state in EARNED_OR_WAITING_STATES)._revshare_reverse()
 
     def action_view_revshare_lines(self):
         """Open the revenue-share rows of this customer invoice."""

@@ -50,3 +50,10 @@ class ResCompany(models.Model):
         domain="[('type', '=', 'service')]",
         help="Service product of the vendor bills that pay partners their share.",
     )
+    revshare_adjustment_approval_amount = fields.Monetary(
+        string="Revenue Share Adjustment Approval Amount",
+        currency_field="currency_id",
+        help="Manual adjustments above this amount (in the company currency, either "
+        "sign) wait until a second revenue-share manager approves them. 0: none "
+        "waits.",
+    )

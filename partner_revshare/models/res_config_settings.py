@@ -38,3 +38,8 @@ class ResConfigSettings(models.TransientModel):
         check_company=True,
         domain="[('type', '=', 'service')]",
     )
+    revshare_adjustment_approval_amount = fields.Monetary(
+        related="company_id.revshare_adjustment_approval_amount",
+        currency_field="currency_id",
+        readonly=False,
+    )

@@ -3,6 +3,10 @@ from odoo.exceptions import UserError
 
 # States of a row that counts as earned: earned, and earned then settled.
 EARNED_STATES = ("earned", "settled")
+# States of a row an event earned, approved or not (approval_required agreements,
+# revshare_line_approval.py): later payments count it, and an undone event takes
+# it back (an earned row is reversed, a row waiting for approval cancelled).
+EARNED_OR_WAITING_STATES = (*EARNED_STATES, "to_approve")
 
 
 class RevshareLine(models.Model):

@@ -462,6 +462,13 @@ class RevshareSettlement(models.Model):
                         "Period cap of %(cap)s",
                         cap=f"{agreement.period_cap:.2f}",
                     )
+                elif row.note:
+                    # A manual adjustment or a decline: the manager's reason.
+                    labels[row.id] = self.env._(
+                        "%(kind)s: %(reason)s",
+                        kind=kinds.get(row.kind, row.kind),
+                        reason=row.note,
+                    )
                 elif row.kind == "share" and row.section == "clawback":
                     labels[row.id] = self.env._("Credit note")
                 else:

@@ -158,6 +158,8 @@ class RevshareSettlement(models.Model):
         domain = [
             ("state", "=", "earned"),
             ("settlement_id", "=", False),
+            # Rows a manager put on hold wait for their release.
+            ("hold_reason", "=", False),
             ("date", "<=", day),
             ("company_id", "in", companies.ids),
         ]
@@ -288,6 +290,7 @@ class RevshareSettlement(models.Model):
         domain = [
             ("state", "=", "earned"),
             ("settlement_id", "=", False),
+            ("hold_reason", "=", False),
             ("company_id", "in", companies.ids),
         ]
         if partners:

@@ -14,3 +14,5 @@ from . import test_revshare_row_terms
 from . import test_portal_params
 from . import test_i18n
 from . import test_portal_tax
+from . import test_revshare_operations
+from . import test_portal_operations

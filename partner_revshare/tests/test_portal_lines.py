@@ -140,6 +140,7 @@ class TestPortalLines(RevsharePortalCommon):
                 "Rate (%)",
                 "Amount",
                 "Still Expected",
+                "Reason",
             ],
         )
         code = self.agreement_a.display_name
@@ -161,6 +162,7 @@ class TestPortalLines(RevsharePortalCommon):
                     "10.0000",
                     "200.00",
                     "0.00",
+                    "",
                 ],
                 [
                     fields.Date.to_string(self.this_month),
@@ -176,6 +178,7 @@ class TestPortalLines(RevsharePortalCommon):
                     "10.0000",
                     "100.00",
                     "0.00",
+                    "",
                 ],
                 [
                     fields.Date.to_string(self.last_month),
@@ -191,6 +194,7 @@ class TestPortalLines(RevsharePortalCommon):
                     "10.0000",
                     "50.00",
                     "0.00",
+                    "",
                 ],
                 [
                     fields.Date.to_string(self.this_month),
@@ -206,6 +210,7 @@ class TestPortalLines(RevsharePortalCommon):
                     "10.0000",
                     "40.00",
                     "40.00",
+                    "",
                 ],
                 [
                     fields.Date.to_string(self.last_month),
@@ -221,6 +226,7 @@ class TestPortalLines(RevsharePortalCommon):
                     "10.0000",
                     "30.00",
                     "0.00",
+                    "",
                 ],
             ],
         )

@@ -5,7 +5,9 @@ import psycopg2
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
-from odoo.addons.partner_revshare.models.revshare_line import EARNED_STATES
+from odoo.addons.partner_revshare.models.revshare_line import (
+    EARNED_OR_WAITING_STATES,
+)
 
 # The cash-equivalent one partial brought to its invoice (invoice currency), and the
 # payment providers that collected it.
@@ -390,7 +392,7 @@ class AccountPartialReconcile(models.Model):
             ._read_group(
                 [
                     ("expected_line_id", "in", expected.ids),
-                    ("state", "in", EARNED_STATES),
+                    ("state", "in", EARNED_OR_WAITING_STATES),
                 ],
                 ["expected_line_id"],
                 [
@@ -535,7 +537,7 @@ class AccountPartialReconcile(models.Model):
             [
                 ("partial_id", "in", self.ids),
                 ("kind", "in", ("share", "clawback")),
-                ("state", "in", EARNED_STATES),
+                ("state", "in", EARNED_OR_WAITING_STATES),
             ]
         )
         # Rows already reversed are skipped by _revshare_reverse itself.

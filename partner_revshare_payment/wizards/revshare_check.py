@@ -1,6 +1,10 @@
 from odoo import api, models
+from odoo.osv import expression
 
-from odoo.addons.partner_revshare.models.revshare_line import EARNED_STATES
+from odoo.addons.partner_revshare.models.revshare_line import (
+    EARNED_OR_WAITING_STATES,
+    EARNED_STATES,
+)
 
 
 class RevshareCheck(models.TransientModel):
@@ -32,7 +36,10 @@ class RevshareCheck(models.TransientModel):
             for row, amount, count in Line._read_group(
                 [
                     ("expected_line_id", "in", expected.ids),
-                    ("state", "in", EARNED_STATES),
+                    ("state", "in", EARNED_OR_WAITING_STATES),
+                    # A declined row was earned all the same.
+                    "!",
+                    *expression.normalize_domain(Line._revshare_decline_domain()),
                 ],
                 ["expected_line_id"],
                 ["amount_invoice_currency:sum", "__count"],

@@ -1,0 +1,118 @@
+from odoo import fields, models, tools
+from odoo.tools import SQL
+
+
+class RevshareReview(models.Model):
+    """The review queue (Revenue Share > To Review): what waits for a manager,
+    with the amount at stake. Earned rows on hold, adjustments waiting for
+    approval and statements with an open dispute, read from the ledger and the
+    statements by a database view, so that the list is always exactly the open
+    items."""
+
+    _name = "revshare.review"
+    _description = "Revenue Share Item to Review"
+    _auto = False
+    _order = "date desc, id desc"
+    # What the view reads: searching it flushes these first.
+    _depends = {
+        "revshare.line": [
+            "state",
+            "hold_reason",
+            "note",
+            "settlement_id",
+            "partner_id",
+            "company_id",
+            "currency_id",
+            "agreement_id",
+            "date",
+            "amount",
+        ],
+        "revshare.settlement": [
+            "partner_id",
+            "company_id",
+            "currency_id",
+            "date_to",
+            "name",
+            "amount_total",
+        ],
+        "mail.activity": ["res_model", "res_id", "activity_type_id"],
+    }
+
+    review_type = fields.Selection(
+        [
+            ("hold", "On hold"),
+            ("approval", "To approve"),
+            ("dispute", "Disputed statement"),
+        ],
+        string="To Review",
+        readonly=True,
+    )
+    partner_id = fields.Many2one("res.partner", readonly=True)
+    company_id = fields.Many2one("res.company", readonly=True)
+    currency_id = fields.Many2one("res.currency", readonly=True)
+    agreement_id = fields.Many2one("revshare.agreement", readonly=True)
+    line_id = fields.Many2one("revshare.line", string="Ledger Row", readonly=True)
+    settlement_id = fields.Many2one(
+        "revshare.settlement", string="Statement", readonly=True
+    )
+    date = fields.Date(readonly=True)
+    reason = fields.Char(readonly=True)
+    amount = fields.Monetary(string="Amount at Stake", readonly=True)
+
+    def init(self):
+        tools.drop_view_if_exists(self.env.cr, self._table)
+        # Ids: even for ledger rows, odd for statements (one item each).
+        self.env.cr.execute(
+            SQL(
+                """
+                CREATE VIEW %(table)s AS (
+                    SELECT line.id * 2 AS id,
+                           CASE WHEN line.state = 'to_approve' THEN 'approval'
+                                ELSE 'hold' END AS review_type,
+                           line.partner_id,
+                           line.company_id,
+                           line.currency_id,
+                           line.agreement_id,
+                           line.id AS line_id,
+                           line.settlement_id,
+                           line.date,
+                           COALESCE(line.hold_reason, line.note) AS reason,
+                           line.amount
+                      FROM revshare_line line
+                     WHERE line.state = 'to_approve'
+                        OR (line.state = 'earned'
+                            AND line.settlement_id IS NULL
+                            AND COALESCE(line.hold_reason, '') != '')
+                    UNION ALL
+                    SELECT statement.id * 2 + 1 AS id,
+                           'dispute' AS review_type,
+                           statement.partner_id,
+                           statement.company_id,
+                           statement.currency_id,
+                           NULL AS agreement_id,
+                           NULL AS line_id,
+                           statement.id AS settlement_id,
+                           statement.date_to AS date,
+                           statement.name AS reason,
+                           statement.amount_total AS amount
+                      FROM revshare_settlement statement
+                     WHERE EXISTS (
+                           SELECT 1
+                             FROM mail_activity activity
+                             JOIN ir_model_data imd
+                               ON imd.model = 'mail.activity.type'
+                              AND imd.res_id = activity.activity_type_id
+                              AND imd.module = 'partner_revshare'
+                              AND imd.name = 'mail_activity_type_dispute'
+                            WHERE activity.res_model = 'revshare.settlement'
+                              AND activity.res_id = statement.id)
+                )
+                """,
+                table=SQL.identifier(self._table),
+            )
+        )
+
+    def action_open_document(self):
+        """Open the ledger row or the statement this item is about."""
+        self.ensure_one()
+        return (self.line_id or self.settlement_id)._get_records_action()

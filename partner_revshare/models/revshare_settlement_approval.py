@@ -1,0 +1,26 @@
+from odoo import api, fields, models
+
+
+class RevshareSettlement(models.Model):
+    """A settlement run first approves the rows that waited for approval longer
+    than their agreement's hold days (``revshare.line._revshare_auto_approve``)."""
+
+    # One file per step of the pipeline (ARCHITECTURE.md): extended on purpose.
+    # pylint: disable-next=consider-merging-classes-inherited
+    _inherit = "revshare.settlement"
+
+    @api.model
+    def _cron_settle(self):
+        self.env["revshare.line"]._revshare_auto_approve(
+            fields.Date.context_today(self)
+        )
+        return super()._cron_settle()
+
+    @api.model
+    def _revshare_run(self, day=None, agreements=None, partners=None, confirm=False):
+        self.env["revshare.line"]._revshare_auto_approve(
+            fields.Date.to_date(day) or fields.Date.context_today(self)
+        )
+        return super()._revshare_run(
+            day=day, agreements=agreements, partners=partners, confirm=confirm
+        )
