@@ -2,7 +2,10 @@ from . import revshare_agreement
 from . import revshare_agreement_accounting
 from . import revshare_rule
 from . import revshare_rule_tier
+from . import revshare_rule_tenure
+from . import revshare_bonus
 from . import revshare_line
+from . import revshare_line_terms
 from . import res_company
 from . import res_config_settings
 from . import res_partner
@@ -14,6 +17,8 @@ from . import revshare_share_computation
 from . import revshare_line_booking
 from . import revshare_settlement
 from . import revshare_settlement_engine
+from . import revshare_settlement_bonus
 from . import revshare_settlement_portal
 from . import revshare_agreement_portal
+from . import revshare_agreement_terms
 from . import revshare_line_portal

@@ -3,7 +3,8 @@ from datetime import date as dt_date
 
 from dateutil.relativedelta import relativedelta
 
-from odoo import fields, models
+from odoo import api, fields, models
+from odoo.exceptions import AccessError, UserError
 from odoo.tools import format_date
 
 
@@ -20,6 +21,16 @@ class ResPartner(models.Model):
         index="btree_not_null",
         tracking=True,
         help="Partner who brought this customer (used by referral agreements).",
+    )
+    revshare_referral_date = fields.Date(
+        string="Referral Date",
+        compute="_compute_revshare_referral_date",
+        store=True,
+        readonly=False,
+        tracking=True,
+        help="The day this customer was referred, set with its referrer: the start "
+        "of its customer months for agreements counting from the referral date. "
+        "Fixed once such an agreement has shares on this customer.",
     )
     revshare_agreement_ids = fields.One2many(
         "revshare.agreement", "partner_id", string="Revenue Share Agreements"
@@ -53,6 +64,58 @@ class ResPartner(models.Model):
         currency_field="revshare_currency_id",
         help="What the shares of unpaid customer invoices are still to earn.",
     )
+
+    @api.depends("revshare_referrer_id")
+    def _compute_revshare_referral_date(self):
+        today = fields.Date.context_today(self)
+        for partner in self:
+            if partner.revshare_referrer_id and not partner.revshare_referral_date:
+                partner.revshare_referral_date = today
+
+    def write(self, vals):
+        if "revshare_referral_date" in vals:
+            self._revshare_check_referral_date(vals["revshare_referral_date"])
+        return super().write(vals)
+
+    def _revshare_check_referral_date(self, value):
+        """Only revenue-share managers change a referral date, and not once rows
+        counted customer months from it (the rows keep their tenure)."""
+        changed = self.filtered(
+            lambda p: p.revshare_referral_date != fields.Date.to_date(value)
+        )
+        if not changed:
+            return
+        if not self.env.su and not self.env.user.has_group(
+            "partner_revshare.group_revshare_manager"
+        ):
+            raise AccessError(
+                self.env._(
+                    "Only revenue-share managers can change a customer's referral date."
+                )
+            )
+        # sudo: whether rows exist, whoever edits the customer.
+        used = (
+            self.env["revshare.line"]
+            .sudo()
+            ._read_group(
+                [
+                    ("customer_id", "in", changed.ids),
+                    ("agreement_id.customer_start", "=", "referral_date"),
+                    ("state", "!=", "cancelled"),
+                ],
+                ["customer_id"],
+                limit=1,
+            )
+        )
+        if used:
+            raise UserError(
+                self.env._(
+                    "Customer %(customer)s already has revenue shares counted from "
+                    "its referral date: the date cannot change any more (the shares "
+                    "keep their customer months).",
+                    customer=used[0][0].display_name,
+                )
+            )
 
     def _compute_revshare_amounts(self):
         """The partner's running account in the current company's currency (the

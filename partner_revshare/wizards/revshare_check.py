@@ -252,7 +252,12 @@ class RevshareCheck(models.TransientModel):
             agreements = Agreement.browse(agreement_ids)
             computed = {}
             for vals in agreements._revshare_compute_shares(invoices.invoice_line_ids):
-                computed[(vals["agreement_id"], vals["invoice_line_id"])] = vals
+                key = (
+                    vals["agreement_id"],
+                    vals["invoice_line_id"],
+                    vals.get("overridden_agreement_id", False),
+                )
+                computed[key] = vals
             rules = self.env["revshare.rule"].browse(
                 {vals["rule_id"] for vals in computed.values()}
             )
@@ -260,7 +265,11 @@ class RevshareCheck(models.TransientModel):
             seen = set()
             for invoice in invoices:
                 for row in rows_by_invoice[invoice]:
-                    key = (row.agreement_id.id, row.invoice_line_id.id)
+                    key = (
+                        row.agreement_id.id,
+                        row.invoice_line_id.id,
+                        row.overridden_agreement_id.id,
+                    )
                     seen.add(key)
                     if row.rule_id.compute == "tiered":
                         continue
