@@ -462,6 +462,8 @@ class RevshareSettlement(models.Model):
                         "Period cap of %(cap)s",
                         cap=f"{agreement.period_cap:.2f}",
                     )
+                elif row.adjustment_reason == "bonus":
+                    labels[row.id] = self.env._("Period bonus")
                 elif row.kind == "share" and row.section == "clawback":
                     labels[row.id] = self.env._("Credit note")
                 else:
