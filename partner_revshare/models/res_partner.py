@@ -24,13 +24,11 @@ class ResPartner(models.Model):
     )
     revshare_referral_date = fields.Date(
         string="Referral Date",
-        compute="_compute_revshare_referral_date",
-        store=True,
-        readonly=False,
         tracking=True,
         help="The day this customer was referred, set with its referrer: the start "
         "of its customer months for agreements counting from the referral date. "
-        "Fixed once such an agreement has shares on this customer.",
+        "Only revenue-share managers change it, and not once such an agreement has "
+        "shares on this customer.",
     )
     revshare_agreement_ids = fields.One2many(
         "revshare.agreement", "partner_id", string="Revenue Share Agreements"
@@ -65,23 +63,32 @@ class ResPartner(models.Model):
         help="What the shares of unpaid customer invoices are still to earn.",
     )
 
-    @api.depends("revshare_referrer_id")
-    def _compute_revshare_referral_date(self):
+    @api.model_create_multi
+    def create(self, vals_list):
         today = fields.Date.context_today(self)
-        for partner in self:
-            if partner.revshare_referrer_id and not partner.revshare_referral_date:
-                partner.revshare_referral_date = today
+        for vals in vals_list:
+            if vals.get("revshare_referrer_id"):
+                vals.setdefault("revshare_referral_date", today)
+        return super().create(vals_list)
 
     def write(self, vals):
-        if "revshare_referral_date" in vals:
+        if vals.get("revshare_referral_date") is not None:
             self._revshare_check_referral_date(vals["revshare_referral_date"])
-        return super().write(vals)
+        res = super().write(vals)
+        if vals.get("revshare_referrer_id") and "revshare_referral_date" not in vals:
+            # Referred from today, unless a date was set already.
+            self.filtered(lambda p: not p.revshare_referral_date).write(
+                {"revshare_referral_date": fields.Date.context_today(self)}
+            )
+        return res
 
     def _revshare_check_referral_date(self, value):
-        """Only revenue-share managers change a referral date, and not once rows
-        counted customer months from it (the rows keep their tenure)."""
+        """A referral date is set with the referrer; only revenue-share managers
+        change it afterwards, and not once rows counted customer months from it
+        (the rows keep their tenure)."""
+        new = fields.Date.to_date(value) or False
         changed = self.filtered(
-            lambda p: p.revshare_referral_date != fields.Date.to_date(value)
+            lambda p: p.revshare_referral_date and p.revshare_referral_date != new
         )
         if not changed:
             return
