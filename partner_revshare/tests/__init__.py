@@ -12,3 +12,5 @@ from . import test_settlement_statement
 from . import test_revshare_check
 from . import test_revshare_row_terms
 from . import test_portal_params
+from . import test_revshare_tenure
+from . import test_revshare_override_bonus

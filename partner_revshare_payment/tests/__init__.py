@@ -8,3 +8,4 @@ from . import test_payment_concurrency
 from . import test_payment_check
 from . import test_payment_tier
 from . import test_payment_figures
+from . import test_payment_terms_override
