@@ -49,7 +49,7 @@ class RevshareAgreement(models.Model):
         readonly=True,
     )
     bonus_ids = fields.One2many(
-        "revshare.bonus", "agreement_id", string="Period Bonuses"
+        "revshare.bonus", "agreement_id", string="Period Bonuses", copy=True
     )
 
     @api.constrains("base", "override_agreement_ids", "trigger")
