@@ -208,6 +208,24 @@ class TestRevshareTenure(RevshareCommon):
             [],
         )
 
+    def test_check_recomputes_the_tenure(self):
+        """A row whose frozen month the invoices no longer give is reported,
+        even when its rule, hence its amount, is the same."""
+        self._create_agreement(rules=THIRTY_THEN_TEN)
+        customer = self._subscriber()
+        invoices = self._monthly(customer, "2024-01-31", 3)
+        row = invoices[2].revshare_line_ids
+        self.env.cr.execute(
+            "UPDATE revshare_line SET customer_month = 5 WHERE id = %s", [row.id]
+        )
+        row.invalidate_recordset(["customer_month"])
+        found = self.env["revshare.check"]._revshare_check(
+            self.company, "2024-01-01", "2024-12-31"
+        )
+        self.assertEqual([(m["res_id"], m["kind"]) for m in found], [(row.id, "terms")])
+        self.assertIn("customer month 5", found[0]["message"])
+        self.assertIn("month 2", found[0]["message"])
+
     def test_plain_words(self):
         agreement = self._create_agreement(rules=THIRTY_THEN_TEN)
         words = [r["text"] for r in agreement._revshare_portal_rules()]

@@ -296,6 +296,23 @@ class RevshareCheck(models.TransientModel):
                                 company=row.company_id,
                             )
                         )
+                    elif vals and row.customer_month != vals["customer_month"]:
+                        mismatches.append(
+                            self._revshare_row_mismatch(
+                                "terms",
+                                row,
+                                self.env._(
+                                    "Share of %(agreement)s on %(invoice)s was made "
+                                    "in customer month %(actual)s; the invoices give "
+                                    "month %(expected)s.",
+                                    agreement=row.agreement_id.display_name,
+                                    invoice=invoice.display_name,
+                                    actual=row.customer_month,
+                                    expected=vals["customer_month"],
+                                ),
+                                row.company_id,
+                            )
+                        )
             for key, vals in computed.items():
                 if key in seen or vals["rule_id"] in tiered_rules:
                     continue
