@@ -51,6 +51,14 @@ class RevshareAgreement(models.Model):
     bonus_ids = fields.One2many(
         "revshare.bonus", "agreement_id", string="Period Bonuses", copy=True
     )
+    # Stored: the settlement run reads it with the agreement's other columns, at
+    # no extra query for the (many) agreements without bonuses.
+    has_bonus = fields.Boolean(compute="_compute_has_bonus", store=True)
+
+    @api.depends("bonus_ids")
+    def _compute_has_bonus(self):
+        for agreement in self:
+            agreement.has_bonus = bool(agreement.bonus_ids)
 
     @api.constrains("base", "override_agreement_ids", "trigger")
     def _check_overrides(self):

@@ -16,7 +16,7 @@ class RevshareSettlement(models.Model):
     @api.model
     def _revshare_plan_adjustments(self, agreements, touched, taken):
         vals_list = super()._revshare_plan_adjustments(agreements, touched, taken)
-        with_bonus = agreements.filtered("bonus_ids")
+        with_bonus = agreements.filtered("has_bonus")
         if not with_bonus:
             return vals_list
         bounds = {
