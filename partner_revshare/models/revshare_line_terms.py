@@ -18,7 +18,6 @@ class RevshareLine(models.Model):
     )
 
     customer_month = fields.Integer(
-        string="Customer Month",
         help="The customer's age with the agreement, in whole months at the invoice "
         "date, that chose the rule (0: the first month). Only computed for "
         "agreements whose rules depend on it; frozen on the row.",
