@@ -24,6 +24,7 @@
         "views/revshare_rule_views.xml",
         "views/revshare_agreement_views.xml",
         "views/res_partner_views.xml",
+        "views/revshare_agreement_terms_views.xml",
         "views/account_move_views.xml",
         "views/res_config_settings_views.xml",
         "views/revshare_portal_templates.xml",
@@ -41,7 +42,10 @@
         "views/revshare_review_views.xml",
         "views/partner_revshare_menus.xml",
     ],
-    "demo": ["demo/partner_revshare_demo.xml"],
+    "demo": [
+        "demo/partner_revshare_demo.xml",
+        "demo/partner_revshare_terms_demo.xml",
+    ],
     "assets": {
         "web.assets_tests": [
             "partner_revshare/static/tests/tours/**/*",

@@ -3,7 +3,10 @@ from . import revshare_agreement_accounting
 from . import revshare_agreement_tax
 from . import revshare_rule
 from . import revshare_rule_tier
+from . import revshare_rule_tenure
+from . import revshare_bonus
 from . import revshare_line
+from . import revshare_line_terms
 from . import res_company
 from . import res_config_settings
 from . import res_partner
@@ -17,8 +20,10 @@ from . import revshare_line_booking
 from . import revshare_settlement
 from . import revshare_settlement_engine
 from . import revshare_settlement_tax
+from . import revshare_settlement_bonus
 from . import revshare_settlement_portal
 from . import revshare_agreement_portal
+from . import revshare_agreement_terms
 from . import revshare_line_portal
 
 # Partner operations on the ledger and statements.

@@ -3,7 +3,8 @@ from datetime import date as dt_date
 
 from dateutil.relativedelta import relativedelta
 
-from odoo import fields, models
+from odoo import api, fields, models
+from odoo.exceptions import AccessError, UserError
 from odoo.tools import format_date
 
 
@@ -20,6 +21,14 @@ class ResPartner(models.Model):
         index="btree_not_null",
         tracking=True,
         help="Partner who brought this customer (used by referral agreements).",
+    )
+    revshare_referral_date = fields.Date(
+        string="Referral Date",
+        tracking=True,
+        help="The day this customer was referred, set with its referrer: the start "
+        "of its customer months for agreements counting from the referral date. "
+        "Only revenue-share managers change it, and not once such an agreement has "
+        "shares on this customer.",
     )
     revshare_agreement_ids = fields.One2many(
         "revshare.agreement", "partner_id", string="Revenue Share Agreements"
@@ -53,6 +62,67 @@ class ResPartner(models.Model):
         currency_field="revshare_currency_id",
         help="What the shares of unpaid customer invoices are still to earn.",
     )
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        today = fields.Date.context_today(self)
+        for vals in vals_list:
+            if vals.get("revshare_referrer_id"):
+                vals.setdefault("revshare_referral_date", today)
+        return super().create(vals_list)
+
+    def write(self, vals):
+        if vals.get("revshare_referral_date") is not None:
+            self._revshare_check_referral_date(vals["revshare_referral_date"])
+        res = super().write(vals)
+        if vals.get("revshare_referrer_id") and "revshare_referral_date" not in vals:
+            # Referred from today, unless a date was set already.
+            self.filtered(lambda p: not p.revshare_referral_date).write(
+                {"revshare_referral_date": fields.Date.context_today(self)}
+            )
+        return res
+
+    def _revshare_check_referral_date(self, value):
+        """A referral date is set with the referrer; only revenue-share managers
+        change it afterwards, and not once rows counted customer months from it
+        (the rows keep their tenure)."""
+        new = fields.Date.to_date(value) or False
+        changed = self.filtered(
+            lambda p: p.revshare_referral_date and p.revshare_referral_date != new
+        )
+        if not changed:
+            return
+        if not self.env.su and not self.env.user.has_group(
+            "partner_revshare.group_revshare_manager"
+        ):
+            raise AccessError(
+                self.env._(
+                    "Only revenue-share managers can change a customer's referral date."
+                )
+            )
+        # sudo: whether rows exist, whoever edits the customer.
+        used = (
+            self.env["revshare.line"]
+            .sudo()
+            ._read_group(
+                [
+                    ("customer_id", "in", changed.ids),
+                    ("agreement_id.customer_start", "=", "referral_date"),
+                    ("state", "!=", "cancelled"),
+                ],
+                ["customer_id"],
+                limit=1,
+            )
+        )
+        if used:
+            raise UserError(
+                self.env._(
+                    "Customer %(customer)s already has revenue shares counted from "
+                    "its referral date: the date cannot change any more (the shares "
+                    "keep their customer months).",
+                    customer=used[0][0].display_name,
+                )
+            )
 
     def _compute_revshare_amounts(self):
         """The partner's running account in the current company's currency (the

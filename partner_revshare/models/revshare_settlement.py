@@ -462,6 +462,8 @@ class RevshareSettlement(models.Model):
                         "Period cap of %(cap)s",
                         cap=f"{agreement.period_cap:.2f}",
                     )
+                elif row.adjustment_reason == "bonus":
+                    labels[row.id] = self.env._("Period bonus")
                 elif row.note:
                     # A manual adjustment or a decline: the manager's reason.
                     labels[row.id] = self.env._(

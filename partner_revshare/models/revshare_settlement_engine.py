@@ -96,7 +96,8 @@ class PeriodSums:
             self.base[key] += group.base_amount
         if group.kind == "adjustment" and group.reason:
             self.adjusted[(group.agreement.id, start, group.reason)] += group.amount
-        if group.reason != "cap":
+        # A period bonus is paid on top of the cap.
+        if group.reason not in ("cap", "bonus"):
             self.total[key] += group.amount
 
 

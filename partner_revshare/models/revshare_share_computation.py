@@ -1,5 +1,7 @@
 from collections import defaultdict
 
+from dateutil.relativedelta import relativedelta
+
 from odoo import models
 from odoo.exceptions import UserError
 from odoo.tools import float_is_zero
@@ -16,13 +18,26 @@ SCOPE_FIELDS = (
 )
 
 
+def customer_months(start, day):
+    """The customer's age at ``day`` in whole months since ``start``: the largest
+    ``n`` with ``start + n months <= day`` (a customer who started on 31 January
+    completes its first month on 28 February), negative before ``start``."""
+    months = (day.year - start.year) * 12 + day.month - start.month
+    if start + relativedelta(months=months) > day:
+        months -= 1
+    return months
+
+
 class ShareComputation:
     """The state of one call of ``_revshare_compute_shares``, read once for the
     whole batch of invoice lines: the active rules of each agreement by sequence
     (``rules``), the tiered agreements and their cumulative bases per period
     (``cumulative``, grown invoice by invoice), and the part of each invoice
-    line already shared (``consumed``, company currency, for the waterfall).
-    Category paths and conversion rates are cached as they are met."""
+    line already shared (``consumed``, company currency, for the waterfall), the
+    day each customer started with each agreement whose rules count customer
+    months (``starts``), and the override agreements of each agreement
+    (``overriders``). Category paths and conversion rates are cached as they are
+    met."""
 
     def __init__(self, agreements, lines):
         self.env = agreements.env
@@ -49,6 +64,12 @@ class ShareComputation:
         self.consumed = defaultdict(float)
         self._categ_paths = {}
         self._rates = {}
+        self._months = {}
+        self.starts = self._customer_starts(lines)
+        self.overriders = defaultdict(list)
+        for agreement in agreements.filtered(lambda a: a.base == "shares"):
+            for source in agreement.override_agreement_ids & agreements:
+                self.overriders[source.id].append(agreement)
 
     def _tier_cumulative(self, tiered, moves):
         """{(agreement id, period start): base already in the ledger}, in one
@@ -73,6 +94,91 @@ class ShareComputation:
                 base_sum
             )
         return cumulative
+
+    def _customer_starts(self, lines):
+        """{(agreement id, customer id): the day the customer started with the
+        agreement}, for the agreements whose rules count customer months: the
+        customer's referral date (``customer_start = referral_date``), else the
+        date of its first posted customer invoice with a line in the agreement's
+        products and sales journals, from the agreement's start. One grouped read
+        per distinct agreement start date; the unposted invoices of the batch (a
+        draft preview) count as if posted."""
+        starts = {}
+        tenure = self.agreements.filtered(
+            lambda a: any(r._revshare_has_tenure() for r in self.rules[a.id])
+        )
+        if not tenure:
+            return starts
+
+        def found(agreement, customer, day):
+            key = (agreement.id, customer.id)
+            if key not in starts or day < starts[key]:
+                starts[key] = day
+
+        customers = lines.move_id.commercial_partner_id
+        Line = self.env["account.move.line"]
+        for date_start, agreements in tenure.grouped("date_start").items():
+            domain = [
+                ("partner_id", "in", customers.ids),
+                ("company_id", "in", agreements.company_id.ids),
+                ("display_type", "=", "product"),
+                ("parent_state", "=", "posted"),
+                ("move_id.move_type", "=", "out_invoice"),
+                ("move_id.revshare_origin", "=", False),
+            ]
+            if date_start:
+                domain.append(("invoice_date", ">=", date_start))
+            for customer, company, product, journal, first in Line._read_group(
+                domain,
+                ["partner_id", "company_id", "product_id", "journal_id"],
+                ["invoice_date:min"],
+            ):
+                for agreement in agreements:
+                    if agreement.company_id == company and self._starts_with(
+                        agreement, product, journal
+                    ):
+                        found(agreement, customer, first)
+        for line in lines.filtered(lambda line: line.move_id.state != "posted"):
+            move = line.move_id
+            day = move.invoice_date or move.date
+            if move.move_type != "out_invoice" or not day:
+                continue
+            for agreement in tenure:
+                if (
+                    agreement.company_id == move.company_id
+                    and not (agreement.date_start and day < agreement.date_start)
+                    and self._starts_with(agreement, line.product_id, move.journal_id)
+                ):
+                    found(agreement, move.commercial_partner_id, day)
+        for agreement in tenure.filtered(lambda a: a.customer_start == "referral_date"):
+            for customer in customers.filtered("revshare_referral_date"):
+                starts[(agreement.id, customer.id)] = customer.revshare_referral_date
+        return starts
+
+    def _starts_with(self, agreement, product, journal):
+        """Whether an invoice line of ``product`` in ``journal`` starts a customer
+        with the agreement (its product and sales journal scope)."""
+        if agreement.product_ids and product not in agreement.product_ids:
+            return False
+        if agreement.product_category_ids and not (
+            set(agreement.product_category_ids.ids) & self.categ_path(product)
+        ):
+            return False
+        return not agreement.journal_ids or journal in agreement.journal_ids
+
+    def customer_month(self, agreement, move):
+        """The customer's age with ``agreement`` in whole months at the date of
+        ``move`` (a credit note: at the date of the invoice it reverses, so that
+        it takes back at the invoice's rule), or None when the agreement's rules
+        do not count customer months."""
+        key = (agreement.id, move.id)
+        if key not in self._months:
+            start = self.starts.get((agreement.id, move.commercial_partner_id.id))
+            day = move.invoice_date or move.date
+            if move.move_type == "out_refund" and move.reversed_entry_id:
+                day = move.reversed_entry_id.invoice_date or day
+            self._months[key] = customer_months(start, day) if start else None
+        return self._months[key]
 
     def categ_path(self, product):
         """Ids of the product's category and of its parents."""
@@ -110,13 +216,24 @@ class ShareComputation:
         for move in lines.move_id.sorted(lambda m: (m.invoice_date or m.date, m.id)):
             move_lines = lines_by_move[move]
             bases = {line: self.line_bases(line) for line in move_lines}
+            move_vals = []
             for agreement in self.agreements:
                 if agreement.company_id == move.company_id:
-                    result += self._shares_of_move(agreement, move, move_lines, bases)
+                    move_vals += self._shares_of_move(
+                        agreement, move, move_lines, bases
+                    )
+            result += move_vals + self._overrides_of_move(move, move_lines, move_vals)
         return result
 
     def _shares_of_move(self, agreement, move, move_lines, bases):
-        matches = self._match_lines(agreement, move, move_lines, bases)
+        if agreement.base == "shares":
+            return []
+        return self._shares_of_matches(
+            agreement, move, self._match_lines(agreement, move, move_lines, bases)
+        )
+
+    def _shares_of_matches(self, agreement, move, matches):
+        """Share values of ``matches`` ([(line, rule, base)]) of one move."""
         if not matches:
             return []
         cumulative = 0.0
@@ -132,6 +249,61 @@ class ShareComputation:
                 vals_list.append(vals)
         return vals_list
 
+    def _overrides_of_move(self, move, move_lines, source_vals):
+        """Values of the override rows of the shares ``source_vals`` of one move:
+        an agreement whose base is other partners' shares gets its share of each
+        row of the agreements it overrides, on the same invoice line, the base
+        being their amount (converted at the invoice's rate); overrides of
+        overrides follow, down the chain."""
+        result = []
+        pending = source_vals
+        while pending:
+            by_source = defaultdict(list)
+            for vals in pending:
+                by_source[vals["agreement_id"]].append(vals)
+            new = []
+            for source_id, vals_list in by_source.items():
+                for agreement in self.overriders.get(source_id, ()):
+                    new += self._override_shares(agreement, move, move_lines, vals_list)
+            result += new
+            pending = new
+        return result
+
+    def _override_shares(self, agreement, move, move_lines, source_vals):
+        """Values of ``agreement``'s override rows on the rows ``source_vals`` of
+        one source agreement and move: one row per invoice line, on the source's
+        total on that line (an override of overrides has several per line)."""
+        currency = agreement.currency_id
+        source_currency = source_vals[0]["currency_id"]
+        month = self.customer_month(agreement, move)
+        lines = {line.id: line for line in move_lines}
+        totals = defaultdict(lambda: [0.0, 0.0])  # line id -> [amount, company]
+        for vals in source_vals:
+            total = totals[vals["invoice_line_id"]]
+            total[0] += vals["amount"]
+            total[1] += vals["amount_company"]
+        matches = []
+        for line_id, (amount, amount_company) in totals.items():
+            line = lines[line_id]
+            if not self._match_line(agreement, line):
+                continue
+            rule = self._match_rule(agreement, line, month)
+            if not rule:
+                continue
+            if currency.id == source_currency:
+                base = currency.round(amount)
+            else:
+                base = currency.round(
+                    amount_company * self.rate_to_agreement(agreement, move)
+                )
+            matches.append((line, rule, base))
+        vals_list = self._shares_of_matches(agreement, move, matches)
+        for vals in vals_list:
+            vals["overridden_agreement_id"] = source_vals[0]["agreement_id"]
+            if month is None:
+                vals["customer_month"] = source_vals[0]["customer_month"]
+        return vals_list
+
     def _match_lines(self, agreement, move, move_lines, bases):
         """[(line, rule, base in agreement currency)] for the lines of one move in
         the agreement's scope with a matching rule; waterfall bases net of the
@@ -139,11 +311,12 @@ class ShareComputation:
         currency = agreement.currency_id
         to_agr = self.rate_to_agreement(agreement, move)
         same_currency = move.currency_id == move.company_currency_id
+        month = self.customer_month(agreement, move)
         matches = []
         for line in move_lines:
             if not self._match_line(agreement, line):
                 continue
-            rule = self._match_rule(agreement, line)
+            rule = self._match_rule(agreement, line, month)
             if not rule:
                 continue
             base_company, base_invoice = bases[line][agreement.base]
@@ -203,10 +376,13 @@ class ShareComputation:
             return False
         return True
 
-    def _match_rule(self, agreement, line):
-        """First active rule (by sequence) of the agreement matching the line."""
+    def _match_rule(self, agreement, line, month=None):
+        """First active rule (by sequence) of the agreement matching the line, in
+        ``month`` of the customer's tenure."""
         invoice_date = line.move_id.invoice_date or line.move_id.date
         for rule in self.rules[agreement.id]:
+            if not rule._revshare_matches_tenure(month):
+                continue
             if rule.date_start and invoice_date < rule.date_start:
                 continue
             if rule.date_end and invoice_date > rule.date_end:
@@ -327,6 +503,7 @@ class ShareComputation:
             "amount_company": amount_company,
             "amount_invoice_currency": amount_invoice,
             "kind": "share",
+            "customer_month": self.customer_month(agreement, move) or 0,
         }
 
 

@@ -16,3 +16,5 @@ from . import test_i18n
 from . import test_portal_tax
 from . import test_revshare_operations
 from . import test_portal_operations
+from . import test_revshare_tenure
+from . import test_revshare_override_bonus

@@ -219,7 +219,7 @@ class TestViewsDemo(AccountTestInvoicingCommon):
                 )
                 self.assertFalse(user_form.xpath(f"//header/button[@name='{button}']"))
         pages = manager_form.xpath("//notebook/page/@name")
-        self.assertEqual(pages, ["rules", "scope", "accounting", "ledger"])
+        self.assertEqual(pages, ["rules", "bonuses", "scope", "accounting", "ledger"])
 
     def test_inherited_views_render(self):
         partner_form = etree.fromstring(

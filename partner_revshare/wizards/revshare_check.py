@@ -253,7 +253,12 @@ class RevshareCheck(models.TransientModel):
             agreements = Agreement.browse(agreement_ids)
             computed = {}
             for vals in agreements._revshare_compute_shares(invoices.invoice_line_ids):
-                computed[(vals["agreement_id"], vals["invoice_line_id"])] = vals
+                key = (
+                    vals["agreement_id"],
+                    vals["invoice_line_id"],
+                    vals.get("overridden_agreement_id", False),
+                )
+                computed[key] = vals
             rules = self.env["revshare.rule"].browse(
                 {vals["rule_id"] for vals in computed.values()}
             )
@@ -261,7 +266,11 @@ class RevshareCheck(models.TransientModel):
             seen = set()
             for invoice in invoices:
                 for row in rows_by_invoice[invoice]:
-                    key = (row.agreement_id.id, row.invoice_line_id.id)
+                    key = (
+                        row.agreement_id.id,
+                        row.invoice_line_id.id,
+                        row.overridden_agreement_id.id,
+                    )
                     seen.add(key)
                     if row.rule_id.compute == "tiered":
                         continue
@@ -286,6 +295,23 @@ class RevshareCheck(models.TransientModel):
                                 currency=row.currency_id,
                                 partner=row.partner_id,
                                 company=row.company_id,
+                            )
+                        )
+                    elif vals and row.customer_month != vals["customer_month"]:
+                        mismatches.append(
+                            self._revshare_row_mismatch(
+                                "terms",
+                                row,
+                                self.env._(
+                                    "Share of %(agreement)s on %(invoice)s was made "
+                                    "in customer month %(actual)s; the invoices give "
+                                    "month %(expected)s.",
+                                    agreement=row.agreement_id.display_name,
+                                    invoice=invoice.display_name,
+                                    actual=row.customer_month,
+                                    expected=vals["customer_month"],
+                                ),
+                                row.company_id,
                             )
                         )
             for key, vals in computed.items():

@@ -11,3 +11,4 @@ from . import test_payment_figures
 from . import test_payment_portal_access
 from . import test_payment_tax
 from . import test_payment_operations_default_config
+from . import test_payment_terms_override

@@ -17,6 +17,8 @@ both sides alike:
    batches and one by one, agreements active against suspended; queries per payment
    with 10 and with 100 agreements;
 3. settlement run over earned rows inserted in bulk (SQL) for many partners;
+tenure. posting overhead with customer-month rules ("5 % of the first 12 months, then
+   3 %") against the same 10 agreements with one plain rule, sides interleaved;
 4. OCA ``commission_oca`` + ``account_commission_oca`` 18.0 (when their folder is on
    the addons path): installed into the same database after parts 1-3, the same
    partners and invoice lines settled in payment-based mode, against our run.
@@ -75,7 +77,7 @@ def parse_args():
     )
     parser.add_argument(
         "--parts",
-        default="1,2,check,3,4",
+        default="1,tenure,2,check,3,4",
         help="parts to run, e.g. 1,2 (default: all)",
     )
     for key, value in FULL.items():
@@ -215,6 +217,15 @@ class Bench:
             [{"name": f"Bench customer {i}"} for i in range(s["customers"])]
         )
         self.agreements_10 = self._create_agreements(10, "A10")
+        # The same agreements with customer-month rules (part "tenure").
+        self.agreements_tenure = self._create_agreements(
+            10,
+            "T10",
+            rules=[
+                {"compute": "percent", "rate": 5.0, "customer_month_to": 12},
+                {"compute": "percent", "rate": 3.0, "customer_month_from": 12},
+            ],
+        )
         # Queries per payment against the number of agreements: 10 and 100, booked
         # at once (entry) or left to the settlement run (periodic).
         self.agreement_sets = {
@@ -225,10 +236,11 @@ class Bench:
         }
         self.commit()
 
-    def _create_agreements(self, count, tag, mode="entry"):
+    def _create_agreements(self, count, tag, mode="entry", rules=None):
         """``count`` agreements earning on payment, booked as journal entries (or
-        ``mode``); each product is in the scope of 3 in 10 of them (agreement j:
-        product j % 5, plus product (j + 1) % 5 for the first half)."""
+        ``mode``), with one 5 % rule (or ``rules``); each product is in the scope
+        of 3 in 10 of them (agreement j: product j % 5, plus product (j + 1) % 5
+        for the first half)."""
         env = self.env
         Command = __import__("odoo").fields.Command
         partners = env["res.partner"].create(
@@ -250,7 +262,10 @@ class Bench:
                     "journal_id": self.misc_journal.id,
                     "product_id": self.fee_product.id,
                     "product_ids": [Command.set(products.ids)],
-                    "rule_ids": [Command.create({"compute": "percent", "rate": 5.0})],
+                    "rule_ids": [
+                        Command.create(rule)
+                        for rule in rules or [{"compute": "percent", "rate": 5.0}]
+                    ],
                 }
             )
         return env["revshare.agreement"].create(vals_list)
@@ -343,6 +358,40 @@ class Bench:
         }
         if rows != n * LINES_PER_INVOICE * 3:
             self.note(f"posting: {rows} expected rows, not {n * LINES_PER_INVOICE * 3}")
+
+    def part_tenure(self):
+        """Posting with customer-month rules against the same agreements without
+        them: the tenure costs one grouped read per batch."""
+        s = self.sizes
+        n, batch = s["invoices"], s["batch"]
+        self.log("part tenure: creating %s + %s draft invoices", n, n)
+        tenure = self.create_invoices(n, offset=2 * n)
+        plain = self.create_invoices(n, offset=3 * n)
+        for r, start in enumerate(range(0, n, batch)):
+            order = (True, False) if r % 2 else (False, True)
+            for with_tenure in order:
+                self.set_active(self.agreements_10, not with_tenure)
+                self.set_active(self.agreements_tenure, with_tenure)
+                moves = (tenure if with_tenure else plain)[start : start + batch]
+                name = "post_tenure" if with_tenure else "post_plain"
+                with self.meter.measure(name, count=len(moves)):
+                    moves.action_post()
+            self.commit()
+        self.set_active(self.agreements_tenure, False)
+        rows = self.env["revshare.line"].search_count(
+            [("invoice_id", "in", tenure.ids)]
+        )
+        on_m, off_m = self.meter.get("post_tenure"), self.meter.get("post_plain")
+        self.results["parts"]["tenure"] = {
+            "invoices": n,
+            "seconds_tenure": on_m["seconds"],
+            "seconds_plain": off_m["seconds"],
+            "ratio": on_m["seconds"] / off_m["seconds"] if off_m["seconds"] else None,
+            "queries_per_invoice_tenure": on_m["queries"] / n,
+            "queries_per_invoice_plain": off_m["queries"] / n,
+        }
+        if rows != n * LINES_PER_INVOICE * 3:
+            self.note(f"tenure: {rows} expected rows, not {n * LINES_PER_INVOICE * 3}")
 
     # ------------------------------------------------------------------ part 2
 
@@ -874,6 +923,29 @@ def render(results, sizes):
                 "",
             )
         )
+    p = parts.get("tenure")
+    if p:
+        out.append(
+            _row(
+                "tenure",
+                f"Post {p['invoices']:,} invoices, 10 agreements with customer-month "
+                "rules / the same with one rule: seconds",
+                _fmt(p["seconds_tenure"]),
+                _fmt(p["seconds_plain"]),
+                _fmt(p["ratio"]),
+                "<= 1.05",
+            )
+        )
+        out.append(
+            _row(
+                "tenure",
+                "Queries per invoice",
+                _fmt(p["queries_per_invoice_tenure"], 1),
+                _fmt(p["queries_per_invoice_plain"], 1),
+                "",
+                "",
+            )
+        )
     p = parts.get("payment")
     if p:
         for mode, label in (
@@ -1074,6 +1146,7 @@ def main():
         bench.setup_data()
         steps = [
             ("1", bench.part_posting),
+            ("tenure", bench.part_tenure),
             ("2", bench.part_payment),
             ("check", bench.part_check),
             ("3", bench.part_settlement),

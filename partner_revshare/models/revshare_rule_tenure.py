@@ -1,0 +1,145 @@
+from odoo import api, fields, models
+from odoo.exceptions import ValidationError
+
+from .revshare_rule import RevshareRule as RevshareRuleBase
+
+# What two rules must share to be the same scope: tenure ranges may not overlap
+# within one scope (the first rule by sequence would silently win).
+SCOPE_FIELDS = ("product_ids", "product_category_ids", "date_start", "date_end")
+
+
+class RevshareRule(models.Model):
+    """Rules by customer tenure: a rule applies to an invoice line when the
+    customer's age with the agreement, in whole months at the invoice date, is in
+    ``[customer_month_from, customer_month_to)`` ("30 % of the first 12 months,
+    then 10 %": two rules; "the first 12 months only": one)."""
+
+    # pylint: disable-next=consider-merging-classes-inherited
+    _inherit = "revshare.rule"
+
+    _revshare_history_fields = RevshareRuleBase._revshare_history_fields | {
+        "customer_month_from",
+        "customer_month_to",
+    }
+
+    customer_month_from = fields.Integer(
+        string="From Customer Month",
+        default=0,
+        help="Applies from this month of the customer's tenure with the agreement "
+        "(0: from the first month). See the agreement's Customer Start.",
+    )
+    customer_month_to = fields.Integer(
+        string="To Customer Month",
+        default=0,
+        help="Applies up to this month of the customer's tenure, excluded (12: the "
+        "first twelve months only; 0: no end).",
+    )
+
+    @api.constrains(
+        "customer_month_from",
+        "customer_month_to",
+        "active",
+        "agreement_id",
+        *SCOPE_FIELDS,
+    )
+    def _check_customer_months(self):
+        for rule in self:
+            if rule.customer_month_from < 0 or rule.customer_month_to < 0:
+                raise ValidationError(
+                    self.env._(
+                        "The customer months of rule %(rule)s cannot be negative.",
+                        rule=rule.display_name,
+                    )
+                )
+            if (
+                rule.customer_month_to
+                and rule.customer_month_to <= rule.customer_month_from
+            ):
+                raise ValidationError(
+                    self.env._(
+                        "Rule %(rule)s ends at customer month %(to)s, not after it "
+                        "starts (month %(start)s): set an end above the start, or 0 "
+                        "for no end.",
+                        rule=rule.display_name,
+                        to=rule.customer_month_to,
+                        start=rule.customer_month_from,
+                    )
+                )
+        for agreement in self.agreement_id:
+            rules = agreement.rule_ids.filtered(
+                lambda r: r.active and r._revshare_has_tenure()
+            )
+            for index, rule in enumerate(rules):
+                for other in rules[index + 1 :]:
+                    if rule._revshare_same_scope(other) and rule._revshare_overlaps(
+                        other
+                    ):
+                        raise ValidationError(
+                            self.env._(
+                                "Rules %(rule)s and %(other)s of agreement "
+                                "%(agreement)s apply to the same products and dates "
+                                "with overlapping customer months: make their "
+                                "ranges follow each other (e.g. months 0 to 12, "
+                                "then from 12).",
+                                rule=rule.display_name,
+                                other=other.display_name,
+                                agreement=agreement.display_name,
+                            )
+                        )
+
+    def _revshare_has_tenure(self):
+        self.ensure_one()
+        return bool(self.customer_month_from or self.customer_month_to)
+
+    def _revshare_same_scope(self, other):
+        return all(self[fname] == other[fname] for fname in SCOPE_FIELDS)
+
+    def _revshare_overlaps(self, other):
+        """Whether the customer-month ranges of two rules share a month."""
+        end = self.customer_month_to or float("inf")
+        other_end = other.customer_month_to or float("inf")
+        return self.customer_month_from < other_end and other.customer_month_from < end
+
+    def _revshare_matches_tenure(self, customer_month):
+        """Whether the rule applies in ``customer_month`` of the customer's tenure
+        (None: unknown, which only rules without a range match)."""
+        self.ensure_one()
+        if not self._revshare_has_tenure():
+            return True
+        if customer_month is None or customer_month < self.customer_month_from:
+            return False
+        return not self.customer_month_to or customer_month < self.customer_month_to
+
+    def _revshare_plain_words(self):
+        words = super()._revshare_plain_words()
+        tenure = self._revshare_tenure_words()
+        if not tenure:
+            return words
+        if self.compute == "percent":
+            words["text"] = self.env._(
+                "%(rate)s%% of %(tenure)s",
+                rate=self._revshare_format_rate(self.rate),
+                tenure=tenure,
+            )
+        else:
+            words["text"] = self.env._(
+                "%(text)s, during %(tenure)s", text=words["text"], tenure=tenure
+            )
+        return words
+
+    def _revshare_tenure_words(self):
+        """The customer months of the rule in plain words ("each customer's first
+        12 months"), empty without a range."""
+        _ = self.env._
+        start, end = self.customer_month_from, self.customer_month_to
+        if not start and not end:
+            return ""
+        if not start:
+            return _("each customer's first %s months", end)
+        if not end:
+            return _("each customer's months after the first %s", start)
+        return _(
+            "each customer's months %(first)s to %(last)s",
+            first=start + 1,
+            last=end,
+        )

@@ -1,0 +1,55 @@
+from odoo import api, fields, models
+
+from .revshare_settlement_engine import Period
+
+
+class RevshareSettlement(models.Model):
+    """Period bonuses in the settlement run: per agreement and period touched by
+    the run, the bonus of the highest threshold the period's base reached, less
+    the bonuses already made for it, as one ``adjustment`` row
+    (``adjustment_reason = 'bonus'``). A clawback that takes a settled period
+    back under its threshold takes the bonus back at the next run."""
+
+    # pylint: disable-next=consider-merging-classes-inherited
+    _inherit = "revshare.settlement"
+
+    @api.model
+    def _revshare_plan_adjustments(self, agreements, touched, taken):
+        vals_list = super()._revshare_plan_adjustments(agreements, touched, taken)
+        with_bonus = agreements.filtered("has_bonus")
+        if not with_bonus:
+            return vals_list
+        bounds = {
+            (agreement.id, start): Period(*agreement._revshare_period_bounds(start))
+            for agreement in with_bonus
+            for start in touched[agreement.id]
+        }
+        sums = self._revshare_period_sums(
+            with_bonus, with_bonus.browse(), bounds, taken
+        )
+        today = fields.Date.context_today(self)
+        Bonus = self.env["revshare.bonus"]
+        for (agreement_id, start), period in sorted(bounds.items()):
+            agreement = with_bonus.browse(agreement_id)
+            currency = agreement.currency_id
+            due = Bonus._revshare_bonus_due(agreement, sums.base[(agreement_id, start)])
+            delta = currency.round(due - sums.adjusted[(agreement_id, start, "bonus")])
+            if currency.is_zero(delta):
+                continue
+            vals = {
+                "agreement_id": agreement.id,
+                "partner_id": agreement.partner_id.id,
+                "company_id": agreement.company_id.id,
+                "currency_id": currency.id,
+                "date": period.end,
+                "kind": "adjustment",
+                "state": "earned",
+                "base_amount": 0.0,
+                "rule_id": False,
+                "rate": 0.0,
+                "amount": delta,
+                "adjustment_reason": "bonus",
+            }
+            vals.update(self._revshare_adjustment_amounts(agreement, vals, today))
+            vals_list.append(vals)
+        return vals_list
