@@ -190,3 +190,14 @@ class AccountMove(models.Model):
         """Open the revenue-share rows this document of ours books."""
         self.ensure_one()
         return self.env["revshare.line"]._revshare_action([("move_id", "=", self.id)])
+
+    def _revshare_booking_lines(self):
+        """The lines of this document of ours that book ledger rows, in the order
+        of their create values: the expense line of each beneficiary of a journal
+        entry (every other line, see ``_revshare_prepare_entry_vals``), the product
+        lines of a vendor bill."""
+        self.ensure_one()
+        lines = self.line_ids.sorted("id")
+        if self.move_type == "entry":
+            return lines[::2]
+        return lines.filtered(lambda line: line.display_type == "product")

@@ -1,4 +1,5 @@
-from collections import defaultdict
+from collections import Counter, defaultdict
+from contextlib import contextmanager
 from datetime import date as dt_date
 
 from dateutil.relativedelta import relativedelta
@@ -6,6 +7,9 @@ from dateutil.relativedelta import relativedelta
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import format_date
+
+# cr.cache key of the rank increments of our documents being posted.
+RANK_KEY = "revshare_rank_increments"
 
 
 class ResPartner(models.Model):
@@ -308,3 +312,34 @@ class ResPartner(models.Model):
         return self.env["revshare.line"]._revshare_action(
             [("partner_id", "=", self.id)]
         )
+
+    def _increase_rank(self, field, n=1):
+        # While our documents are posted (_revshare_batched_ranks), Odoo's posting
+        # asks one rank increment per beneficiary, each a savepoint and a locked
+        # UPDATE: gather them, they are applied together afterwards.
+        pending = self.env.cr.cache.get(RANK_KEY)
+        if pending is None:
+            return super()._increase_rank(field, n)
+        for partner in self:
+            pending[(field, partner.id)] += n
+        return None
+
+    @contextmanager
+    def _revshare_batched_ranks(self):
+        """Apply the partner rank increments of the postings inside the block at
+        its end, one UPDATE per rank and increment instead of one per partner:
+        the ranks end as Odoo's posting leaves them."""
+        cache = self.env.cr.cache
+        if RANK_KEY in cache:
+            yield
+            return
+        cache[RANK_KEY] = pending = Counter()
+        try:
+            yield
+        finally:
+            del cache[RANK_KEY]
+        by_increment = defaultdict(list)
+        for (field, partner_id), n in pending.items():
+            by_increment[(field, n)].append(partner_id)
+        for (field, n), partner_ids in by_increment.items():
+            self.browse(partner_ids)._increase_rank(field, n)

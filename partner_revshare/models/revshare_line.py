@@ -36,7 +36,9 @@ class RevshareLine(models.Model):
         "rate",
     )
     # Fields later steps may still write on an earned row (links, settlement state).
-    _revshare_mutable_fields = frozenset({"move_id", "settlement_id", "state"})
+    _revshare_mutable_fields = frozenset(
+        {"move_id", "move_line_id", "settlement_id", "state"}
+    )
     # The only state changes of a row: forward, and back from settled to earned
     # when the row leaves its (cancelled) settlement.
     _revshare_transitions = frozenset(
@@ -148,6 +150,17 @@ class RevshareLine(models.Model):
         index="btree_not_null",
         copy=False,
         groups="base.group_user",
+    )
+    move_line_id = fields.Many2one(
+        "account.move.line",
+        string="Accounting Document Line",
+        ondelete="set null",
+        index="btree_not_null",
+        copy=False,
+        groups="base.group_user",
+        help="The line of the accounting document that books this row: the expense "
+        "line of its beneficiary in the journal entry (rows of one beneficiary, "
+        "accounts and currency share it), or its vendor bill line.",
     )
     reversed_line_id = fields.Many2one(
         "revshare.line",

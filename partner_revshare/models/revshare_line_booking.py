@@ -4,6 +4,7 @@ from datetime import timedelta
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.fields import Command
+from odoo.tools import SQL
 
 from .revshare_line import EARNED_STATES
 
@@ -35,10 +36,12 @@ class RevshareLine(models.Model):
         """Turn earned rows of one event into accounting documents, by the
         agreement's settlement mode: ``entry`` one posted journal entry per company,
         ``bill`` one posted vendor bill (or credit note) per beneficiary, company and
-        currency, ``periodic`` nothing (the settlement run bills later).
+        currency, ``periodic`` nothing (the settlement run bills later). An event
+        is whatever its caller books at once: an invoice, or a whole
+        reconciliation batch of the payment addon (many payments, one document).
 
-        Sets ``move_id`` on the rows and returns the documents. Rows that are not
-        earned, already booked, or zero are skipped.
+        Sets ``move_id`` and ``move_line_id`` on the rows and returns the
+        documents. Rows that are not earned, already booked, or zero are skipped.
         """
         date = fields.Date.to_date(date)
         rows = self.filtered(
@@ -56,31 +59,100 @@ class RevshareLine(models.Model):
         move_vals, move_rows = [], []
         for company_rows in entry_rows.grouped("company_id").values():
             move_vals.append(company_rows._revshare_prepare_entry_vals(date, ref))
-            move_rows.append(company_rows)
+            move_rows.append(list(company_rows._revshare_entry_groups().values()))
         by_partner = bill_rows.grouped(
             lambda r: (r.partner_id, r.company_id, r.currency_id)
         )
         for group_rows in by_partner.values():
             move_vals.append(group_rows._revshare_prepare_bill_vals(date, ref))
-            move_rows.append(group_rows)
+            # One bill line per row, in the rows' order.
+            move_rows.append(list(group_rows))
         if not move_vals:
             return moves
+        self._revshare_skip_analytic_models(move_vals)
         new_moves = moves.create(move_vals)
-        new_moves._post(soft=False)
-        for move, group_rows in zip(new_moves, move_rows, strict=True):
-            group_rows.write({"move_id": move.id})
+        with self.env["res.partner"]._revshare_batched_ranks():
+            new_moves._post(soft=False)
+        links = []
+        for move, line_rows in zip(new_moves, move_rows, strict=True):
+            for line, group_rows in zip(
+                move._revshare_booking_lines(), line_rows, strict=True
+            ):
+                links += [(row.id, move.id, line.id) for row in group_rows]
+        rows._revshare_link_documents(links)
         return new_moves
+
+    @api.model
+    def _revshare_skip_analytic_models(self, move_vals):
+        """Give our document lines their analytic distribution (none) when the
+        companies have no analytic distribution model: Odoo would otherwise search
+        the models once per line. With models, Odoo applies them as for any
+        document."""
+        companies = {vals["company_id"] for vals in move_vals}
+        Model = self.env["account.analytic.distribution.model"].sudo()
+        if Model.search_count([("company_id", "in", [*companies, False])], limit=1):
+            return
+        for vals in move_vals:
+            for command in vals.get("line_ids", []) + vals.get("invoice_line_ids", []):
+                if command[0] == Command.CREATE:
+                    command[2].setdefault("analytic_distribution", False)
+
+    def _revshare_link_documents(self, links):
+        """Link rows to the document and document line booking them: ``links`` is
+        a list of (row id, move id, move line id), written with one UPDATE (a batch
+        document has as many lines to link as it has beneficiaries)."""
+        if not links:
+            return
+        self.env.flush_all()
+        row_ids, move_ids, line_ids = zip(*links, strict=True)
+        self.env.cr.execute(
+            SQL(
+                """
+                UPDATE revshare_line AS line
+                   SET move_id = link.move_id,
+                       move_line_id = link.move_line_id,
+                       write_uid = %(uid)s,
+                       write_date = %(now)s
+                  FROM unnest(%(row_ids)s::int[], %(move_ids)s::int[],
+                              %(line_ids)s::int[])
+                       AS link(row_id, move_id, move_line_id)
+                 WHERE line.id = link.row_id
+                """,
+                uid=self.env.uid,
+                now=fields.Datetime.now(),
+                row_ids=list(row_ids),
+                move_ids=list(move_ids),
+                line_ids=list(line_ids),
+            )
+        )
+        rows = self.browse(row_ids)
+        rows.invalidate_recordset(
+            ["move_id", "move_line_id", "write_uid", "write_date"]
+        )
+        rows.modified(["move_id", "move_line_id"])
 
     def _revshare_event_ref(self, ref):
         return ref or ", ".join(
             sorted(set(self.invoice_id.mapped("name")) - {False, "/"})
         )
 
+    def _revshare_entry_groups(self):
+        """{(beneficiary, currency, expense account, payable account): rows}: the
+        rows of one journal entry, each group one expense and one payable line."""
+        return self.grouped(
+            lambda r: (
+                r.partner_id,
+                r.currency_id,
+                r.expense_account_id,
+                r.payable_account_id,
+            )
+        )
+
     def _revshare_prepare_entry_vals(self, date=None, ref=None):
         """One journal entry for these rows (one company): per beneficiary, accounts
-        and currency the rows were made with, debit the expense account and credit
-        the payable account with the beneficiary as partner (negative totals swap
-        sides)."""
+        and currency the rows were made with (:meth:`_revshare_entry_groups`),
+        debit the expense account and credit the payable account with the
+        beneficiary as partner (negative totals swap sides)."""
         company = self.company_id
         journal = self[0].agreement_id._revshare_get_journal("general")
         day = self._revshare_accounting_date(
@@ -88,28 +160,25 @@ class RevshareLine(models.Model):
         )
         ref = self._revshare_event_ref(ref)
         line_cmds = []
-        groups = self.grouped(
-            lambda r: (
-                r.agreement_id,
-                r.partner_id,
-                r.currency_id,
-                r.expense_account_id,
-                r.payable_account_id,
-            )
-        )
-        for (agreement, partner, currency, expense, payable), rows in groups.items():
+        for (
+            partner,
+            currency,
+            expense,
+            payable,
+        ), rows in self._revshare_entry_groups().items():
             if not expense or not payable:
                 raise UserError(
                     self.env._(
                         "Agreement %(agreement)s had no expense or payable account "
                         "when its rows were made: set them on the agreement or in "
                         "the Accounting settings, then make a new version of it.",
-                        agreement=agreement.display_name,
+                        agreement=rows.agreement_id[:1].display_name,
                     )
                 )
             balance = sum(rows.mapped("amount_company"))
             amount_currency = sum(rows.mapped("amount"))
-            label = f"{agreement.code} {ref}".strip()
+            codes = " ".join(sorted(set(rows.agreement_id.mapped("code")) - {False}))
+            label = f"{codes} {ref}".strip()
             common = {
                 "currency_id": currency.id,
                 "name": label,
@@ -281,6 +350,7 @@ class RevshareLine(models.Model):
             "move_id", self.env["account.move"].union(*by_move)
         )
         to_book = self.sudo().browse()
+        links = []
         for move, move_new_rows in by_move.items():
             if not move or move.state != "posted":
                 # Nothing booked (periodic) or the document was undone by hand.
@@ -292,18 +362,38 @@ class RevshareLine(models.Model):
                 day = self._revshare_accounting_date(
                     move.company_id, journal, date or fields.Date.context_today(self)
                 )
-                reverse = move._reverse_moves(
-                    [
-                        {
-                            "date": day,
-                            "ref": self.env._("Reversal of: %s", move.ref or move.name),
-                            "revshare_origin": True,
-                        }
-                    ],
-                    cancel=True,
+                with self.env["res.partner"]._revshare_batched_ranks():
+                    reverse = move._reverse_moves(
+                        [
+                            {
+                                "date": day,
+                                "ref": self.env._(
+                                    "Reversal of: %s", move.ref or move.name
+                                ),
+                                "revshare_origin": True,
+                            }
+                        ],
+                        cancel=True,
+                    )
+                # Odoo copies the lines in order: each reversal row links to the
+                # copy of its original's line.
+                copies = dict(
+                    zip(
+                        move.line_ids.sorted("id").ids,
+                        reverse.line_ids.sorted("id").ids,
+                        strict=True,
+                    )
                 )
-                move_new_rows.write({"move_id": reverse.id})
+                links += [
+                    (
+                        row.id,
+                        reverse.id,
+                        copies.get(row.reversed_line_id.move_line_id.id),
+                    )
+                    for row in move_new_rows
+                ]
             else:
                 to_book |= move_new_rows
+        new_rows._revshare_link_documents(links)
         to_book._revshare_book(date=date)
         return new_rows

@@ -1,7 +1,5 @@
 from odoo import models
 
-from .account_partial_reconcile import PENDING_KEY
-
 
 class AccountMoveLine(models.Model):
     """Book the revenue shares of a reconciliation once it is over."""
@@ -11,15 +9,7 @@ class AccountMoveLine(models.Model):
     def _reconcile_plan(self, reconciliation_plan):
         # Odoo synchronizes no invoice line during a reconciliation plan (a cursor-wide
         # flag): the shares earned by its partials are booked after it, in the same
-        # transaction. A nested plan leaves them to the outermost one.
-        cache = self.env.cr.cache
-        if PENDING_KEY in cache:
+        # transaction, all in one batch. A nested plan leaves them to the outermost
+        # one (or to the register-payment wizard's run).
+        with self.env["account.partial.reconcile"]._revshare_booking_batch():
             return super()._reconcile_plan(reconciliation_plan)
-        cache[PENDING_KEY] = pending = []
-        try:
-            res = super()._reconcile_plan(reconciliation_plan)
-        finally:
-            del cache[PENDING_KEY]
-        for callback in pending:
-            callback()
-        return res

@@ -1,4 +1,5 @@
 from collections import defaultdict, namedtuple
+from contextlib import contextmanager
 
 import psycopg2
 
@@ -12,8 +13,28 @@ from odoo.addons.partner_revshare.models.revshare_line import (
 # The cash-equivalent one partial brought to its invoice (invoice currency), and the
 # payment providers that collected it.
 CashPart = namedtuple("CashPart", ["partial_id", "amount", "providers"])
-# cr.cache key of the bookings waiting for the end of the reconciliation in progress.
+# The rows one cash entry earned on one date, waiting to be booked.
+CashEvent = namedtuple("CashEvent", ["rows", "cash_move", "date"])
+# cr.cache key of the BookingBatch of the reconciliation in progress.
 PENDING_KEY = "revshare_pending_bookings"
+
+
+class BookingBatch:
+    """What a reconciliation batch (one ``_reconcile_plan`` call, one run of the
+    register-payment wizard) leaves to book when it is over: the rows earned by its
+    partials (:class:`CashEvent` lists, booked together: one document per date and
+    beneficiary set) and the rows of its removed partials (reversed together).
+    ``steps`` keep their order, consecutive steps of a kind merged: a row earned
+    then unreconciled in the same batch is booked before it is reversed."""
+
+    def __init__(self):
+        self.steps = []  # [["book", [CashEvent, ...]] | ["reverse", rows]]
+
+    def add(self, kind, item):
+        if self.steps and self.steps[-1][0] == kind:
+            self.steps[-1][1] += item
+        else:
+            self.steps.append([kind, item])
 
 
 class AccountPartialReconcile(models.Model):
@@ -459,20 +480,50 @@ class AccountPartialReconcile(models.Model):
             expected_line_id=row.id,
         )
 
-    @api.model
-    def _revshare_defer(self, callback):
-        """Run ``callback`` now, or when the reconciliation in progress is over.
+    @contextmanager
+    def _revshare_booking_batch(self):
+        """Book what the reconciliations inside the block earned or undid once the
+        block is over, in the same transaction: one document per date and
+        beneficiary set for the whole block (see :class:`BookingBatch`).
 
-        Inside ``account.move.line._reconcile_plan`` Odoo disables the synchronization
-        of invoice lines for the whole cursor: a vendor bill created there would get
-        no payable line. Our documents are therefore booked right after the plan (see
-        ``account_move_line.py``), still in the same transaction.
+        Inside ``account.move.line._reconcile_plan`` Odoo disables the
+        synchronization of invoice lines for the whole cursor: a vendor bill
+        created there would get no payable line. So our documents are booked after
+        the plan (``account_move_line.py``), or after the register-payment wizard's
+        reconciliations (``account_payment_register.py``). A nested block leaves
+        its bookings to the outermost one.
         """
-        pending = self.env.cr.cache.get(PENDING_KEY)
-        if pending is None:
-            callback()
+        cache = self.env.cr.cache
+        if PENDING_KEY in cache:
+            yield
+            return
+        cache[PENDING_KEY] = batch = BookingBatch()
+        try:
+            yield
+        finally:
+            del cache[PENDING_KEY]
+        self._revshare_run_batch(batch)
+
+    @api.model
+    def _revshare_defer(self, kind, item):
+        """Book (``kind="book"``, a list of :class:`CashEvent`) or reverse
+        (``kind="reverse"``, ledger rows) now, or when the reconciliation batch in
+        progress is over."""
+        batch = self.env.cr.cache.get(PENDING_KEY)
+        if batch is None:
+            batch = BookingBatch()
+            batch.add(kind, item)
+            self._revshare_run_batch(batch)
         else:
-            pending.append(callback)
+            batch.add(kind, item)
+
+    @api.model
+    def _revshare_run_batch(self, batch):
+        for kind, item in batch.steps:
+            if kind == "book":
+                self._revshare_book_events(item)
+            else:
+                item._revshare_reverse()
 
     @api.model
     def _revshare_write_rows(self, Line, vals_list, events):
@@ -493,35 +544,56 @@ class AccountPartialReconcile(models.Model):
                 )
             ) from error
         booking = [
-            (Line.browse([rows[i].id for i in indexes]), cash_move, date)
+            CashEvent(Line.browse([rows[i].id for i in indexes]), cash_move, date)
             for (cash_move, date), indexes in events.items()
         ]
-        self._revshare_defer(lambda: self._revshare_book_events(booking))
+        self._revshare_defer("book", booking)
         return rows
 
     @api.model
-    def _revshare_book_events(self, booking):
-        for event_rows, cash_move, date in booking:
+    def _revshare_book_events(self, events):
+        """Book the rows of these :class:`CashEvent` (a reconciliation batch)
+        together: one ``_revshare_book`` per date, so one document per date and
+        beneficiary set for the whole batch, whatever the number of payments."""
+        by_date = defaultdict(list)
+        for event in events:
+            by_date[event.date].append(event)
+        for date, date_events in by_date.items():
+            rows = self.env["revshare.line"].union(*(e.rows for e in date_events))
+            invoices = self._revshare_name_list(rows.invoice_id.mapped("name"))
+            payments = self._revshare_name_list([e.cash_move.name for e in date_events])
             ref = self.env._(
-                "%(invoices)s paid by %(payment)s",
-                invoices=", ".join(event_rows.invoice_id.mapped("name")),
-                payment=cash_move.name,
+                "%(invoices)s paid by %(payment)s", invoices=invoices, payment=payments
             )
             try:
                 # _revshare_book moves the document to the first open date when the
                 # payment date is locked: the customer's payment never fails for it.
-                event_rows._revshare_book(date=date, ref=ref)
+                rows._revshare_book(date=date, ref=ref)
             except UserError as error:
                 raise UserError(
                     self.env._(
                         "The revenue shares of %(invoices)s paid by %(payment)s "
                         "could not be booked: %(error)s\nNothing was reconciled. Fix "
                         "the agreement and reconcile again.",
-                        invoices=", ".join(event_rows.invoice_id.mapped("name")),
-                        payment=cash_move.name,
+                        invoices=invoices,
+                        payment=payments,
                         error=error.args[0] if error.args else str(error),
                     )
                 ) from error
+
+    @api.model
+    def _revshare_name_list(self, names, limit=5):
+        """Document names for a reference: all of them up to ``limit``, else the
+        first ones and how many more (a batch of 100 payments makes one document
+        whose every row still links to its payment)."""
+        names = list(dict.fromkeys(n for n in names if n and n != "/"))
+        if len(names) <= limit:
+            return ", ".join(names)
+        return self.env._(
+            "%(names)s and %(count)s more",
+            names=", ".join(names[: limit - 1]),
+            count=len(names) - limit + 1,
+        )
 
     # -------------------------------------------------------------------------
     # Unearning
@@ -529,9 +601,9 @@ class AccountPartialReconcile(models.Model):
 
     def _revshare_unearn(self):
         """Reverse the rows earned by these partials (unreconcile, payment reset to
-        draft or cancelled, invoice reset to draft), one reversal per payment event,
-        dated today (the day the cash was taken back), its documents at the first open
-        date."""
+        draft or cancelled, invoice reset to draft), together with the other
+        partials of the reconciliation batch, dated today (the day the cash was
+        taken back), their documents at the first open date."""
         Line = self._revshare_clean_env_line()
         rows = Line.search(
             [
@@ -540,12 +612,8 @@ class AccountPartialReconcile(models.Model):
                 ("state", "in", EARNED_OR_WAITING_STATES),
             ]
         )
-        # Rows already reversed are skipped by _revshare_reverse itself.
-        groups = defaultdict(lambda: Line)
-        for row in rows:
-            groups[row.payment_move_id] |= row
-        # The rows outlive their partial (the link is emptied): reversing them later,
-        # when a reconciliation in progress is over, is safe.
-        self._revshare_defer(
-            lambda: [group._revshare_reverse() for group in groups.values()]
-        )
+        # Rows already reversed are skipped by _revshare_reverse itself. The rows
+        # outlive their partial (the link is emptied): reversing them later, when a
+        # reconciliation in progress is over, is safe.
+        if rows:
+            self._revshare_defer("reverse", rows)

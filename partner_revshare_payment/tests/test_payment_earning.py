@@ -377,8 +377,11 @@ class TestPaymentEarning(RevsharePaymentCommon):
 
 @tagged("post_install", "-at_install")
 class TestPaymentEarningDocuments(RevsharePaymentCommon):
-    """Entry mode: one entry per payment event and company; bill mode: one bill per
-    beneficiary; both reversed when the payment goes."""
+    """One document set per reconciliation batch (a register-payment wizard run, a
+    reconciliation plan) and date: entry mode one entry per company, its lines per
+    beneficiary, accounts and currency; bill mode one bill per beneficiary; each row
+    linked to its document line; reversed exactly when a payment goes, in part
+    when only some of the batch's payments go."""
 
     @classmethod
     def setUpClass(cls):
@@ -440,4 +443,79 @@ class TestPaymentEarningDocuments(RevsharePaymentCommon):
         ).move_id
         self.assertEqual(reversed_entries.reversed_entry_id, entries)
         for partner in (self.agent, self.reseller, self.platform):
+            self.assertEqual(self._payable_balance(partner), 0.0)
+
+    def test_one_document_per_wizard_run(self):
+        """Three invoices paid by one wizard run, one payment each: one entry and
+        one bill for the run; undoing one payment reverses only its rows."""
+        invoices = self._invoice(1000.0) + self._invoice(600.0) + self._invoice(400.0)
+        payments = self._pay(invoices, group_payment=False)
+        self.assertEqual(len(payments), 3)
+        rows = self._earned()
+        self.assertEqual(len(rows), 9)
+        entry_rows = rows.filtered(lambda r: r.settlement_mode == "entry")
+        entry = entry_rows.move_id
+        self.assertEqual(len(entry), 1, "one entry per wizard run")
+        self.assertEqual(
+            sorted(entry.line_ids.mapped("balance")), [-200.0, -100.0, 100.0, 200.0]
+        )
+        bill = rows.filtered(lambda r: r.settlement_mode == "bill").move_id
+        self.assertEqual(len(bill), 1, "one bill per beneficiary and wizard run")
+        self.assertEqual(bill.amount_total, 50.0)
+        # Each row links to the line booking it, and the line books its rows.
+        for line, line_rows in entry_rows.grouped("move_line_id").items():
+            self.assertEqual(line.move_id, entry)
+            self.assertEqual(line.partner_id, line_rows.partner_id)
+            self.assertEqual(line.balance, sum(line_rows.mapped("amount_company")))
+        for row in rows.filtered(lambda r: r.settlement_mode == "bill"):
+            self.assertEqual(row.move_line_id.move_id, bill)
+            self.assertEqual(row.move_line_id.price_subtotal, row.amount)
+
+        # Undo the payment of the 600.00 invoice only: its rows are reversed in a
+        # new entry and a credit note, the batch's documents stay as they are.
+        payments.filtered(lambda p: p.amount == 600.0).action_draft()
+        reversals = self._earned().filtered(lambda r: r.kind == "reversal")
+        self.assertEqual(len(reversals), 3)
+        self.assertEqual(
+            reversals.reversed_line_id.invoice_id.mapped("amount_total"), [600.0]
+        )
+        reversal_entry = reversals.filtered(
+            lambda r: r.settlement_mode == "entry"
+        ).move_id
+        self.assertEqual(len(reversal_entry), 1)
+        self.assertNotEqual(reversal_entry, entry)
+        self.assertEqual(entry.state, "posted")
+        self.assertEqual(
+            sorted(reversal_entry.line_ids.mapped("balance")),
+            [-60.0, -30.0, 30.0, 60.0],
+        )
+        self.assertTrue(all(reversals.mapped("move_line_id")))
+        self.assertEqual(self._payable_balance(self.reseller), 140.0)
+        self.assertEqual(self._payable_balance(self.platform), 70.0)
+        self.assertEqual(self._payable_balance(self.agent), 35.0)
+        for partner in (self.reseller, self.platform):
+            self._assert_payable_is_ledger(partner)
+
+    def test_whole_batch_undone_reverses_its_entry(self):
+        """All the payments of a batch undone at once: Odoo's reversal of the whole
+        entry, each reversal row linked to the copy of its original's line."""
+        invoices = self._invoice(1000.0) + self._invoice(600.0)
+        payments = self._pay(invoices, group_payment=False)
+        entry_rows = self._earned().filtered(lambda r: r.settlement_mode == "entry")
+        entry = entry_rows.move_id
+        payments.action_draft()
+        reversals = self._earned().filtered(
+            lambda r: r.kind == "reversal" and r.settlement_mode == "entry"
+        )
+        self.assertEqual(reversals.move_id.reversed_entry_id, entry)
+        for row in reversals:
+            self.assertEqual(row.move_line_id.move_id, reversals.move_id)
+            self.assertEqual(
+                row.move_line_id.balance, -row.reversed_line_id.move_line_id.balance
+            )
+            self.assertEqual(
+                row.move_line_id.account_id,
+                row.reversed_line_id.move_line_id.account_id,
+            )
+        for partner in (self.reseller, self.platform):
             self.assertEqual(self._payable_balance(partner), 0.0)

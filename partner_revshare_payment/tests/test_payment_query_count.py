@@ -13,7 +13,7 @@ class TestPaymentQueryCount(RevsharePaymentCommon):
     # matching entry-mode agreement: Odoo's reconciliation plus our earning, the
     # posted journal entry, and one grouped read that updates what the expected
     # rows still have to earn.
-    QUERIES = 121
+    QUERIES = 114
 
     @classmethod
     def setUpClass(cls):

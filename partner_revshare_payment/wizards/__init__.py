@@ -1,1 +1,2 @@
 from . import revshare_check
+from . import account_payment_register
