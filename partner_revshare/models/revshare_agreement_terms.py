@@ -161,14 +161,17 @@ class RevshareAgreement(models.Model):
     def _revshare_bonus_sentence(self):
         self.ensure_one()
         currency = self.currency_id
+        # One message per bonus first: the translation extractor does not read a
+        # message nested in another message's call.
+        steps = [
+            self.env._(
+                "%(amount)s once the period's sales reach %(threshold)s",
+                amount=format_amount(self.env, bonus.amount, currency),
+                threshold=format_amount(self.env, bonus.threshold, currency),
+            )
+            for bonus in self.bonus_ids.sorted("threshold")
+        ]
         return self.env._(
             "Per statement period: %s (the highest bonus reached is paid once).",
-            "; ".join(
-                self.env._(
-                    "%(amount)s once the period's sales reach %(threshold)s",
-                    amount=format_amount(self.env, bonus.amount, currency),
-                    threshold=format_amount(self.env, bonus.threshold, currency),
-                )
-                for bonus in self.bonus_ids.sorted("threshold")
-            ),
+            "; ".join(steps),
         )

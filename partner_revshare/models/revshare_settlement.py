@@ -451,17 +451,18 @@ class RevshareSettlement(models.Model):
             agreement_rows = rows.filtered(lambda r, a=agreement: r.agreement_id == a)
             labels, conversions = {}, {}
             for row in agreement_rows:
+                # The values are computed before the message: the translation
+                # extractor cannot read an f-string inside a message's call.
                 if row.adjustment_reason == "tier":
+                    tier_rate = f"{row.rate:g}%"
                     labels[row.id] = self.env._(
                         "Tier adjustment: the period's cumulative base reached the "
                         "%(rate)s tier",
-                        rate=f"{row.rate:g}%",
+                        rate=tier_rate,
                     )
                 elif row.adjustment_reason == "cap":
-                    labels[row.id] = self.env._(
-                        "Period cap of %(cap)s",
-                        cap=f"{agreement.period_cap:.2f}",
-                    )
+                    cap = f"{agreement.period_cap:.2f}"
+                    labels[row.id] = self.env._("Period cap of %(cap)s", cap=cap)
                 elif row.adjustment_reason == "bonus":
                     labels[row.id] = self.env._("Period bonus")
                 elif row.note:
