@@ -96,8 +96,9 @@ class PeriodSums:
             self.base[key] += group.base_amount
         if group.kind == "adjustment" and group.reason:
             self.adjusted[(group.agreement.id, start, group.reason)] += group.amount
-        # A period bonus is paid on top of the cap.
-        if group.reason not in ("cap", "bonus"):
+        # A period bonus and a manager's adjustment are paid on top of the cap,
+        # which limits what the rules earn.
+        if group.reason not in ("cap", "bonus", "manual"):
             self.total[key] += group.amount
 
 
@@ -374,12 +375,7 @@ class RevshareSettlement(models.Model):
         concerned = tiered | capped
         if not concerned:
             return []
-        bounds = {}
-        for agreement in concerned:
-            for start in touched[agreement.id]:
-                bounds[(agreement.id, start)] = Period(
-                    *agreement._revshare_period_bounds(start)
-                )
+        bounds = self._revshare_touched_periods(concerned, touched)
         sums = self._revshare_period_sums(concerned, tiered, bounds, taken)
         deltas, rates = self._revshare_tier_deltas(tiered, sums)
         today = fields.Date.context_today(self)
@@ -388,16 +384,6 @@ class RevshareSettlement(models.Model):
             agreement = concerned.browse(agreement_id)
             currency = agreement.currency_id
             key = (agreement_id, start)
-            common = {
-                "agreement_id": agreement.id,
-                "partner_id": agreement.partner_id.id,
-                "company_id": agreement.company_id.id,
-                "currency_id": currency.id,
-                "date": period.end,
-                "kind": "adjustment",
-                "state": "earned",
-                "base_amount": 0.0,
-            }
             tier_delta = 0.0
             if agreement in tiered:
                 tier_delta = currency.round(
@@ -408,12 +394,14 @@ class RevshareSettlement(models.Model):
                         lambda r: r.compute == "tiered"
                     )
                     vals_list.append(
-                        dict(
-                            common,
+                        self._revshare_period_adjustment_vals(
+                            agreement,
+                            period,
+                            "tier",
+                            tier_delta,
+                            today,
                             rule_id=tier_rules.id if len(tier_rules) == 1 else False,
                             rate=rates.get(key, 0.0),
-                            amount=tier_delta,
-                            adjustment_reason="tier",
                         )
                     )
             if agreement.period_cap:
@@ -424,18 +412,21 @@ class RevshareSettlement(models.Model):
                 )
                 if not currency.is_zero(cap_delta):
                     vals_list.append(
-                        dict(
-                            common,
-                            rule_id=False,
-                            rate=0.0,
-                            amount=cap_delta,
-                            adjustment_reason="cap",
+                        self._revshare_period_adjustment_vals(
+                            agreement, period, "cap", cap_delta, today
                         )
                     )
-        for vals in vals_list:
-            agreement = concerned.browse(vals["agreement_id"])
-            vals.update(self._revshare_adjustment_amounts(agreement, vals, today))
         return vals_list
+
+    @api.model
+    def _revshare_touched_periods(self, agreements, touched):
+        """{(agreement id, period start): :class:`Period`} of the periods
+        ``touched`` ({agreement id: period starts}) of ``agreements``."""
+        return {
+            (agreement.id, start): Period(*agreement._revshare_period_bounds(start))
+            for agreement in agreements
+            for start in touched[agreement.id]
+        }
 
     @api.model
     def _revshare_period_sums(self, concerned, tiered, bounds, taken):
@@ -521,17 +512,31 @@ class RevshareSettlement(models.Model):
         return deltas, rates
 
     @api.model
-    def _revshare_adjustment_amounts(self, agreement, vals, today):
-        """Company-currency amount of an adjustment row, at the period end's rate."""
-        company_currency = agreement.company_id.currency_id
-        amount_company = agreement.currency_id._convert(
-            vals["amount"],
-            company_currency,
-            agreement.company_id,
-            min(vals["date"], today),
-        )
+    def _revshare_period_adjustment_vals(
+        self, agreement, period, reason, amount, today, rule_id=False, rate=0.0
+    ):
+        """Create values of an ``adjustment`` row of ``agreement`` for ``period``,
+        dated at its end, with its company-currency amount at that day's rate."""
+        day = period.end
         return {
-            "amount_company": amount_company,
+            "agreement_id": agreement.id,
+            "partner_id": agreement.partner_id.id,
+            "company_id": agreement.company_id.id,
+            "currency_id": agreement.currency_id.id,
+            "date": day,
+            "kind": "adjustment",
+            "state": "earned",
+            "base_amount": 0.0,
+            "rule_id": rule_id,
+            "rate": rate,
+            "amount": amount,
+            "adjustment_reason": reason,
+            "amount_company": agreement.currency_id._convert(
+                amount,
+                agreement.company_id.currency_id,
+                agreement.company_id,
+                min(day, today),
+            ),
             "amount_invoice_currency": 0.0,
         }
 

@@ -111,6 +111,19 @@ class TestRevshareOperations(RevshareSettlementCommon):
         [values] = row._revshare_portal_values()
         self.assertEqual(values["note"], "Goodwill for March")
 
+    def test_adjustment_paid_on_top_of_the_period_cap(self):
+        """A manager's adjustment is an amount decided for the partner: the period
+        cap applies to what the rules earned, not to it (like a period bonus)."""
+        agreement = self._periodic(period_cap=120.0)
+        self._create_invoice([(self.product_cloud, 15, 100.0)])
+        row = self._adjust(agreement, 50.0, "Launch goodwill")
+        settlement = self._run("2026-04-01", confirm=True)
+        self.assertIn(row, settlement.line_ids)
+        cap = settlement.line_ids.filtered(lambda r: r.adjustment_reason == "cap")
+        self.assertEqual(cap.amount, -30.0)
+        self.assertEqual(settlement.amount_total, 170.0)
+        self.assertEqual(settlement.bill_id.amount_total, 170.0)
+
     def test_adjustment_in_locked_period_dated_first_open_day(self):
         agreement = self._create_agreement()
         self.company.fiscalyear_lock_date = d("2026-03-31")
