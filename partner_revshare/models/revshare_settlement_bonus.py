@@ -1,7 +1,5 @@
 from odoo import api, fields, models
 
-from .revshare_settlement_engine import Period
-
 
 class RevshareSettlement(models.Model):
     """Period bonuses in the settlement run: per agreement and period touched by
@@ -19,11 +17,7 @@ class RevshareSettlement(models.Model):
         with_bonus = agreements.filtered("has_bonus")
         if not with_bonus:
             return vals_list
-        bounds = {
-            (agreement.id, start): Period(*agreement._revshare_period_bounds(start))
-            for agreement in with_bonus
-            for start in touched[agreement.id]
-        }
+        bounds = self._revshare_touched_periods(with_bonus, touched)
         sums = self._revshare_period_sums(
             with_bonus, with_bonus.browse(), bounds, taken
         )
@@ -36,20 +30,9 @@ class RevshareSettlement(models.Model):
             delta = currency.round(due - sums.adjusted[(agreement_id, start, "bonus")])
             if currency.is_zero(delta):
                 continue
-            vals = {
-                "agreement_id": agreement.id,
-                "partner_id": agreement.partner_id.id,
-                "company_id": agreement.company_id.id,
-                "currency_id": currency.id,
-                "date": period.end,
-                "kind": "adjustment",
-                "state": "earned",
-                "base_amount": 0.0,
-                "rule_id": False,
-                "rate": 0.0,
-                "amount": delta,
-                "adjustment_reason": "bonus",
-            }
-            vals.update(self._revshare_adjustment_amounts(agreement, vals, today))
-            vals_list.append(vals)
+            vals_list.append(
+                self._revshare_period_adjustment_vals(
+                    agreement, period, "bonus", delta, today
+                )
+            )
         return vals_list

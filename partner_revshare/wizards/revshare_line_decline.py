@@ -1,4 +1,4 @@
-from odoo import api, fields, models
+from odoo import models
 
 
 class RevshareLineDecline(models.TransientModel):
@@ -6,19 +6,8 @@ class RevshareLineDecline(models.TransientModel):
     each gets a reversal row carrying the reason; nothing is deleted."""
 
     _name = "revshare.line.decline"
+    _inherit = "revshare.line.reasoned.action"
     _description = "Decline Revenue Share Rows"
-
-    line_ids = fields.Many2many("revshare.line", string="Rows", required=True)
-    reason = fields.Char(required=True, help="Shown to the partner.")
-
-    @api.model
-    def default_get(self, fields_list):
-        values = super().default_get(fields_list)
-        if self.env.context.get("active_model") == "revshare.line":
-            values["line_ids"] = [
-                fields.Command.set(self.env.context.get("active_ids", []))
-            ]
-        return values
 
     def action_confirm(self):
         self.ensure_one()

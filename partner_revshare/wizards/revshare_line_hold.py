@@ -1,4 +1,4 @@
-from odoo import api, fields, models
+from odoo import models
 
 
 class RevshareLineHold(models.TransientModel):
@@ -6,19 +6,8 @@ class RevshareLineHold(models.TransientModel):
     reads; the settlement run skips them until they are released."""
 
     _name = "revshare.line.hold"
+    _inherit = "revshare.line.reasoned.action"
     _description = "Revenue Share Rows on Hold"
-
-    line_ids = fields.Many2many("revshare.line", string="Rows", required=True)
-    reason = fields.Char(required=True, help="Shown to the partner.")
-
-    @api.model
-    def default_get(self, fields_list):
-        values = super().default_get(fields_list)
-        if self.env.context.get("active_model") == "revshare.line":
-            values["line_ids"] = [
-                fields.Command.set(self.env.context.get("active_ids", []))
-            ]
-        return values
 
     def action_confirm(self):
         self.ensure_one()
