@@ -32,15 +32,24 @@ class TestPortalStatements(RevsharePortalCommon):
             [_text(td) for td in _find(tr, "td")]
             for tr in _find(tree, "tr.o_revshare_statement_row")
         ]
-        # Newest first: statement, period, bill, amount, status.
+        # Newest first: statement, period, bill, amount, bill taxes, bill total,
+        # status; the bill covers the periodic agreement's 30.00 (the entry
+        # agreement's 50.00 was booked when earned); no bill, no bill figures.
         self.assertEqual(len(rows), 2)
         self.assertEqual(
-            [rows[0][0], rows[0][2], rows[0][3], rows[0][4]],
-            [self.statement_a.name, self.bill_a.name, "$ 80.00", "Paid"],
+            [rows[0][i] for i in (0, 2, 3, 4, 5, 6)],
+            [
+                self.statement_a.name,
+                self.bill_a.name,
+                "$ 80.00",
+                "$ 0.00",
+                "$ 30.00",
+                "Paid",
+            ],
         )
         self.assertEqual(
-            [rows[1][0], rows[1][2], rows[1][3], rows[1][4]],
-            [self.statement_old.name, "", "$ 200.00", "Confirmed"],
+            [rows[1][i] for i in (0, 2, 3, 4, 5, 6)],
+            [self.statement_old.name, "", "$ 200.00", "", "", "Confirmed"],
         )
         page = tree.text_content()
         self.assertNotIn(self.statement_b.name, page)

@@ -103,6 +103,18 @@ class TestPortalTax(RevsharePortalCommon):
             ],
         )
 
+    def test_statement_list_shows_taxes_and_total(self):
+        tree = self._tree("/my/revshare/statements")
+        [row] = [
+            tr
+            for tr in _find(tree, "tr.o_revshare_statement_row")
+            if self.statement_vat.name in _text(tr)
+        ]
+        self.assertEqual(
+            [_text(td) for td in _find(row, "td.o_revshare_bill_tax")],
+            ["$ 20.00", "$ 120.00"],
+        )
+
     def test_running_account_says_untaxed(self):
         tree = self._tree("/my/revshare")
         self.assertTrue(_find(tree, "p.o_revshare_untaxed_note"))
