@@ -1,4 +1,5 @@
 from collections import defaultdict
+from dataclasses import dataclass
 
 from dateutil.relativedelta import relativedelta
 
@@ -26,6 +27,92 @@ def customer_months(start, day):
     if start + relativedelta(months=months) > day:
         months -= 1
     return months
+
+
+@dataclass(frozen=True)
+class AgreementScope:
+    """An agreement's scope as plain ids, read once per computation: matching
+    thousands of invoice lines against it then reads no ORM field (empty sets:
+    no restriction; ``referrer_id``: the partner a referred-only agreement
+    requires, else None)."""
+
+    company_id: int
+    date_start: object
+    date_end: object
+    customer_ids: frozenset
+    customer_category_ids: frozenset
+    referrer_id: object
+    product_ids: frozenset
+    product_category_ids: frozenset
+    salesperson_ids: frozenset
+    journal_ids: frozenset
+    country_ids: frozenset
+
+    @classmethod
+    def of(cls, agreement):
+        return cls(
+            company_id=agreement.company_id.id,
+            date_start=agreement.date_start,
+            date_end=agreement.date_end,
+            customer_ids=frozenset(agreement.customer_ids.ids),
+            customer_category_ids=frozenset(agreement.customer_category_ids.ids),
+            referrer_id=agreement.partner_id.id if agreement.referred_only else None,
+            product_ids=frozenset(agreement.product_ids.ids),
+            product_category_ids=frozenset(agreement.product_category_ids.ids),
+            salesperson_ids=frozenset(agreement.salesperson_ids.ids),
+            journal_ids=frozenset(agreement.journal_ids.ids),
+            country_ids=frozenset(agreement.country_ids.ids),
+        )
+
+
+@dataclass(frozen=True)
+class MoveFacts:
+    """What the agreements' scopes test on an invoice, read once per invoice."""
+
+    company_id: int
+    day: object
+    partner_ids: frozenset  # the commercial partner and the invoice partner
+    category_ids: frozenset  # the tags of both
+    referrer_id: object
+    salesperson_id: object
+    journal_id: object
+    country_id: object
+
+    @classmethod
+    def of(cls, move):
+        customer = move.commercial_partner_id
+        return cls(
+            company_id=move.company_id.id,
+            day=move.invoice_date or move.date,
+            partner_ids=frozenset((customer.id, move.partner_id.id)),
+            category_ids=frozenset(
+                (customer.category_id | move.partner_id.category_id).ids
+            ),
+            referrer_id=customer.revshare_referrer_id.id,
+            salesperson_id=move.invoice_user_id.id,
+            journal_id=move.journal_id.id,
+            country_id=customer.country_id.id,
+        )
+
+    def in_scope(self, scope):
+        """Whether the invoice is in the scope (all but its lines' products)."""
+        return (
+            scope.company_id == self.company_id
+            and not (scope.date_start and self.day < scope.date_start)
+            and not (scope.date_end and self.day > scope.date_end)
+            and not (scope.customer_ids and not scope.customer_ids & self.partner_ids)
+            and not (
+                scope.customer_category_ids
+                and not scope.customer_category_ids & self.category_ids
+            )
+            and not (scope.referrer_id and self.referrer_id != scope.referrer_id)
+            and not (
+                scope.salesperson_ids
+                and self.salesperson_id not in scope.salesperson_ids
+            )
+            and not (scope.journal_ids and self.journal_id not in scope.journal_ids)
+            and not (scope.country_ids and self.country_id not in scope.country_ids)
+        )
 
 
 class ShareComputation:
@@ -65,6 +152,10 @@ class ShareComputation:
         self._categ_paths = {}
         self._rates = {}
         self._months = {}
+        self.scopes = {a.id: AgreementScope.of(a) for a in agreements}
+        self._move_facts = {}
+        self._in_scope = {}
+        self._rule_matches = {}
         self.starts = self._customer_starts(lines)
         self.overriders = defaultdict(list)
         for agreement in agreements.filtered(lambda a: a.base == "shares"):
@@ -334,52 +425,40 @@ class ShareComputation:
         return matches
 
     def _match_line(self, agreement, line):
-        """Whether an invoice line is in the agreement's scope."""
+        """Whether an invoice line is in the agreement's scope: its invoice (once
+        per agreement and invoice), then its product."""
         move = line.move_id
-        customer = move.commercial_partner_id
-        invoice_date = move.invoice_date or move.date
-        if agreement.company_id != move.company_id:
+        key = (agreement.id, move.id)
+        if key not in self._in_scope:
+            if move.id not in self._move_facts:
+                self._move_facts[move.id] = MoveFacts.of(move)
+            self._in_scope[key] = self._move_facts[move.id].in_scope(
+                self.scopes[agreement.id]
+            )
+        if not self._in_scope[key]:
             return False
-        if agreement.date_start and invoice_date < agreement.date_start:
+        scope = self.scopes[agreement.id]
+        product = line.product_id
+        if scope.product_ids and product.id not in scope.product_ids:
             return False
-        if agreement.date_end and invoice_date > agreement.date_end:
-            return False
-        if agreement.customer_ids and not (
-            customer in agreement.customer_ids
-            or move.partner_id in agreement.customer_ids
-        ):
-            return False
-        if agreement.customer_category_ids and not (
-            agreement.customer_category_ids
-            & (customer.category_id | move.partner_id.category_id)
-        ):
-            return False
-        if (
-            agreement.referred_only
-            and customer.revshare_referrer_id != agreement.partner_id
-        ):
-            return False
-        if agreement.product_ids and line.product_id not in agreement.product_ids:
-            return False
-        if agreement.product_category_ids and not (
-            set(agreement.product_category_ids.ids) & self.categ_path(line.product_id)
-        ):
-            return False
-        if (
-            agreement.salesperson_ids
-            and move.invoice_user_id not in agreement.salesperson_ids
-        ):
-            return False
-        if agreement.journal_ids and move.journal_id not in agreement.journal_ids:
-            return False
-        if agreement.country_ids and customer.country_id not in agreement.country_ids:
-            return False
-        return True
+        return not (
+            scope.product_category_ids
+            and not scope.product_category_ids & self.categ_path(product)
+        )
 
     def _match_rule(self, agreement, line, month=None):
         """First active rule (by sequence) of the agreement matching the line, in
-        ``month`` of the customer's tenure."""
+        ``month`` of the customer's tenure (once per agreement, day, product and
+        month: nothing else of the line is tested)."""
         invoice_date = line.move_id.invoice_date or line.move_id.date
+        key = (agreement.id, invoice_date, line.product_id.id, month)
+        if key not in self._rule_matches:
+            self._rule_matches[key] = self._first_rule(
+                agreement, line.product_id, invoice_date, month
+            )
+        return self._rule_matches[key]
+
+    def _first_rule(self, agreement, product, invoice_date, month):
         for rule in self.rules[agreement.id]:
             if not rule._revshare_matches_tenure(month):
                 continue
@@ -387,10 +466,10 @@ class ShareComputation:
                 continue
             if rule.date_end and invoice_date > rule.date_end:
                 continue
-            if rule.product_ids and line.product_id not in rule.product_ids:
+            if rule.product_ids and product not in rule.product_ids:
                 continue
             if rule.product_category_ids and not (
-                set(rule.product_category_ids.ids) & self.categ_path(line.product_id)
+                set(rule.product_category_ids.ids) & self.categ_path(product)
             ):
                 continue
             return rule
