@@ -124,6 +124,31 @@ class TestPaymentDefaultConfig(RevsharePaymentDefaultCommon):
         for invoice in invoices:
             self._assert_earned(invoice, [95.65])
 
+    def test_wizard_run_books_one_entry(self):
+        """Three invoices paid by one register-payment run, one payment each: one
+        entry for the run, the rows linked to its line; undoing one payment
+        reverses its row only, in a new entry."""
+        invoices = self._taxed_invoice() | self._taxed_invoice() | self._taxed_invoice()
+        payments = self._pay(invoices, group_payment=False)
+        self.assertEqual(len(payments), 3)
+        rows = self._earned()
+        self.assertEqual(rows.mapped("amount"), [100.0, 100.0, 100.0])
+        entry = rows.move_id
+        self.assertEqual(len(entry), 1)
+        self.assertEqual(rows.move_line_id.move_id, entry)
+        # One expense line for the beneficiary books the three rows.
+        self.assertEqual(len(rows.move_line_id), 1)
+        self.assertEqual(rows.move_line_id.balance, 300.0)
+        self._assert_payable_is_ledger(self.reseller)
+
+        payments[1].action_draft()
+        reversal = self._earned().filtered(lambda r: r.kind == "reversal")
+        self.assertEqual(reversal.amount, -100.0)
+        self.assertEqual(reversal.reversed_line_id.invoice_id, invoices[1])
+        self.assertNotEqual(reversal.move_id, entry)
+        self.assertEqual(entry.state, "posted")
+        self._assert_payable_is_ledger(self.reseller)
+
     def test_outstanding_credit(self):
         """A payment registered on its own, then matched from the invoice."""
         invoice = self._taxed_invoice()
