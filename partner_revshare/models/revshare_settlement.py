@@ -302,21 +302,49 @@ class RevshareSettlement(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
-        for vals in vals_list:
-            if vals.get("name", "/") == "/":
-                company = self.env["res.company"].browse(
-                    vals.get("company_id") or self.env.company.id
-                )
-                vals["name"] = (
-                    self.env["ir.sequence"]
-                    .with_company(company)
-                    .next_by_code(
-                        "revshare.settlement",
-                        sequence_date=vals.get("date_to"),
-                    )
-                    or "/"
-                )
+        self._revshare_fill_numbers(
+            [vals for vals in vals_list if vals.get("name", "/") == "/"]
+        )
         return super().create(vals_list)
+
+    @api.model
+    def _revshare_fill_numbers(self, vals_list):
+        """Number new statements as ``next_by_code`` would, one after the other
+        in ``vals_list`` order: each company's ``revshare.settlement`` sequence
+        (its own, else the shared one), the date range of the statement's
+        ``date_to``; but the numbers of one sequence and date range are drawn at
+        once (:meth:`ir.sequence._revshare_next_batch`), one locked increment per
+        run instead of one per statement. Without a sequence the name stays
+        ``/``."""
+        Sequence = self.env["ir.sequence"]
+        Sequence.browse().check_access("read")
+        sequences, ranges = {}, {}
+        todo = defaultdict(list)  # (sequence, date range) -> vals, in order
+        for vals in vals_list:
+            company_id = vals.get("company_id") or self.env.company.id
+            if company_id not in sequences:
+                sequences[company_id] = Sequence.with_company(company_id).search(
+                    [
+                        ("code", "=", "revshare.settlement"),
+                        ("company_id", "in", [company_id, False]),
+                    ],
+                    order="company_id",
+                    limit=1,
+                )
+            sequence = sequences[company_id]
+            if not sequence:
+                vals["name"] = "/"
+                continue
+            day = fields.Date.to_date(vals.get("date_to"))
+            if (sequence, day) not in ranges:
+                ranges[(sequence, day)] = sequence._revshare_date_range(day)
+            todo[(sequence, ranges[(sequence, day)])].append(vals)
+        for (sequence, __), group in todo.items():
+            names = sequence._revshare_next_batch(
+                len(group), sequence_date=group[0].get("date_to")
+            )
+            for vals, name in zip(group, names, strict=True):
+                vals["name"] = name
 
     def unlink(self):
         if any(s.workflow_state == "confirmed" for s in self):
