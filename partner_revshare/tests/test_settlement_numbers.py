@@ -6,7 +6,7 @@ from .common import RevshareSettlementCommon, d
 
 # Queries of a settlement run that creates settlements for several partners (plan,
 # adjustments, numbers, settlements, link of the rows), whatever their number.
-RUN_QUERIES = 29
+RUN_QUERIES = 26
 
 
 @tagged("post_install", "-at_install")
