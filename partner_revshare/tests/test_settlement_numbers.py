@@ -35,28 +35,8 @@ class TestSettlementNumbers(RevshareSettlementCommon):
         agreements = self.env["revshare.agreement"]
         for index, partner in enumerate(partners):
             agreements |= self._periodic(partner_id=partner.id, sequence=index)
-        self._earned_rows(agreements, day)
+        self._earned_rows(agreements, day, 2)
         return agreements
-
-    def _earned_rows(self, agreements, day):
-        self.env["revshare.line"].sudo().create(
-            [
-                {
-                    "agreement_id": agreement.id,
-                    "partner_id": agreement.partner_id.id,
-                    "company_id": agreement.company_id.id,
-                    "currency_id": agreement.currency_id.id,
-                    "date": day,
-                    "base_amount": 100.0,
-                    "rate": 10.0,
-                    "amount": 10.0,
-                    "amount_company": 10.0,
-                    "state": "earned",
-                }
-                for agreement in agreements
-                for __ in range(2)
-            ]
-        )
 
     def _number(self, name, prefix):
         self.assertTrue(name.startswith(prefix), name)
@@ -68,7 +48,7 @@ class TestSettlementNumbers(RevshareSettlementCommon):
         agreements = self._agreements_with_rows(self.partners[:3])
         with freeze_time("2026-04-02"):
             march = self._run("2026-03-31")
-            self._earned_rows(agreements, "2026-04-10")
+            self._earned_rows(agreements, "2026-04-10", 2)
             april = self._run("2026-04-30")
         self.assertEqual(march.partner_id, self.partners[:3])
         self.assertEqual(april.partner_id, self.partners[:3])
