@@ -7,6 +7,7 @@ from . import revshare_rule_tenure
 from . import revshare_bonus
 from . import revshare_line
 from . import revshare_line_terms
+from . import ir_sequence
 from . import res_company
 from . import res_config_settings
 from . import res_partner

@@ -73,9 +73,12 @@ class RevshareAgreement(models.Model):
         )
         if taxes:
             taxes = taxes._filter_taxes_by_company(company)
-        fiscal_position = self._revshare_fiscal_position(partner)
-        if taxes and fiscal_position:
-            taxes = fiscal_position.map_tax(taxes)
+        if taxes:
+            # No tax, nothing to map: the fiscal position (a look-up per
+            # partner) is only needed for a product with vendor taxes.
+            fiscal_position = self._revshare_fiscal_position(partner)
+            if fiscal_position:
+                taxes = fiscal_position.map_tax(taxes)
         return taxes
 
     def _revshare_company_in_vat_country(self):

@@ -64,7 +64,10 @@ class RevshareLine(models.Model):
     partner_id = fields.Many2one(
         "res.partner", string="Beneficiary", required=True, index=True
     )
-    company_id = fields.Many2one("res.company", required=True, index=True)
+    # Not indexed: never searched alone (every query also filters on an indexed
+    # agreement, partner, invoice, settlement or state), and a one-value index
+    # costs every INSERT and UPDATE of the ledger (issue 17).
+    company_id = fields.Many2one("res.company", required=True)
     invoice_id = fields.Many2one(
         "account.move", ondelete="set null", index="btree_not_null"
     )

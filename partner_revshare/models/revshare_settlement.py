@@ -2,7 +2,7 @@ from collections import defaultdict, namedtuple
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
-from odoo.tools import str2bool
+from odoo.tools import SQL, str2bool
 
 from .revshare_line_booking import BillLine
 
@@ -302,21 +302,49 @@ class RevshareSettlement(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
-        for vals in vals_list:
-            if vals.get("name", "/") == "/":
-                company = self.env["res.company"].browse(
-                    vals.get("company_id") or self.env.company.id
-                )
-                vals["name"] = (
-                    self.env["ir.sequence"]
-                    .with_company(company)
-                    .next_by_code(
-                        "revshare.settlement",
-                        sequence_date=vals.get("date_to"),
-                    )
-                    or "/"
-                )
+        self._revshare_fill_numbers(
+            [vals for vals in vals_list if vals.get("name", "/") == "/"]
+        )
         return super().create(vals_list)
+
+    @api.model
+    def _revshare_fill_numbers(self, vals_list):
+        """Number new statements as ``next_by_code`` would, one after the other
+        in ``vals_list`` order: each company's ``revshare.settlement`` sequence
+        (its own, else the shared one), the date range of the statement's
+        ``date_to``; but the numbers of one sequence and date range are drawn at
+        once (:meth:`ir.sequence._revshare_next_batch`), one locked increment per
+        run instead of one per statement. Without a sequence the name stays
+        ``/``."""
+        Sequence = self.env["ir.sequence"]
+        Sequence.browse().check_access("read")
+        sequences, ranges = {}, {}
+        todo = defaultdict(list)  # (sequence, date range) -> vals, in order
+        for vals in vals_list:
+            company_id = vals.get("company_id") or self.env.company.id
+            if company_id not in sequences:
+                sequences[company_id] = Sequence.with_company(company_id).search(
+                    [
+                        ("code", "=", "revshare.settlement"),
+                        ("company_id", "in", [company_id, False]),
+                    ],
+                    order="company_id",
+                    limit=1,
+                )
+            sequence = sequences[company_id]
+            if not sequence:
+                vals["name"] = "/"
+                continue
+            day = fields.Date.to_date(vals.get("date_to"))
+            if (sequence, day) not in ranges:
+                ranges[(sequence, day)] = sequence._revshare_date_range(day)
+            todo[(sequence, ranges[(sequence, day)])].append(vals)
+        for (sequence, __), group in todo.items():
+            names = sequence._revshare_next_batch(
+                len(group), sequence_date=group[0].get("date_to")
+            )
+            for vals, name in zip(group, names, strict=True):
+                vals["name"] = name
 
     def unlink(self):
         if any(s.workflow_state == "confirmed" for s in self):
@@ -344,8 +372,7 @@ class RevshareSettlement(models.Model):
                 )
             )
         drafts._revshare_check_billable()
-        # sudo: the rows are written by our code only (state link of a settled row).
-        drafts.line_ids.sudo().write({"state": "settled"})
+        drafts._revshare_settle_lines()
         drafts.write({"workflow_state": "confirmed"})
         drafts._revshare_create_bills()
         return True
@@ -516,25 +543,65 @@ class RevshareSettlement(models.Model):
         if rows:
             rows.write({"settlement_id": False, "state": "earned"})
 
+    def _revshare_settle_lines(self):
+        """The rows of these settlements become ``settled``, with one UPDATE (a
+        run confirms thousands of statements of hundreds of rows each).
+
+        Raw SQL like the link of the rows (``_revshare_link_lines``), and safe
+        for the same reasons: the rows are written by our code only; ``earned``
+        to ``settled`` is the only change made, a step the ledger allows
+        (``_revshare_transitions``); and no stored value changes with it, the
+        figures counting both states alike (``EARNED_STATES``), so the ORM's
+        write would only recompute every row's figures, and the payment addon's
+        expected rows', to the same values."""
+        if not self:
+            return
+        self.env.flush_all()
+        self.env.cr.execute(
+            SQL(
+                """
+                UPDATE revshare_line
+                   SET state = 'settled', write_uid = %(uid)s, write_date = %(now)s
+                 WHERE settlement_id = ANY(%(ids)s) AND state = 'earned'
+                """,
+                uid=self.env.uid,
+                now=fields.Datetime.now(),
+                ids=self.ids,
+            )
+        )
+        # The ORM did not see the UPDATE: forget cached rows and values read
+        # from them.
+        self.env.invalidate_all()
+
     def _revshare_periodic_agreements(self):
-        """Agreements whose rows in this settlement are billed by it."""
-        self.ensure_one()
-        return self.line_ids.filtered(
-            lambda r: r.settlement_mode == "periodic"
-        ).agreement_id
+        """{settlement: the agreements whose rows in it are billed by it}, for
+        these settlements in one grouped read."""
+        agreements = defaultdict(lambda: self.env["revshare.agreement"])
+        for settlement, agreement in (
+            self.env["revshare.line"]
+            .sudo()
+            ._read_group(
+                [
+                    ("settlement_id", "in", self.ids),
+                    ("settlement_mode", "=", "periodic"),
+                ],
+                ["settlement_id", "agreement_id"],
+            )
+        ):
+            agreements[settlement.id] |= agreement
+        return agreements
 
     def _revshare_check_billable(self):
         """Refuse to confirm when a settlement to bill misses its vendor product or
         purchase journal, before anything is written."""
         # sudo: reads the accounting setup (journals, products) for a revenue-share
         # manager who may have no accounting rights; nothing is written.
-        for settlement in self.sudo():
-            if (
-                settlement.currency_id.compare_amounts(settlement.amount_billable, 0)
-                <= 0
-            ):
-                continue
-            for agreement in settlement._revshare_periodic_agreements():
+        to_bill = self.sudo().filtered(
+            lambda s: s.currency_id.compare_amounts(s.amount_billable, 0) > 0
+        )
+        periodic = to_bill._revshare_periodic_agreements()
+        for settlement in to_bill:
+            for agreement in periodic[settlement.id]:
                 if not agreement._revshare_get_product():
                     raise UserError(
                         self.env._(

@@ -575,7 +575,9 @@ class RevshareSettlement(models.Model):
         ]
         if not pairs:
             return
-        self.env.flush_all()
+        # Only the ledger: the totals of the new settlements are computed once,
+        # after the UPDATE, instead of once empty and once again.
+        self.env["revshare.line"].flush_model()
         try:
             self.env.cr.execute(
                 SQL(
@@ -606,9 +608,10 @@ class RevshareSettlement(models.Model):
                     "run the settlement again."
                 )
             )
-        # The ORM did not see the UPDATE: forget cached rows, recompute totals.
-        self.env.invalidate_all()
+        # The ORM did not see the UPDATE: recompute the totals (flushed by the
+        # invalidation), forget cached rows.
         self.modified(["line_ids"])
+        self.env.invalidate_all()
         self._check_lines()
 
     @api.model

@@ -225,6 +225,32 @@ class RevshareSettlementCommon(RevshareCommon):
         values.update(vals)
         return cls._create_agreement(**values)
 
+    def _earned_rows(self, agreements, day, count=1):
+        """``count`` earned rows of 10.00 (10 % of 100.00) per agreement of
+        ``agreements``, dated ``day``, made directly in the ledger."""
+        return (
+            self.env["revshare.line"]
+            .sudo()
+            .create(
+                [
+                    {
+                        "agreement_id": agreement.id,
+                        "partner_id": agreement.partner_id.id,
+                        "company_id": agreement.company_id.id,
+                        "currency_id": agreement.currency_id.id,
+                        "date": day,
+                        "base_amount": 100.0,
+                        "rate": 10.0,
+                        "amount": 10.0,
+                        "amount_company": 10.0,
+                        "state": "earned",
+                    }
+                    for agreement in agreements
+                    for __ in range(count)
+                ]
+            )
+        )
+
     @contextmanager
     def _raises(self, exception, text):
         """assertRaises (rolls back to a savepoint) and checks the message."""

@@ -523,24 +523,7 @@ class TestSettlement(RevshareSettlementCommon):
         ]
 
         def make_rows(count):
-            self.env["revshare.line"].sudo().create(
-                [
-                    {
-                        "agreement_id": agreement.id,
-                        "partner_id": agreement.partner_id.id,
-                        "company_id": self.company.id,
-                        "currency_id": self.currency.id,
-                        "date": "2026-03-10",
-                        "base_amount": 100.0,
-                        "rate": 10.0,
-                        "amount": 10.0,
-                        "amount_company": 10.0,
-                        "state": "earned",
-                    }
-                    for agreement in agreements
-                    for __ in range(count)
-                ]
-            )
+            self._earned_rows(agreements, "2026-03-10", count)
 
         def plan_counted():
             self.env.invalidate_all()

@@ -221,3 +221,35 @@ class TestPaymentDefaultConfig(RevsharePaymentDefaultCommon):
         self.assertEqual(settlement.amount_total, 98.0)
         self.assertEqual(settlement.bill_id.amount_total, 98.0)
         self.assertEqual(rows.state, "settled")
+
+    def test_confirm_keeps_figures(self):
+        """Confirming a settlement makes its rows settled without changing any
+        figure: the earned amounts of the rows, and what the partly paid invoice's
+        expected row still expects, are what the computes give from scratch."""
+        agreement = self._create_agreement(self.agent, 10.0, mode="periodic")
+        invoice = self._taxed_invoice()
+        self._pay(invoice, amount=460.0, date="2024-01-15")
+        rows = self._earned(invoice, agreement)
+        expected = rows.expected_line_id
+        self.assertEqual(rows.mapped("amount_earned"), [40.0])
+        self.assertEqual(expected.amount_expected, 60.0)
+        settlement = self.env["revshare.settlement"]._revshare_run(
+            self._date("2024-02-01"), agreements=agreement
+        )
+        settlement.action_confirm()
+        self.assertEqual(rows.state, "settled")
+        self.assertEqual(settlement.bill_id.amount_total, 40.0)
+        figures = [
+            "amount_earned",
+            "amount_earned_company",
+            "amount_expected",
+            "amount_expected_company",
+        ]
+        records = rows | expected
+        stored = records.read(figures)
+        for fname in figures:
+            self.env.add_to_compute(records._fields[fname], records)
+        records.flush_recordset(figures)
+        self.assertEqual(records.read(figures), stored)
+        self.assertEqual(stored[0]["amount_earned"], 40.0)
+        self.assertEqual(stored[1]["amount_expected"], 60.0)

@@ -1,0 +1,159 @@
+from freezegun import freeze_time
+
+from odoo.tests import tagged
+
+from .common import RevshareSettlementCommon, d
+
+# Queries of a settlement run that creates settlements for several partners (plan,
+# adjustments, numbers, settlements, link of the rows), whatever their number.
+RUN_QUERIES = 26
+
+
+@tagged("post_install", "-at_install")
+class TestSettlementNumbers(RevshareSettlementCommon):
+    """Statement numbers drawn for a whole run at once: the same numbers as one
+    ``next_by_code`` per statement (consecutive, no gap, per company and date
+    range), and a run whose queries do not grow with its settlements."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.sequence = cls.env.ref("partner_revshare.seq_revshare_settlement")
+        cls.partners = cls.env["res.partner"].create(
+            [
+                {
+                    "name": f"Partner {i}",
+                    "property_account_payable_id": cls.payable_account.id,
+                }
+                for i in range(6)
+            ]
+        )
+
+    def _agreements_with_rows(self, partners, day="2026-03-10"):
+        """One periodic agreement per partner, each with two earned rows on
+        ``day``."""
+        agreements = self.env["revshare.agreement"]
+        for index, partner in enumerate(partners):
+            agreements |= self._periodic(partner_id=partner.id, sequence=index)
+        self._earned_rows(agreements, day, 2)
+        return agreements
+
+    def _number(self, name, prefix):
+        self.assertTrue(name.startswith(prefix), name)
+        return int(name[len(prefix) :])
+
+    def test_run_numbers_consecutive_across_runs(self):
+        """A run's statements follow each other in partner order, the next run
+        continues where it stopped, and the sequence says what comes next."""
+        agreements = self._agreements_with_rows(self.partners[:3])
+        with freeze_time("2026-04-02"):
+            march = self._run("2026-03-31")
+            self._earned_rows(agreements, "2026-04-10", 2)
+            april = self._run("2026-04-30")
+        self.assertEqual(march.partner_id, self.partners[:3])
+        self.assertEqual(april.partner_id, self.partners[:3])
+        numbers = [self._number(s.name, "RSS/2026/") for s in march + april]
+        first = numbers[0]
+        self.assertEqual(numbers, list(range(first, first + 6)))
+        self.assertEqual(self.sequence.number_next, first + 6)
+
+    @freeze_time("2026-04-02")
+    def test_numbers_per_company_and_date_range(self):
+        """A company with its own sequence numbers from it, the others share the
+        default one; a sequence with yearly ranges numbers each year on its own,
+        as next_by_code would."""
+        other = self.setup_other_company(name="Numbers Co 2")["company"]
+        own = self.env["ir.sequence"].create(
+            {
+                "name": "Statements of Co 2",
+                "code": "revshare.settlement",
+                "company_id": other.id,
+                "prefix": "C2/%(range_year)s/",
+                "padding": 3,
+                "implementation": "no_gap",
+                "use_date_range": True,
+            }
+        )
+        Settlement = self.Settlement.sudo()
+        vals = [
+            {
+                "partner_id": partner.id,
+                "company_id": company.id,
+                "currency_id": company.currency_id.id,
+                "date_from": d(f"{year}-01-01"),
+                "date_to": d(f"{year}-01-31"),
+            }
+            for partner, company, year in [
+                (self.partners[0], other, 2025),
+                (self.partners[1], self.company, 2025),
+                (self.partners[2], other, 2026),
+                (self.partners[3], other, 2025),
+                (self.partners[4], self.company, 2026),
+            ]
+        ]
+        first = self.sequence.number_next
+        settlements = Settlement.create(vals)
+        self.assertEqual(
+            settlements.mapped("name"),
+            [
+                "C2/2025/001",
+                f"RSS/2026/{first:04d}",
+                "C2/2026/001",
+                "C2/2025/002",
+                f"RSS/2026/{first + 1:04d}",
+            ],
+        )
+        # One by one, Odoo's own numbering goes on from there.
+        self.assertEqual(
+            own.with_company(other)._next(sequence_date=d("2025-06-01")),
+            "C2/2025/003",
+        )
+        self.assertEqual(
+            self.env["ir.sequence"].next_by_code("revshare.settlement"),
+            f"RSS/2026/{first + 2:04d}",
+        )
+
+    def test_standard_sequence(self):
+        """A sequence switched to the standard implementation draws from its
+        PostgreSQL sequence, still in order."""
+        self.sequence.implementation = "standard"
+        self.sequence.number_next_actual = 41
+        self._agreements_with_rows(self.partners[:3])
+        with freeze_time("2026-04-02"):
+            settlements = self._run("2026-03-31")
+        self.assertEqual(
+            settlements.mapped("name"),
+            ["RSS/2026/0041", "RSS/2026/0042", "RSS/2026/0043"],
+        )
+
+    def test_rolled_back_run_gives_numbers_back(self):
+        """No gap: a run that fails after drawing its numbers gives them back."""
+        self._agreements_with_rows(self.partners[:2])
+        first = self.sequence.number_next
+        with freeze_time("2026-04-02"):
+            with self.assertRaises(ZeroDivisionError), self.env.cr.savepoint():
+                self._run("2026-03-31")
+                raise ZeroDivisionError
+            self.sequence.invalidate_recordset()
+            self.assertEqual(self.sequence.number_next, first)
+            settlements = self._run("2026-03-31")
+        self.assertEqual(
+            settlements.mapped("name"),
+            [f"RSS/2026/{first:04d}", f"RSS/2026/{first + 1:04d}"],
+        )
+
+    def test_run_queries_do_not_grow_with_settlements(self):
+        """Two settlements or four: the same number of queries."""
+        self._agreements_with_rows(self.partners[:2])
+        with freeze_time("2026-04-02"):
+            self.env.invalidate_all()
+            with self.assertQueryCount(RUN_QUERIES):
+                two = self._run("2026-03-31")
+            self._agreements_with_rows(self.partners[2:], day="2026-04-10")
+            self.env.invalidate_all()
+            with self.assertQueryCount(RUN_QUERIES):
+                four = self._run("2026-04-30")
+        self.assertEqual(len(two), 2)
+        self.assertEqual(len(four), 4)
+        self.assertEqual(two.mapped("amount_total"), [20.0] * 2)
+        self.assertEqual(four.mapped("amount_total"), [20.0] * 4)
