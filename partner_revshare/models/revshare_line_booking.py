@@ -70,9 +70,26 @@ class RevshareLine(models.Model):
         if not move_vals:
             return moves
         self._revshare_skip_analytic_models(move_vals)
-        new_moves = moves.create(move_vals)
+        # Journal entries (the first values) are balanced and bear no tax: they are
+        # created and posted without Odoo's invoice synchronization, as Odoo
+        # creates its cash-basis tax entries (_create_tax_cash_basis_moves) and
+        # reverses entries; the balance is still checked. Bills are synchronized
+        # as any vendor bill.
+        entry_count = len(move_vals) - len(by_partner)
+        entries = bills = moves
+        if entry_count:
+            entries = moves.with_context(
+                skip_invoice_sync=True,
+                skip_invoice_line_sync=True,
+                skip_account_move_synchronization=True,
+            ).create(move_vals[:entry_count])
+        if by_partner:
+            bills = moves.create(move_vals[entry_count:])
         with self.env["res.partner"]._revshare_batched_ranks():
-            new_moves._post(soft=False)
+            for documents in (entries, bills):
+                if documents:
+                    documents._post(soft=False)
+        new_moves = entries.with_env(moves.env) + bills
         links = []
         for move, line_rows in zip(new_moves, move_rows, strict=True):
             for line, group_rows in zip(
