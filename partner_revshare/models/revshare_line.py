@@ -39,6 +39,17 @@ class RevshareLine(models.Model):
     _revshare_mutable_fields = frozenset(
         {"move_id", "move_line_id", "settlement_id", "state"}
     )
+    # Stored figures of a row computed from its own values, given in the create
+    # values of new rows (:meth:`_revshare_fill_figures`).
+    _revshare_figure_fields = (
+        "role",
+        "company_currency_id",
+        "section",
+        "amount_earned",
+        "amount_earned_company",
+        "amount_expected",
+        "amount_expected_company",
+    )
     # The only state changes of a row: forward, and back from settled to earned
     # when the row leaves its (cancelled) settlement.
     _revshare_transitions = frozenset(
@@ -80,8 +91,11 @@ class RevshareLine(models.Model):
     currency_id = fields.Many2one(
         "res.currency", required=True, help="The agreement currency."
     )
+    # Stored, and given in the create values of new rows with the other figures:
+    # Odoo's Monetary fields then read the currency of the company amounts from
+    # the values at the INSERT instead of computing it on a new record per amount.
     company_currency_id = fields.Many2one(
-        related="company_id.currency_id", string="Company Currency"
+        related="company_id.currency_id", string="Company Currency", store=True
     )
     invoice_currency_id = fields.Many2one("res.currency")
     base_amount = fields.Monetary(help="Base of the share, in the agreement currency.")
@@ -239,15 +253,20 @@ class RevshareLine(models.Model):
     @api.depends("kind", "amount")
     def _compute_section(self):
         for line in self:
-            if line.kind == "adjustment":
-                line.section = "adjustment"
-            elif (
-                line.kind != "share"
-                or line.currency_id.compare_amounts(line.amount, 0.0) < 0
-            ):
-                line.section = "clawback"
-            else:
-                line.section = "share"
+            line.section = self._revshare_section(
+                line.kind, line.amount, line.currency_id
+            )
+
+    @api.model
+    def _revshare_section(self, kind, amount, currency):
+        """The statement section of a row of ``kind`` and ``amount``
+        (``currency``): the one builder of :meth:`_compute_section` and of the
+        create values (:meth:`_revshare_fill_figures`)."""
+        if kind == "adjustment":
+            return "adjustment"
+        if kind != "share" or currency.compare_amounts(amount, 0.0) < 0:
+            return "clawback"
+        return "share"
 
     @api.depends("state", "amount", "amount_company")
     def _compute_amount_figures(self):
@@ -255,25 +274,105 @@ class RevshareLine(models.Model):
         (list, pivot, graph, invoice, partner, portal) counts a share once."""
         remaining = self._revshare_expected_remaining()
         for line in self:
-            earned = line.state in EARNED_STATES
-            line.amount_earned = line.amount if earned else 0.0
-            line.amount_earned_company = line.amount_company if earned else 0.0
-            amount = remaining.get(line, 0.0)
-            line.amount_expected = amount
-            # Valued at the row's own rate (the invoice's): what is not earned yet
-            # has no payment rate.
-            line.amount_expected_company = (
-                line.company_currency_id.round(
-                    line.amount_company * amount / line.amount
+            line.update(
+                self._revshare_amount_figures(
+                    line.state,
+                    line.amount,
+                    line.amount_company,
+                    remaining.get(line, 0.0),
+                    line.company_currency_id,
                 )
-                if amount and line.amount
-                else 0.0
             )
+
+    @api.model
+    def _revshare_amount_figures(
+        self, state, amount, amount_company, remaining, company_currency
+    ):
+        """{field: value} of the earned and still-expected figures of a row in
+        ``state`` of ``amount`` (``amount_company``) that still has ``remaining``
+        to earn: the one builder of :meth:`_compute_amount_figures` and of the
+        create values (:meth:`_revshare_fill_figures`)."""
+        earned = state in EARNED_STATES
+        return {
+            "amount_earned": amount if earned else 0.0,
+            "amount_earned_company": amount_company if earned else 0.0,
+            "amount_expected": remaining,
+            # Valued at the row's own rate (the invoice's): what is not earned
+            # yet has no payment rate.
+            "amount_expected_company": (
+                company_currency.round(amount_company * remaining / amount)
+                if remaining and amount
+                else 0.0
+            ),
+        }
 
     @api.model_create_multi
     def create(self, vals_list):
         self._revshare_fill_terms(vals_list)
-        return super().create(vals_list)
+        filled = self._revshare_fill_figures(vals_list)
+        rows = super().create(vals_list)
+        # The figures given are those the computes give a new row (same builders,
+        # nothing earned against it yet): spare their recomputation, as Odoo does
+        # for fields it gives at create (base_vat's res.partner.create).
+        if filled:
+            given = rows.browse(
+                row.id for row, done in zip(rows, filled, strict=True) if done
+            )
+            for fname in self._revshare_figure_fields:
+                self.env.remove_to_compute(self._fields[fname], given)
+        return rows
+
+    @api.model
+    def _revshare_fill_figures(self, vals_list):
+        """Give new rows their stored figures (role, section, earned and still
+        expected amounts) in their create values, computed by the builders of the
+        computes from the values themselves: the rows are inserted complete, with
+        no recomputation nor ``UPDATE`` after the ``INSERT`` (posting creates
+        thousands of rows). A new row has nothing earned against it yet: an
+        expected row still expects its whole amount. Values that do not say all
+        the figures depend on are left to the computes.
+
+        :return: for each values, whether its figures were given
+        """
+        needed = ("state", "kind", "amount", "amount_company", "currency_id")
+        filled = [
+            all(fname in vals for fname in needed)
+            and bool(vals.get("company_id"))
+            and bool(vals.get("agreement_id"))
+            and not any(fname in vals for fname in self._revshare_figure_fields)
+            for vals in vals_list
+        ]
+        if not any(filled):
+            return []
+        todo = [vals for vals, done in zip(vals_list, filled, strict=True) if done]
+        # sudo: the row's agreement and company, read as the related field and
+        # the computes read them (compute_sudo).
+        agreements = self.env["revshare.agreement"].sudo()
+        roles = {
+            agreement.id: agreement.role
+            for agreement in agreements.browse({vals["agreement_id"] for vals in todo})
+        }
+        companies = self.env["res.company"].sudo()
+        Currency = self.env["res.currency"]
+        for vals in todo:
+            # Rounded as the ORM stores them, so that the figures are the ones
+            # the computes give from the stored amounts.
+            currency = Currency.browse(vals["currency_id"])
+            company_currency = companies.browse(vals["company_id"]).currency_id
+            amount = currency.round(vals["amount"] or 0.0)
+            vals.update(
+                self._revshare_amount_figures(
+                    vals["state"],
+                    amount,
+                    company_currency.round(vals["amount_company"] or 0.0),
+                    amount if vals["state"] == "expected" else 0.0,
+                    company_currency,
+                ),
+                role=roles[vals["agreement_id"]],
+                company_currency_id=company_currency.id,
+                section=self._revshare_section(vals["kind"], amount, currency),
+            )
+        return filled
 
     @api.model
     def _revshare_fill_terms(self, vals_list):
@@ -309,6 +408,26 @@ class RevshareLine(models.Model):
     def _revshare_terms_source_id(self, vals):
         """Hook: id of the existing row whose terms a new row keeps (False: none)."""
         return vals.get("reversed_line_id") or False
+
+    def _check_company(self, fnames=None):
+        # Odoo checks each row's company-checked fields (agreement_id) one row at
+        # a time; rows with the same company and values give the same answer, so
+        # one row of each is checked (posting creates thousands of rows of a few
+        # agreements).
+        checked = [
+            name
+            for name, field in self._fields.items()
+            if field.relational and field.check_company
+        ]
+        rows = self
+        if len(self) > 1 and all(self._fields[n].type == "many2one" for n in checked):
+            firsts = {}
+            # sudo: the ids of the rows' own values, as Odoo's check reads them.
+            for row in self.sudo():
+                key = (row.company_id.id, *(row[name].id for name in checked))
+                firsts.setdefault(key, row.id)
+            rows = self.browse(firsts.values())
+        return super(RevshareLine, rows)._check_company(fnames)
 
     def write(self, vals):
         if "state" in vals:

@@ -70,9 +70,19 @@ class RevshareLine(models.Model):
         if not move_vals:
             return moves
         self._revshare_skip_analytic_models(move_vals)
-        new_moves = moves.create(move_vals)
+        entry_count = len(move_vals) - len(by_partner)
+        entries = bills = moves
+        if entry_count:
+            entries = self._revshare_entry_model(move_vals[:entry_count]).create(
+                move_vals[:entry_count]
+            )
+        if by_partner:
+            bills = moves.create(move_vals[entry_count:])
         with self.env["res.partner"]._revshare_batched_ranks():
-            new_moves._post(soft=False)
+            for documents in (entries, bills):
+                if documents:
+                    documents._post(soft=False)
+        new_moves = entries.with_env(moves.env) + bills
         links = []
         for move, line_rows in zip(new_moves, move_rows, strict=True):
             for line, group_rows in zip(
@@ -81,6 +91,31 @@ class RevshareLine(models.Model):
                 links += [(row.id, move.id, line.id) for row in group_rows]
         rows._revshare_link_documents(links)
         return new_moves
+
+    @api.model
+    def _revshare_entry_model(self, entry_vals):
+        """``account.move`` to create our journal entries of ``entry_vals`` with.
+        They are balanced, and bear no tax when their accounts have no default
+        tax (Odoo gives a journal entry line its account's default taxes): then
+        they are created and posted without Odoo's invoice synchronization, as
+        Odoo creates its cash-basis tax entries (_create_tax_cash_basis_moves)
+        and reverses entries; the balance is still checked. Otherwise, and for
+        vendor bills, Odoo synchronizes them as any document."""
+        # sudo: see _revshare_book.
+        moves = self.env["account.move"].sudo()
+        account_ids = {
+            command[2]["account_id"]
+            for vals in entry_vals
+            for command in vals["line_ids"]
+            if command[0] == Command.CREATE
+        }
+        if self.env["account.account"].sudo().browse(account_ids).tax_ids:
+            return moves
+        return moves.with_context(
+            skip_invoice_sync=True,
+            skip_invoice_line_sync=True,
+            skip_account_move_synchronization=True,
+        )
 
     @api.model
     def _revshare_skip_analytic_models(self, move_vals):

@@ -117,6 +117,25 @@ class TestRevshareConstraints(RevshareCommon):
             self.env["revshare.agreement"].search([("company_id", "=", company_b.id)])
         )
 
+    def test_rows_of_another_company(self):
+        # Rows are checked one per company and agreement: a wrong row among many
+        # right ones of the same agreement is still refused.
+        company_b = self.setup_other_company(name="Company B")["company"]
+        agreement = self._create_agreement()
+        invoice = self._create_invoice([(self.product_cloud, 1, 100.0)])
+        vals = self._rows(invoice)[0]._revshare_prepare_derived_vals(
+            date=invoice.invoice_date, kind="adjustment", amount=1.0, amount_company=1.0
+        )
+        Line = self.env["revshare.line"].sudo()
+        self.assertEqual(len(Line.create([dict(vals), dict(vals)])), 2)
+        self._assert_refused(
+            UserError,
+            "Incompatible companies",
+            Line.create,
+            [dict(vals), dict(vals), dict(vals, company_id=company_b.id)],
+        )
+        self.assertEqual(Line.search_count([("agreement_id", "=", agreement.id)]), 3)
+
     def test_activation_checks(self):
         self._assert_refused(
             UserError, "no rule", self._create_agreement, rules=[], rule_ids=[]
