@@ -73,9 +73,14 @@ class RevshareLine(models.Model):
         entry_count = len(move_vals) - len(by_partner)
         entries = bills = moves
         if entry_count:
-            entries = self._revshare_entry_model(move_vals[:entry_count]).create(
-                move_vals[:entry_count]
-            )
+            # Balanced and untaxed (their lines say so): created and posted without
+            # Odoo's invoice synchronization, as Odoo creates its cash-basis tax
+            # entries (_create_tax_cash_basis_moves); the balance is still checked.
+            entries = moves.with_context(
+                skip_invoice_sync=True,
+                skip_invoice_line_sync=True,
+                skip_account_move_synchronization=True,
+            ).create(move_vals[:entry_count])
         if by_partner:
             bills = moves.create(move_vals[entry_count:])
         with self.env["res.partner"]._revshare_batched_ranks():
@@ -91,31 +96,6 @@ class RevshareLine(models.Model):
                 links += [(row.id, move.id, line.id) for row in group_rows]
         rows._revshare_link_documents(links)
         return new_moves
-
-    @api.model
-    def _revshare_entry_model(self, entry_vals):
-        """``account.move`` to create our journal entries of ``entry_vals`` with.
-        They are balanced, and bear no tax when their accounts have no default
-        tax (Odoo gives a journal entry line its account's default taxes): then
-        they are created and posted without Odoo's invoice synchronization, as
-        Odoo creates its cash-basis tax entries (_create_tax_cash_basis_moves)
-        and reverses entries; the balance is still checked. Otherwise, and for
-        vendor bills, Odoo synchronizes them as any document."""
-        # sudo: see _revshare_book.
-        moves = self.env["account.move"].sudo()
-        account_ids = {
-            command[2]["account_id"]
-            for vals in entry_vals
-            for command in vals["line_ids"]
-            if command[0] == Command.CREATE
-        }
-        if self.env["account.account"].sudo().browse(account_ids).tax_ids:
-            return moves
-        return moves.with_context(
-            skip_invoice_sync=True,
-            skip_invoice_line_sync=True,
-            skip_account_move_synchronization=True,
-        )
 
     @api.model
     def _revshare_skip_analytic_models(self, move_vals):
@@ -218,6 +198,10 @@ class RevshareLine(models.Model):
                 "currency_id": currency.id,
                 "name": label,
                 "partner_id": partner.id,
+                # A share booked by entry bears no tax (an agreement whose shares
+                # would is refused at activation); without this, Odoo gives each
+                # line its account's default taxes and adds tax lines.
+                "tax_ids": [Command.clear()],
             }
             line_cmds += [
                 Command.create(

@@ -149,6 +149,30 @@ class TestPaymentDefaultConfig(RevsharePaymentDefaultCommon):
         self.assertEqual(entry.state, "posted")
         self._assert_payable_is_ledger(self.reseller)
 
+    def test_expense_account_with_default_tax(self):
+        """An expense account with a default purchase tax (charts ship some, users
+        add them): Odoo gives an entry line its account's default taxes, but a
+        share booked by entry bears none. The entry has one expense and one
+        payable line of the share, no tax line, and the payment that earned it can
+        be undone."""
+        expense = self.agreement._revshare_get_expense_account()
+        expense.tax_ids = self.company_data["default_tax_purchase"]
+        invoice = self._taxed_invoice()
+        payment = self._pay(invoice)
+        self._assert_earned(invoice, [100.0])
+        entry = self._earned(invoice).move_id
+        self.assertEqual(entry.state, "posted")
+        self.assertEqual(sorted(entry.line_ids.mapped("balance")), [-100.0, 100.0])
+        self.assertFalse(entry.line_ids.tax_ids)
+        self.assertFalse(entry.line_ids.tax_line_id)
+        self.assertEqual(self._earned(invoice).move_line_id.account_id, expense)
+
+        payment.action_draft()
+        self._assert_earned(invoice, [100.0, -100.0])
+        reversal = self._earned(invoice).filtered(lambda r: r.kind == "reversal")
+        self.assertFalse(reversal.move_id.line_ids.tax_ids)
+        self.assertEqual(reversal.move_line_id.balance, -100.0)
+
     def test_outstanding_credit(self):
         """A payment registered on its own, then matched from the invoice."""
         invoice = self._taxed_invoice()
