@@ -29,9 +29,10 @@ class IrSequence(models.Model):
             limit=1,
         ) or self._create_date_range_seq(day)
 
-    def _revshare_next_batch(self, count, sequence_date=None):
-        """``count`` numbers of this sequence, the ones ``count`` calls of
-        :meth:`_next` in a row would give, drawn at once: same date range,
+    def _revshare_next_batch(self, count, date_range):
+        """``count`` numbers of this sequence in ``date_range`` (from
+        :meth:`_revshare_date_range`; empty without date ranges), the ones
+        ``count`` calls of :meth:`_next` in a row would give, drawn at once: same
         prefix, suffix and padding; for a ``no_gap`` sequence, one locked
         increment by ``count`` steps (Odoo's own ``_update_nogap``: the row stays
         locked until the transaction ends, a concurrent one fails at once and is
@@ -39,7 +40,6 @@ class IrSequence(models.Model):
         self.ensure_one()
         if count <= 0:
             return []
-        date_range = self._revshare_date_range(sequence_date)
         seq = self
         if date_range:
             seq = self.with_context(ir_sequence_date_range=date_range.date_from)

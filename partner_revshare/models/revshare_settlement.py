@@ -339,10 +339,8 @@ class RevshareSettlement(models.Model):
             if (sequence, day) not in ranges:
                 ranges[(sequence, day)] = sequence._revshare_date_range(day)
             todo[(sequence, ranges[(sequence, day)])].append(vals)
-        for (sequence, __), group in todo.items():
-            names = sequence._revshare_next_batch(
-                len(group), sequence_date=group[0].get("date_to")
-            )
+        for (sequence, date_range), group in todo.items():
+            names = sequence._revshare_next_batch(len(group), date_range)
             for vals, name in zip(group, names, strict=True):
                 vals["name"] = name
 
