@@ -30,6 +30,7 @@ Prints a Markdown table with the machine facts and writes it next to the JSON re
 """
 
 import argparse
+import hashlib
 import json
 import logging
 import os
@@ -902,6 +903,22 @@ class Bench:
 
     # ------------------------------------------------------------------ report
 
+    def ledger_fingerprint(self):
+        """The ledger's figures per state and kind, and their digest: two runs on the
+        same data that give the same digest made the same rows with the same amounts.
+        Read with SQL so that it measures what is stored, whatever the code computes."""
+        self.env.flush_all()
+        self.env.cr.execute(
+            """SELECT state, kind, count(*), sum(amount), sum(amount_company)
+                 FROM revshare_line GROUP BY state, kind ORDER BY state, kind"""
+        )
+        rows = [
+            (state, kind, count, f"{amount:.2f}", f"{company:.2f}")
+            for state, kind, count, amount, company in self.env.cr.fetchall()
+        ]
+        digest = hashlib.sha256(repr(rows).encode()).hexdigest()[:16]
+        return {"rows": rows, "digest": digest}
+
     def machine_facts(self):
         cr = self.env.cr
         cr.execute("SHOW server_version")
@@ -985,6 +1002,17 @@ def _render_cash_basis(p, sizes):
             )
         )
     return out
+
+
+def _render_fingerprint(fingerprint):
+    if not fingerprint:
+        return []
+    return [
+        "",
+        "Ledger fingerprint (state, kind, rows, amount, company amount): "
+        + fingerprint["digest"],
+        *(f"- {', '.join(str(cell) for cell in row)}" for row in fingerprint["rows"]),
+    ]
 
 
 def render(results, sizes):
@@ -1225,6 +1253,7 @@ def render(results, sizes):
     if results["notes"]:
         out += ["", "Notes:", *[f"- {n}" for n in results["notes"]]]
     out += ["", "Sizes: " + ", ".join(f"{k}={v}" for k, v in sizes.items())]
+    out += _render_fingerprint(results.get("fingerprint"))
     return "\n".join(out) + "\n"
 
 
@@ -1270,6 +1299,8 @@ def main():
                 bench.results["errors"][part] = f"{type(error).__name__}: {error}"[:200]
             bench.results["load_end"] = os.getloadavg()
             _write(out, bench.results, sizes)
+        bench.results["fingerprint"] = bench.ledger_fingerprint()
+        _write(out, bench.results, sizes)
         table = render(bench.results, sizes)
         sys.stdout.write(table)
     finally:
