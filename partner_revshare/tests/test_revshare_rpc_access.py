@@ -5,7 +5,8 @@ from odoo.api import call_kw
 from odoo.exceptions import AccessError, UserError
 from odoo.models import check_method_name, regex_private
 from odoo.tests import tagged
-from odoo.tools import mute_logger
+from odoo.tests.common import JsonRpcException
+from odoo.tools import SQL, mute_logger
 
 from .common_portal import RevsharePortalCommon
 
@@ -29,10 +30,14 @@ ARGUMENTS = {
     "vals": lambda case, model: case._plausible_vals(model),
     "fields_list": lambda case, model: list(case.env[model]._fields),
 }
-
-
-class _Rollback(Exception):
-    """Undo one call inside its savepoint, once its effect was measured."""
+# Tables whose rows are the books: none may change.
+BOOKS = (
+    "account_move",
+    "account_move_line",
+    "revshare_line",
+    "revshare_settlement",
+    "revshare_agreement",
+)
 
 
 @tagged("post_install", "-at_install")
@@ -130,7 +135,7 @@ class TestRevshareRpcAccess(RevsharePortalCommon):
                     if regex_private.match(name):
                         continue
                     if inspect.isfunction(value) or isinstance(
-                        value, (classmethod, staticmethod)
+                        value, classmethod | staticmethod
                     ):
                         names.add(name)
             if names:
@@ -193,21 +198,17 @@ class TestRevshareRpcAccess(RevsharePortalCommon):
         statements and agreements, every column of every row (a write by the
         caller changes at least its ``write_uid``)."""
         self.env.flush_all()
-        self.env.cr.execute(
-            """
-            SELECT (SELECT count(*) FROM account_move),
-                   (SELECT count(*) FROM account_move_line),
-                   (SELECT md5(string_agg(t::text, ',' ORDER BY id)) FROM account_move t),
-                   (SELECT count(*) FROM revshare_line),
-                   (SELECT md5(string_agg(t::text, ',' ORDER BY id)) FROM revshare_line t),
-                   (SELECT count(*) FROM revshare_settlement),
-                   (SELECT md5(string_agg(t::text, ',' ORDER BY id))
-                      FROM revshare_settlement t),
-                   (SELECT md5(string_agg(t::text, ',' ORDER BY id))
-                      FROM revshare_agreement t)
-            """
-        )
-        return self.env.cr.fetchone()
+        fingerprint = []
+        for table in BOOKS:
+            self.env.cr.execute(
+                SQL(
+                    "SELECT count(*), md5(string_agg(t::text, ',' ORDER BY t.id)) "
+                    "FROM %s t",
+                    SQL.identifier(table),
+                )
+            )
+            fingerprint.append(self.env.cr.fetchone())
+        return fingerprint
 
     def _rpc(self, user, model, name, records):
         """Call ``model.name`` as ``user`` through Odoo's RPC dispatch (what
@@ -232,18 +233,17 @@ class TestRevshareRpcAccess(RevsharePortalCommon):
         if not getattr(getattr(Model, name), "_api", None):
             args.insert(0, records.ids)
         before = self._books()
+        # Undone once measured, whatever the outcome: the next call starts clean.
+        savepoint = self.env.cr.savepoint()
         try:
-            with self.env.cr.savepoint():
-                try:
-                    result = call_kw(Model, name, args, {})
-                    outcome = ("returned", result)
-                except UserError as error:  # AccessError is a UserError
-                    outcome = (type(error).__name__, str(error))
-                changed = self._books() != before
-                raise _Rollback()
-        except _Rollback:
-            pass
+            try:
+                result = call_kw(Model, name, args, {})
+                outcome = ("returned", result)
+            except UserError as error:  # AccessError is a UserError
+                outcome = (type(error).__name__, str(error))
+            changed = self._books() != before
         finally:
+            savepoint.close(rollback=True)
             self.env.invalidate_all()
         return outcome, changed
 
@@ -269,9 +269,7 @@ class TestRevshareRpcAccess(RevsharePortalCommon):
         for model, names in self._our_public_methods().items():
             for name in names:
                 api_model = getattr(getattr(self.env[model], name), "_api", None)
-                targets = (
-                    [self.env[model]] if api_model else self._records(model)
-                )
+                targets = [self.env[model]] if api_model else self._records(model)
                 for user in (self.portal_a, self.employee):
                     for records in targets:
                         with self.subTest(
@@ -346,6 +344,30 @@ class TestRevshareReportRoutes(RevsharePortalCommon):
         response = self.url_open(f"/report/html/{report}/{self.statement_a.id}")
         self.assertEqual(response.status_code, 200)
         self.assertIn(self.statement_a.name, response.text)
+
+    def test_json_rpc_refuses_actions(self):
+        """Over ``/web/dataset/call_kw``, as the report found it: a partner's
+        portal user cannot confirm, bill or cancel its statement."""
+        self.authenticate("revshare_portal_a", "revshare_portal_a")
+        moves = self.env["account.move"].search_count([])
+        for method in ("action_confirm", "action_create_bill", "action_cancel"):
+            with (
+                self.subTest(method=method),
+                mute_logger("odoo.http"),
+                self.assertRaises(JsonRpcException) as caught,
+            ):
+                self.make_jsonrpc_request(
+                    "/web/dataset/call_kw",
+                    {
+                        "model": "revshare.settlement",
+                        "method": method,
+                        "args": [self.statement_old.ids],
+                        "kwargs": {},
+                    },
+                )
+            self.assertEqual(caught.exception.args[0], "odoo.exceptions.AccessError")
+        self.assertEqual(self.env["account.move"].search_count([]), moves)
+        self.assertEqual(self.statement_old.state, "confirmed")
 
     def test_portal_routes_foreign_ids(self):
         self.authenticate("revshare_portal_a", "revshare_portal_a")
