@@ -210,10 +210,11 @@ class TestRevshareRpcAccess(RevsharePortalCommon):
             fingerprint.append(self.env.cr.fetchone())
         return fingerprint
 
-    def _rpc(self, user, model, name, records):
+    def _rpc(self, user, model, name, records, refusals=UserError):
         """Call ``model.name`` as ``user`` through Odoo's RPC dispatch (what
         ``/web/dataset/call_kw`` runs), with plausible arguments; return
-        (outcome, whether the books changed), the call undone."""
+        (outcome, whether the books changed), the call undone. ``refusals``:
+        the exceptions that count as a refusal (AccessError is a UserError)."""
         check_method_name(name)
         Model = self.env(user=user)[model]
         function = getattr(type(Model), name)
@@ -239,7 +240,7 @@ class TestRevshareRpcAccess(RevsharePortalCommon):
             try:
                 result = call_kw(Model, name, args, {})
                 outcome = ("returned", result)
-            except UserError as error:  # AccessError is a UserError
+            except refusals as error:
                 outcome = (type(error).__name__, str(error))
             changed = self._books() != before
         finally:
@@ -266,24 +267,44 @@ class TestRevshareRpcAccess(RevsharePortalCommon):
         """Each public method, as a portal user and as an employee without
         accounting rights, on their partner's records, another partner's and
         none: refused, or harmless (HARMLESS), and the books unchanged."""
+        for model, name, records in self._calls():
+            for user in (self.portal_a, self.employee):
+                with self.subTest(
+                    model=model, method=name, user=user.login, ids=records.ids
+                ):
+                    (kind, detail), changed = self._rpc(user, model, name, records)
+                    self.assertFalse(changed, f"{kind}: {detail}")
+                    if kind == "returned":
+                        harmless = dict(HARMLESS)
+                        if not records:
+                            harmless.update(HARMLESS_ON_NOTHING)
+                        self.assertIn(name, harmless, f"answered {detail!r}")
+
+    def test_public_methods_read_only_user(self):
+        """A revenue-share user reads the ledger (view buttons, the integrity
+        check) but changes nothing: the writing actions are the managers'."""
+        reader = self._create_user(
+            "revshare_reader", "base.group_user,partner_revshare.group_revshare_user"
+        )
+        for model, name, records in self._calls():
+            with self.subTest(model=model, method=name, ids=records.ids):
+                # A button of one record called on none: ensure_one's ValueError,
+                # as for Odoo's own buttons.
+                (kind, detail), changed = self._rpc(
+                    reader, model, name, records, refusals=(UserError, ValueError)
+                )
+                self.assertFalse(changed, f"{kind}: {detail}")
+
+    def _calls(self):
+        """(model, method, records) of every call to make: each public method on
+        each record of :meth:`_records` (once for a model-level method)."""
         for model, names in self._our_public_methods().items():
             for name in names:
-                api_model = getattr(getattr(self.env[model], name), "_api", None)
-                targets = [self.env[model]] if api_model else self._records(model)
-                for user in (self.portal_a, self.employee):
-                    for records in targets:
-                        with self.subTest(
-                            model=model, method=name, user=user.login, ids=records.ids
-                        ):
-                            (kind, detail), changed = self._rpc(
-                                user, model, name, records
-                            )
-                            self.assertFalse(changed, f"{kind}: {detail}")
-                            if kind == "returned":
-                                harmless = dict(HARMLESS)
-                                if not records:
-                                    harmless.update(HARMLESS_ON_NOTHING)
-                                self.assertIn(name, harmless, f"answered {detail!r}")
+                if getattr(getattr(self.env[model], name), "_api", None):
+                    yield model, name, self.env[model]
+                    continue
+                for records in self._records(model):
+                    yield model, name, records
 
     def test_portal_cannot_bill_again(self):
         """Reported: a portal user billed a statement again over RPC."""
