@@ -1,3 +1,4 @@
+from . import base
 from . import revshare_agreement
 from . import revshare_agreement_accounting
 from . import revshare_agreement_tax

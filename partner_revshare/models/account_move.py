@@ -4,6 +4,7 @@ from markupsafe import Markup
 
 from odoo import api, fields, models
 
+from .base import USER_GROUP
 from .revshare_line import EARNED_OR_WAITING_STATES
 
 
@@ -181,6 +182,7 @@ class AccountMove(models.Model):
 
     def action_view_revshare_lines(self):
         """Open the revenue-share rows of this customer invoice."""
+        self._revshare_check_group(USER_GROUP)
         self.ensure_one()
         return self.env["revshare.line"]._revshare_action(
             [("invoice_id", "=", self.id)]
@@ -188,6 +190,7 @@ class AccountMove(models.Model):
 
     def action_view_revshare_booked_lines(self):
         """Open the revenue-share rows this document of ours books."""
+        self._revshare_check_group(USER_GROUP)
         self.ensure_one()
         return self.env["revshare.line"]._revshare_action([("move_id", "=", self.id)])
 

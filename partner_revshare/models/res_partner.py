@@ -8,6 +8,8 @@ from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import format_date
 
+from .base import USER_GROUP
+
 # cr.cache key of the rank increments of our documents being posted.
 RANK_KEY = "revshare_rank_increments"
 
@@ -296,6 +298,7 @@ class ResPartner(models.Model):
         return result
 
     def action_view_revshare_agreements(self):
+        self._revshare_check_group(USER_GROUP)
         self.ensure_one()
         return {
             "type": "ir.actions.act_window",
@@ -308,6 +311,7 @@ class ResPartner(models.Model):
 
     def action_view_revshare_lines(self):
         """Open the revenue-share rows of this beneficiary."""
+        self._revshare_check_group(USER_GROUP)
         self.ensure_one()
         return self.env["revshare.line"]._revshare_action(
             [("partner_id", "=", self.id)]

@@ -6,6 +6,7 @@ from dateutil.relativedelta import relativedelta
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
+from .base import USER_GROUP
 from .revshare_line import EARNED_STATES
 
 # Terms that the ledger rows of an agreement are made with: fixed once it has rows.
@@ -384,6 +385,8 @@ class RevshareAgreement(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
+        # Codes are drawn before Odoo's create checks the access: check it first.
+        self.check_access("create")
         for vals in vals_list:
             if vals.get("code", "/") == "/":
                 company = self.env["res.company"].browse(
@@ -398,6 +401,8 @@ class RevshareAgreement(models.Model):
         return super().create(vals_list)
 
     def write(self, vals):
+        # The ledger is read (sudo) before Odoo's write checks the access.
+        self.check_access("write")
         self._revshare_check_row_terms(vals)
         return super().write(vals)
 
@@ -481,24 +486,29 @@ class RevshareAgreement(models.Model):
     # ------------------------------------------------------------------
 
     def action_activate(self):
+        self._revshare_check_group()
         self._revshare_check_activable()
         self.write({"state": "active"})
 
     def action_suspend(self):
+        self._revshare_check_group()
         self._revshare_check_state(("active",), self.env._("suspend"))
         self.write({"state": "suspended"})
 
     def action_expire(self):
+        self._revshare_check_group()
         self._revshare_check_state(("active", "suspended"), self.env._("expire"))
         self.write({"state": "expired"})
 
     def action_cancel(self):
+        self._revshare_check_group()
         self._revshare_check_state(
             ("draft", "active", "suspended", "expired"), self.env._("cancel")
         )
         self.write({"state": "cancelled"})
 
     def action_draft(self):
+        self._revshare_check_group()
         self._revshare_check_state(
             ("suspended", "expired", "cancelled"), self.env._("reset to draft")
         )
@@ -507,6 +517,7 @@ class RevshareAgreement(models.Model):
     def action_new_version(self):
         """Close this agreement today and open a draft copy starting tomorrow: the
         way to change the terms of an agreement that already earned shares."""
+        self._revshare_check_group()
         self.ensure_one()
         today = fields.Date.context_today(self)
         new = self.copy({"date_start": today + relativedelta(days=1)})
@@ -519,6 +530,7 @@ class RevshareAgreement(models.Model):
         }
 
     def action_view_lines(self):
+        self._revshare_check_group(USER_GROUP)
         self.ensure_one()
         return self.env["revshare.line"]._revshare_action(
             [("agreement_id", "=", self.id)], {"default_agreement_id": self.id}
@@ -526,6 +538,7 @@ class RevshareAgreement(models.Model):
 
     def action_view_revshare_moves(self):
         """Open the journal entries and vendor bills this agreement's rows produced."""
+        self._revshare_check_group(USER_GROUP)
         self.ensure_one()
         return self.line_ids._revshare_moves_action()
 

@@ -1,6 +1,8 @@
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
+from .base import USER_GROUP
+
 # States of a row that counts as earned: earned, and earned then settled.
 EARNED_STATES = ("earned", "settled")
 # States of a row an event earned, approved or not (approval_required agreements,
@@ -239,12 +241,14 @@ class RevshareLine(models.Model):
     @api.depends("agreement_id.code", "invoice_id.name", "kind")
     def _compute_display_name(self):
         kinds = dict(self._fields["kind"]._description_selection(self.env))
-        for line in self:
+        # sudo: the invoice number is part of the row's name for whoever reads
+        # the row (a partner reads its rows, not its customers' invoices).
+        for line, line_sudo in zip(self, self.sudo(), strict=True):
             line.display_name = " - ".join(
                 part
                 for part in (
-                    line.agreement_id.code,
-                    line.invoice_id.name,
+                    line_sudo.agreement_id.code,
+                    line_sudo.invoice_id.name,
                     kinds.get(line.kind) if line.kind != "share" else False,
                 )
                 if part
@@ -308,6 +312,9 @@ class RevshareLine(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
+        # The values are read (and completed with sudo) before Odoo's create
+        # checks the access: check it first.
+        self.check_access("create")
         self._revshare_fill_terms(vals_list)
         filled = self._revshare_fill_figures(vals_list)
         rows = super().create(vals_list)
@@ -487,6 +494,7 @@ class RevshareLine(models.Model):
             )
 
     def action_open_move(self):
+        self._revshare_check_group(USER_GROUP)
         self.ensure_one()
         return self.move_id._get_records_action() if self.move_id else False
 

@@ -3,12 +3,10 @@ import textwrap
 from markupsafe import Markup
 
 from odoo import api, fields, models
-from odoo.exceptions import AccessError, UserError
+from odoo.exceptions import UserError
 from odoo.tools import format_amount
 
 from .revshare_line import RevshareLine as LedgerRow
-
-MANAGER_GROUP = "partner_revshare.group_revshare_manager"
 
 
 class RevshareLine(models.Model):
@@ -48,16 +46,6 @@ class RevshareLine(models.Model):
         readonly=True,
         help="The second revenue-share manager who approved this adjustment.",
     )
-
-    @api.model
-    def _revshare_check_manager(self):
-        if not self.env.user.has_group(MANAGER_GROUP):
-            raise AccessError(
-                self.env._(
-                    "Only revenue-share managers may adjust, approve, hold or "
-                    "decline ledger rows."
-                )
-            )
 
     @api.model
     def _revshare_adjustment_date(self, agreement, day):
@@ -149,7 +137,7 @@ class RevshareLine(models.Model):
         """Write a manual adjustment (see
         :meth:`_revshare_prepare_manual_adjustment_vals`), book it at once unless
         it waits for approval, and say so in the agreement's chatter."""
-        self._revshare_check_manager()
+        self._revshare_check_group()
         vals = self._revshare_prepare_manual_adjustment_vals(
             agreement, amount, note, day=day, invoice=invoice
         )
@@ -202,7 +190,7 @@ class RevshareLine(models.Model):
         """Approve rows waiting for it (in bulk): a manual adjustment by a second
         manager, never the one who recorded it; the shares of an agreement that
         requires approval by any manager. Approved rows are earned and booked."""
-        self._revshare_check_manager()
+        self._revshare_check_group()
         _ = self.env._
         for row in self:
             if row.state != "to_approve":
@@ -231,11 +219,12 @@ class RevshareLine(models.Model):
     def action_revshare_reject(self):
         """Reject adjustments waiting for approval (their author may withdraw them):
         they are cancelled, never earned."""
-        self._revshare_check_manager()
+        self._revshare_check_group()
         if any(row.state != "to_approve" for row in self):
             raise UserError(
                 self.env._("Only rows waiting for approval can be rejected.")
             )
+        # sudo: see _revshare_create_manual_adjustment.
         self.sudo().write({"state": "cancelled"})
         self._revshare_post_operation(self.env._("Adjustment of %(amount)s rejected"))
         return True

@@ -25,6 +25,7 @@ class RevshareLine(models.Model):
             vals
             for vals in vals_list
             if vals.get("state") == "earned"
+            and vals.get("agreement_id")
             and vals.get("kind", "share") in EVENT_KINDS
             and not vals.get("adjustment_reason")
         ]

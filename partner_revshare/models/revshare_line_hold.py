@@ -33,7 +33,7 @@ class RevshareLine(models.Model):
     def _revshare_hold(self, reason):
         """Put these earned, unsettled rows on hold with ``reason``: the settlement
         run skips them until they are released."""
-        self._revshare_check_manager()
+        self._revshare_check_group()
         _ = self.env._
         reason = (reason or "").strip()
         if not reason:
@@ -58,12 +58,13 @@ class RevshareLine(models.Model):
 
     def action_revshare_release(self):
         """Release rows from hold: the next settlement run takes them."""
-        self._revshare_check_manager()
+        self._revshare_check_group()
         for row in self:
             if not row.hold_reason:
                 raise UserError(
                     self.env._("Row %(row)s is not on hold.", row=row.display_name)
                 )
+        # sudo: see _revshare_hold.
         self.sudo().write({"hold_reason": False})
         self._revshare_post_operation(self.env._("Released from hold: %(amount)s"), "")
         return True
@@ -72,7 +73,7 @@ class RevshareLine(models.Model):
         """Decline earned (or settled) rows: a reversal row with ``reason`` negates
         each and its accounting is reversed; a held row is released so that it and
         its reversal settle together (net nothing). Returns the reversal rows."""
-        self._revshare_check_manager()
+        self._revshare_check_group()
         _ = self.env._
         reason = (reason or "").strip()
         if not reason:

@@ -1,6 +1,8 @@
 from odoo import fields, models, tools
 from odoo.tools import SQL
 
+from .base import USER_GROUP
+
 
 class RevshareReview(models.Model):
     """The review queue (Revenue Share > To Review): what waits for a manager,
@@ -114,5 +116,6 @@ class RevshareReview(models.Model):
 
     def action_open_document(self):
         """Open the ledger row or the statement this item is about."""
+        self._revshare_check_group(USER_GROUP)
         self.ensure_one()
         return (self.line_id or self.settlement_id)._get_records_action()

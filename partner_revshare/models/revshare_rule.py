@@ -139,6 +139,8 @@ class RevshareRule(models.Model):
         return rules
 
     def write(self, vals):
+        # The ledger is read (sudo) before Odoo's write checks the access.
+        self.check_access("write")
         locked = self._revshare_locked_rules()
         if locked:
             changed = set(vals) & self._revshare_history_fields

@@ -76,6 +76,8 @@ class RevshareRuleTier(models.Model):
         return res
 
     def unlink(self):
+        # The ledger is read (sudo) before Odoo's unlink checks the access.
+        self.check_access("unlink")
         rules = self.rule_id
         rules._revshare_check_history_guard()
         return super().unlink()

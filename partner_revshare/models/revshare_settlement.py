@@ -4,6 +4,7 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL, str2bool
 
+from .base import USER_GROUP
 from .revshare_line_booking import BillLine
 
 # Bill payment states that mean the partner was paid.
@@ -302,6 +303,8 @@ class RevshareSettlement(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
+        # Numbers are drawn before Odoo's create checks the access: check it first.
+        self.check_access("create")
         self._revshare_fill_numbers(
             [vals for vals in vals_list if vals.get("name", "/") == "/"]
         )
@@ -345,6 +348,8 @@ class RevshareSettlement(models.Model):
                 vals["name"] = name
 
     def unlink(self):
+        # The rows are released (sudo) before Odoo's unlink checks the access.
+        self.check_access("unlink")
         if any(s.workflow_state == "confirmed" for s in self):
             raise UserError(
                 self.env._(
@@ -361,6 +366,7 @@ class RevshareSettlement(models.Model):
     def action_confirm(self):
         """Confirm draft settlements: their rows become settled and the periodic
         agreements' balance is billed."""
+        self._revshare_check_group()
         drafts = self.filtered(lambda s: s.workflow_state == "draft")
         if self - drafts:
             raise UserError(
@@ -376,7 +382,9 @@ class RevshareSettlement(models.Model):
         return True
 
     def action_create_bill(self):
-        """Bill again a confirmed settlement whose bill was cancelled."""
+        """Bill again a confirmed settlement whose bill was cancelled (or
+        deleted)."""
+        self._revshare_check_group()
         todo = self.filtered(
             lambda s: s.workflow_state == "confirmed"
             and (not s.bill_id or s.bill_id.state == "cancel")
@@ -388,6 +396,7 @@ class RevshareSettlement(models.Model):
     def action_cancel(self):
         """Cancel settlements whose bill is not posted: their rows are released (back
         to earned, free for the next run) and a draft bill is cancelled."""
+        self._revshare_check_group()
         self.check_access("write")
         # sudo: the bill's state is read for a manager without accounting rights.
         for settlement in self.sudo():
@@ -426,17 +435,20 @@ class RevshareSettlement(models.Model):
         return True
 
     def action_view_lines(self):
+        self._revshare_check_group(USER_GROUP)
         self.ensure_one()
         return self.env["revshare.line"]._revshare_action(
             [("settlement_id", "=", self.id)]
         )
 
     def action_view_bill(self):
+        self._revshare_check_group(USER_GROUP)
         self.ensure_one()
         return self.bill_id._get_records_action() if self.bill_id else False
 
     def action_send_statement(self):
         """Open the mail composer with the statement template and PDF."""
+        self._revshare_check_group(USER_GROUP)
         self.ensure_one()
         template = self.env.ref(
             "partner_revshare.mail_template_revshare_statement",

@@ -61,8 +61,8 @@ class RevshareSettlement(models.Model):
         partner) and, with ``amount``, a manual adjustment of ``agreement`` whose
         reason is the answer. Returns the adjustment row (empty without)."""
         self.ensure_one()
+        self._revshare_check_group()
         Line = self.env["revshare.line"]
-        Line._revshare_check_manager()
         _ = self.env._
         answer = (answer or "").strip()
         disputes = self._revshare_open_disputes()
@@ -109,6 +109,7 @@ class RevshareSettlement(models.Model):
 
     def action_revshare_resolve_dispute(self):
         """Open the wizard that answers this statement's dispute."""
+        self._revshare_check_group()
         self.ensure_one()
         return {
             "type": "ir.actions.act_window",

@@ -296,9 +296,11 @@ class TestPortalPages(RevsharePortalCommon):
                 | self.row_p
                 | self.row_clawback
                 | self.row_expected
-                | self.row_cancelled
             ),
         )
+        # A cancelled row is not the partner's (ARCHITECTURE.md, "Security").
+        with self.assertRaises(AccessError):
+            env_a["revshare.line"].browse(self.row_cancelled.id).read(["amount"])
         # Drafts are the accounting team's work in progress.
         self.assertEqual(
             env_a["revshare.settlement"].search([]),

@@ -5,6 +5,7 @@ from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 from odoo.fields import Command
 
+from ..models.base import USER_GROUP
 from ..models.revshare_line import EARNED_STATES
 
 _logger = logging.getLogger(__name__)
@@ -79,6 +80,7 @@ class RevshareCheck(models.TransientModel):
                 )
 
     def action_check(self):
+        self._revshare_check_group(USER_GROUP)
         self.ensure_one()
         found = self._revshare_check(self.company_id, self.date_from, self.date_to)
         self.mismatch_ids.unlink()

@@ -1,5 +1,7 @@
 from odoo import api, fields, models
 
+from ..models.base import USER_GROUP
+
 
 class RevshareCheckMismatch(models.TransientModel):
     """One disagreement found by the revenue share check, with a link
@@ -41,6 +43,7 @@ class RevshareCheckMismatch(models.TransientModel):
 
     def action_open_record(self):
         """Open the record the mismatch is about."""
+        self._revshare_check_group(USER_GROUP)
         self.ensure_one()
         return {
             "type": "ir.actions.act_window",

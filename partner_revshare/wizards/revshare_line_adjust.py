@@ -60,6 +60,7 @@ class RevshareLineAdjust(models.TransientModel):
             )
 
     def action_confirm(self):
+        self._revshare_check_group()
         self.ensure_one()
         row = self.env["revshare.line"]._revshare_create_manual_adjustment(
             self.agreement_id,

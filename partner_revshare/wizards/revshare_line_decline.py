@@ -10,6 +10,7 @@ class RevshareLineDecline(models.TransientModel):
     _description = "Decline Revenue Share Rows"
 
     def action_confirm(self):
+        self._revshare_check_group()
         self.ensure_one()
         reversals = self.line_ids._revshare_decline(self.reason)
         return self.env["revshare.line"]._revshare_action(

@@ -10,6 +10,7 @@ class RevshareLineHold(models.TransientModel):
     _description = "Revenue Share Rows on Hold"
 
     def action_confirm(self):
+        self._revshare_check_group()
         self.ensure_one()
         self.line_ids._revshare_hold(self.reason)
         return {"type": "ir.actions.act_window_close"}

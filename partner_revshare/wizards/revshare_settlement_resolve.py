@@ -25,6 +25,7 @@ class RevshareSettlementResolve(models.TransientModel):
     )
 
     def action_confirm(self):
+        self._revshare_check_group()
         self.ensure_one()
         self.settlement_id._revshare_resolve_dispute(
             self.answer, agreement=self.agreement_id, amount=self.amount

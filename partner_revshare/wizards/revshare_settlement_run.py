@@ -65,6 +65,7 @@ class RevshareSettlementRun(models.TransientModel):
 
     def action_preview(self):
         """Fill the preview; nothing is created."""
+        self._revshare_check_group()
         self.ensure_one()
         plan = self._plan()
         self.preview_line_ids = [fields.Command.clear()] + [
@@ -88,6 +89,7 @@ class RevshareSettlementRun(models.TransientModel):
         return self._get_records_action(target="new")
 
     def action_back(self):
+        self._revshare_check_group()
         self.ensure_one()
         self.preview_line_ids = [fields.Command.clear()]
         self.state = "choose"
@@ -96,6 +98,7 @@ class RevshareSettlementRun(models.TransientModel):
     def action_settle(self):
         """Create the settlements (planned again: the ledger may have moved since the
         preview) and show them."""
+        self._revshare_check_group()
         self.ensure_one()
         plan = self._plan()
         if not plan:

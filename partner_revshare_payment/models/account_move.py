@@ -1,5 +1,7 @@
 from odoo import api, fields, models
 
+from odoo.addons.partner_revshare.models.base import USER_GROUP
+
 
 class AccountMove(models.Model):
     """Reach, from a payment or bank statement entry, the shares its cash earned."""
@@ -27,6 +29,7 @@ class AccountMove(models.Model):
 
     def action_view_revshare_cash_lines(self):
         """Open the revenue-share rows earned by this cash entry."""
+        self._revshare_check_group(USER_GROUP)
         self.ensure_one()
         return self.env["revshare.line"]._revshare_action(
             [("payment_move_id", "=", self.id)]

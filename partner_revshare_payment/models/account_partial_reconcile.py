@@ -66,7 +66,9 @@ class AccountPartialReconcile(models.Model):
         return partials
 
     def unlink(self):
-        # Reverse before the partials disappear: their rows still point to them.
+        # Reverse before the partials disappear: their rows still point to them,
+        # and only for whoever may remove them (the reversal writes with sudo).
+        self.check_access("unlink")
         if self:
             self._revshare_unearn()
         return super().unlink()

@@ -1,5 +1,7 @@
 from odoo import api, fields, models
 
+from odoo.addons.partner_revshare.models.base import USER_GROUP
+
 
 class AccountPayment(models.Model):
     """Reach, from a payment, the revenue shares its cash earned and their documents."""
@@ -49,6 +51,7 @@ class AccountPayment(models.Model):
 
     def action_view_revshare_lines(self):
         """Open the revenue-share rows this payment earned (and their reversals)."""
+        self._revshare_check_group(USER_GROUP)
         self.ensure_one()
         return self.env["revshare.line"]._revshare_action(
             [("id", "in", self._revshare_rows().ids)]
@@ -56,5 +59,6 @@ class AccountPayment(models.Model):
 
     def action_view_revshare_moves(self):
         """Open the journal entries and vendor bills the payment's shares produced."""
+        self._revshare_check_group(USER_GROUP)
         self.ensure_one()
         return self._revshare_rows()._revshare_moves_action()

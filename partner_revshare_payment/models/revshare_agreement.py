@@ -1,6 +1,8 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
+from odoo.addons.partner_revshare.models.base import USER_GROUP
+
 
 class RevshareAgreement(models.Model):
     """Agreements earn on payment: an invoice's share is earned as its cash comes in."""
@@ -82,6 +84,7 @@ class RevshareAgreement(models.Model):
 
     def action_view_payment_lines(self):
         """Open the rows this agreement earned from payments and their reversals."""
+        self._revshare_check_group(USER_GROUP)
         self.ensure_one()
         return self.env["revshare.line"]._revshare_action(
             [("agreement_id", "=", self.id), ("payment_move_id", "!=", False)],

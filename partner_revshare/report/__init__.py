@@ -1,0 +1,1 @@
+from . import revshare_statement_report
