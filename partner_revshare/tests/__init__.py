@@ -19,3 +19,4 @@ from . import test_portal_operations
 from . import test_revshare_tenure
 from . import test_revshare_override_bonus
 from . import test_settlement_numbers
+from . import test_revshare_model_slices

@@ -5,7 +5,7 @@ from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 from odoo.fields import Command
 
-from ..models.revshare_line import EARNED_STATES
+from ..models.revshare_line_states import EARNED_STATES
 
 _logger = logging.getLogger(__name__)
 

@@ -6,7 +6,7 @@ import psycopg2
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
-from odoo.addons.partner_revshare.models.revshare_line import (
+from odoo.addons.partner_revshare.models.revshare_line_states import (
     EARNED_OR_WAITING_STATES,
 )
 
