@@ -239,6 +239,8 @@ sys.exit(
 )
 PY
     check "partner_revshare_payment depends on partner_revshare, never the reverse (see $LOG_DIR/depends.log)" $?
+    "$VENV/bin/python" "$ROOT/setup/size_check.py" "$ROOT" >"$LOG_DIR/size.log" 2>&1
+    check "no addon file over 600 lines, no function over 80 (see $LOG_DIR/size.log)" $?
     "$VENV/bin/python" "$ROOT/setup/addon_readme.py" --check "$ROOT/partner_revshare" "$ROOT/partner_revshare_payment" 2>"$LOG_DIR/readme.log"
     check "addon README.rst up to date (see $LOG_DIR/readme.log)" $?
     set -e

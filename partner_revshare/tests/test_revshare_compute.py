@@ -7,6 +7,21 @@ from odoo.tests import tagged
 from .common import RevshareCommon
 
 
+def labelled_shares(computation):
+    """A subclass of the share computation ``computation`` that notes on each
+    share row its invoice line's product and quantity, as an extending addon
+    would add an analytic account."""
+
+    class LabelledShares(computation):
+        def _prepare_share_vals(self, agreement, line, rule, base, cumulative):
+            vals = super()._prepare_share_vals(agreement, line, rule, base, cumulative)
+            if vals:
+                vals["note"] = f"{line.product_id.name} x {line.quantity:g}"
+            return vals
+
+    return LabelledShares
+
+
 @tagged("post_install", "-at_install")
 class TestRevshareCompute(RevshareCommon):
     """The single share computation: compute types, bases, scope, waterfall,
@@ -407,16 +422,7 @@ class TestRevshareCompute(RevshareCommon):
         computation_of = Agreement._revshare_share_computation
 
         def _revshare_share_computation(agreements):
-            class LabelledShares(computation_of(agreements)):
-                def _prepare_share_vals(self, agreement, line, rule, base, cumulative):
-                    vals = super()._prepare_share_vals(
-                        agreement, line, rule, base, cumulative
-                    )
-                    if vals:
-                        vals["note"] = f"{line.product_id.name} x {line.quantity:g}"
-                    return vals
-
-            return LabelledShares
+            return labelled_shares(computation_of(agreements))
 
         agreement = self._create_agreement(rules=[{"rate": 10.0}])
         # The extending addon's override of the model hook.
