@@ -492,7 +492,7 @@ class ShareComputation:
 
 class RevshareShareComputation(models.AbstractModel):
     """The share computation of agreements: the one place that knows the rules
-    (see ARCHITECTURE.md, "Data flow")."""
+    (see ARCHITECTURE.md, "The pipeline, file by file")."""
 
     _name = "revshare.share.computation"
     _description = "Revenue Share Agreement: share computation"
