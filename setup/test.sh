@@ -45,7 +45,8 @@ TEST_DB="${REVSHARE_TEST_DB:-revshare_test}"
 RUN_ODOO=1
 RUN_PYTEST=1
 if [ -n "$TAGS" ]; then RUN_PYTEST=0; LINT=0; fi
-# The top-level tests/ holds benchmarks only today: pytest runs it once it has test files.
+# pytest runs the top-level tests/ when it holds test files (the benchmarks, bench_*.py, are
+# run by setup/bench.sh).
 if [ ${#PATHS[@]} -eq 0 ] && [ -z "$(find "$ROOT/tests" -name 'test_*.py' -print -quit)" ]; then
     RUN_PYTEST=0
 fi
