@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The benchmark (issue 8): builds a throwaway database (Odoo's accounting from a template
+# The benchmark: builds a throwaway database (Odoo's accounting from a template
 # database, then our two addons, no demo data), generates its own data and prints one table
 # measured side by side in the same run: posting and payment overhead of the revenue share
 # engine, queries per invoice and per payment, the settlement run, the integrity check, and

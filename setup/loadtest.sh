@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The load test (issue 17): a real Odoo server with --workers=4 and a cron worker on the
+# The load test: a real Odoo server with --workers=4 and a cron worker on the
 # private PostgreSQL, loopback only, driven over JSON-RPC by 8 concurrent clients for a
 # bounded time (half with the payment agreements suspended, half active): they post
 # invoices, register payments (single and grouped), unreconcile some, issue credit notes,

@@ -45,7 +45,8 @@ TEST_DB="${REVSHARE_TEST_DB:-revshare_test}"
 RUN_ODOO=1
 RUN_PYTEST=1
 if [ -n "$TAGS" ]; then RUN_PYTEST=0; LINT=0; fi
-# The top-level tests/ holds benchmarks only today: pytest runs it once it has test files.
+# pytest runs the top-level tests/ when it holds test files (the benchmarks, bench_*.py, are
+# run by setup/bench.sh).
 if [ ${#PATHS[@]} -eq 0 ] && [ -z "$(find "$ROOT/tests" -name 'test_*.py' -print -quit)" ]; then
     RUN_PYTEST=0
 fi
@@ -239,6 +240,8 @@ sys.exit(
 )
 PY
     check "partner_revshare_payment depends on partner_revshare, never the reverse (see $LOG_DIR/depends.log)" $?
+    "$VENV/bin/python" "$ROOT/setup/size_check.py" "$ROOT" >"$LOG_DIR/size.log" 2>&1
+    check "no addon file over 600 lines, no function over 80 (see $LOG_DIR/size.log)" $?
     "$VENV/bin/python" "$ROOT/setup/addon_readme.py" --check "$ROOT/partner_revshare" "$ROOT/partner_revshare_payment" 2>"$LOG_DIR/readme.log"
     check "addon README.rst up to date (see $LOG_DIR/readme.log)" $?
     set -e

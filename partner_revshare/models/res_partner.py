@@ -1,5 +1,6 @@
 from collections import Counter, defaultdict
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import date as dt_date
 
 from dateutil.relativedelta import relativedelta
@@ -12,6 +13,96 @@ from .base import USER_GROUP
 
 # cr.cache key of the rank increments of our documents being posted.
 RANK_KEY = "revshare_rank_increments"
+# The figures of each month of a running account.
+MONTH_COLUMNS = ("earned", "clawbacks", "expected", "settled", "paid")
+
+
+@dataclass
+class RunningAccount:
+    """The running account of a beneficiary in one currency while its figures
+    are summed (see ``res.partner._revshare_running_account``): the period's
+    totals, and ``months``, {first day of a month: its figures and label}."""
+
+    currency: object
+    date_from: object
+    months: dict
+    opening: float = 0.0
+    earned: float = 0.0
+    clawbacks: float = 0.0
+    expected: float = 0.0
+    settled: float = 0.0
+    paid: float = 0.0
+    paid_before: float = 0.0
+    billed: float = 0.0
+
+    @classmethod
+    def start(cls, currency, date_from, labels):
+        """An empty account of ``currency`` from ``date_from``, one row per month
+        of ``labels`` ({month: its label})."""
+        months = {
+            month: dict(dict.fromkeys(MONTH_COLUMNS, 0.0), month=month, label=label)
+            for month, label in labels.items()
+        }
+        return cls(currency, date_from, months)
+
+    def add_rows(self, section, month, issued, earned, expected):
+        """Add the sums of ledger rows of ``section`` in ``month``, on a statement
+        sent to the partner (``issued``) or not."""
+        row = self.months.get(month)
+        self.expected += expected
+        if row is not None:
+            row["expected"] += expected
+        if month < self.date_from:
+            self.opening += earned
+            return
+        column = "clawbacks" if section == "clawback" else "earned"
+        settled = earned if issued else 0.0
+        setattr(self, column, getattr(self, column) + earned)
+        self.settled += settled
+        if row is not None:
+            row[column] += earned
+            row["settled"] += settled
+
+    def add_statement(self, state, month, amount):
+        """Add the total of the statements sent in ``state`` ending in ``month``:
+        paid, or billed (a negative statement is carried, never billed)."""
+        if state != "paid":
+            if self.currency.compare_amounts(amount, 0.0) > 0:
+                self.billed += amount
+            return
+        if month < self.date_from:
+            self.paid_before += amount
+            return
+        self.paid += amount
+        row = self.months.get(month)
+        if row is not None:
+            row["paid"] += amount
+
+    def figures(self):
+        """The account as the partner form, the portal and the CSV read it."""
+        currency = self.currency
+        figures = dict(vars(self))
+        figures["earned_total"] = currency.round(
+            self.opening + self.earned + self.clawbacks
+        )
+        figures["opening"] = self.opening - self.paid_before
+        for key in ("opening", "earned", "clawbacks", "expected", "settled"):
+            figures[key] = currency.round(figures[key])
+        figures["balance"] = currency.round(
+            figures["opening"] + figures["earned"] + figures["clawbacks"] - self.paid
+        )
+        figures["to_settle"] = currency.round(figures["balance"] - self.billed)
+        months = sorted(self.months.values(), key=lambda r: r["month"], reverse=True)
+        figures["months_expected"] = currency.round(
+            sum(row["expected"] for row in months)
+        )
+        figures["months"] = months
+        # Top of the monthly chart's scale: its tallest bar (at least 1).
+        figures["chart_max"] = max(
+            [1.0]
+            + [row[key] for row in months for key in ("earned", "settled", "paid")]
+        )
+        return figures
 
 
 class ResPartner(models.Model):
@@ -181,9 +272,10 @@ class ResPartner(models.Model):
         self.ensure_one()
         today = today or fields.Date.context_today(self)
         date_from = dt_date(today.year, today.month, 1) - relativedelta(months=11)
-        months = [date_from + relativedelta(months=i) for i in range(12)]
-        Settlement = self.env["revshare.settlement"]
-        issued_states = Settlement._revshare_issued_states
+        labels = {
+            month: format_date(self.env, month, date_format="MMM y")
+            for month in (date_from + relativedelta(months=i) for i in range(12))
+        }
         scope = [("partner_id", "child_of", self.ids)]
         if companies is not None:
             scope.append(("company_id", "in", companies.ids))
@@ -193,33 +285,36 @@ class ResPartner(models.Model):
 
         def account(currency):
             if currency not in accounts:
-                accounts[currency] = {
-                    "currency": currency,
-                    "date_from": date_from,
-                    **dict.fromkeys(
-                        ("opening", "earned", "clawbacks", "expected"), 0.0
-                    ),
-                    **dict.fromkeys(("settled", "paid", "paid_before", "billed"), 0.0),
-                    "months": {
-                        month: dict(
-                            {
-                                key: 0.0
-                                for key in (
-                                    "earned",
-                                    "clawbacks",
-                                    "expected",
-                                    "settled",
-                                    "paid",
-                                )
-                            },
-                            month=month,
-                            label=format_date(self.env, month, date_format="MMM y"),
-                        )
-                        for month in months
-                    },
-                }
+                accounts[currency] = RunningAccount.start(currency, date_from, labels)
             return accounts[currency]
 
+        for (
+            currency,
+            section,
+            month,
+            issued,
+            earned,
+            expected,
+        ) in self._revshare_running_rows(scope):
+            account(currency).add_rows(section, month, issued, earned, expected)
+        Settlement = self.env["revshare.settlement"]
+        for currency, state, month, amount in Settlement._read_group(
+            [*scope, ("state", "in", Settlement._revshare_issued_states)],
+            ["currency_id", "state", "date_to:month"],
+            ["amount_total:sum"],
+        ):
+            account(currency).add_statement(state, month, amount)
+        return [
+            acc.figures()
+            for __, acc in sorted(accounts.items(), key=lambda item: item[0].name)
+        ]
+
+    def _revshare_running_rows(self, scope):
+        """The ledger rows of ``scope`` not cancelled, summed by currency, section,
+        month and whether their statement was sent to the partner: a list of
+        (currency, section, month, issued, earned, expected)."""
+        Settlement = self.env["revshare.settlement"]
+        issued_states = Settlement._revshare_issued_states
         groups = self.env["revshare.line"]._read_group(
             [*scope, ("state", "!=", "cancelled")],
             ["currency_id", "section", "date:month", "settlement_id"],
@@ -233,69 +328,10 @@ class ResPartner(models.Model):
             .filtered(lambda s: s.state in issued_states)
             .ids
         )
-        for currency, section, month, settlement, earned, expected in groups:
-            acc = account(currency)
-            row = acc["months"].get(month)
-            acc["expected"] += expected
-            if row is not None:
-                row["expected"] += expected
-            if month < date_from:
-                acc["opening"] += earned
-                continue
-            column = "clawbacks" if section == "clawback" else "earned"
-            settled = earned if settlement.id in issued else 0.0
-            acc[column] += earned
-            acc["settled"] += settled
-            if row is not None:
-                row[column] += earned
-                row["settled"] += settled
-        statements = Settlement._read_group(
-            [*scope, ("state", "in", issued_states)],
-            ["currency_id", "state", "date_to:month"],
-            ["amount_total:sum"],
-        )
-        for currency, state, month, amount in statements:
-            acc = account(currency)
-            if state != "paid":
-                if currency.compare_amounts(amount, 0.0) > 0:
-                    acc["billed"] += amount
-                continue
-            if month < date_from:
-                acc["paid_before"] += amount
-                continue
-            acc["paid"] += amount
-            row = acc["months"].get(month)
-            if row is not None:
-                row["paid"] += amount
-        result = []
-        for currency, acc in sorted(accounts.items(), key=lambda item: item[0].name):
-            acc["earned_total"] = currency.round(
-                acc["opening"] + acc["earned"] + acc["clawbacks"]
-            )
-            acc["opening"] -= acc["paid_before"]
-            for key in ("opening", "earned", "clawbacks", "expected", "settled"):
-                acc[key] = currency.round(acc[key])
-            acc["balance"] = currency.round(
-                acc["opening"] + acc["earned"] + acc["clawbacks"] - acc["paid"]
-            )
-            acc["to_settle"] = currency.round(acc["balance"] - acc["billed"])
-            acc["months_expected"] = currency.round(
-                sum(row["expected"] for row in acc["months"].values())
-            )
-            acc["months"] = sorted(
-                acc["months"].values(), key=lambda r: r["month"], reverse=True
-            )
-            # Top of the monthly chart's scale: its tallest bar (at least 1).
-            acc["chart_max"] = max(
-                [1.0]
-                + [
-                    row[key]
-                    for row in acc["months"]
-                    for key in ("earned", "settled", "paid")
-                ]
-            )
-            result.append(acc)
-        return result
+        return [
+            (currency, section, month, settlement.id in issued, earned, expected)
+            for currency, section, month, settlement, earned, expected in groups
+        ]
 
     def action_view_revshare_agreements(self):
         self._revshare_check_group(USER_GROUP)

@@ -1,5 +1,4 @@
 from collections import defaultdict
-from datetime import date as dt_date
 
 from dateutil.relativedelta import relativedelta
 
@@ -7,32 +6,29 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
 from .base import USER_GROUP
-from .revshare_line import EARNED_STATES
-
-# Terms that the ledger rows of an agreement are made with: fixed once it has rows.
-ROW_TERM_FIELDS = (
-    "partner_id",
-    "company_id",
-    "currency_id",
-    "settlement_mode",
-    "trigger",
-    "base",
-    "expense_account_id",
-    "payable_account_id",
-    "share_tax_included",
-)
-# First month of each settlement period, by period kind (months per period).
-PERIOD_MONTHS = {"monthly": 1, "quarterly": 3, "half_yearly": 6, "yearly": 12}
+from .revshare_line_states import EARNED_STATES
 
 
 class RevshareAgreement(models.Model):
     """A partner's revenue-share agreement: who is paid (``partner_id``), on which
     customer invoice lines (the scope fields), how much (``rule_ids``), when it is
-    earned (``trigger``) and how it is booked (``settlement_mode``)."""
+    earned (``trigger``) and how it is booked (``settlement_mode``). Each concept
+    is a mixin of its own (``revshare.agreement.tax``...), in the file of its
+    name."""
 
     _name = "revshare.agreement"
+    _inherit = [
+        "mail.thread",
+        "mail.activity.mixin",
+        "revshare.share.computation",
+        "revshare.agreement.terms",
+        "revshare.agreement.portal",
+        "revshare.agreement.tax",
+        "revshare.agreement.approval",
+        "revshare.agreement.period",
+        "revshare.agreement.accounting",
+    ]
     _description = "Revenue Share Agreement"
-    _inherit = ["mail.thread", "mail.activity.mixin"]
     _order = "sequence, id"
     _check_company_auto = True
 
@@ -154,6 +150,7 @@ class RevshareAgreement(models.Model):
             ("untaxed", "Untaxed amount"),
             ("total", "Total (tax included)"),
             ("margin", "Margin (untaxed minus cost)"),
+            ("shares", "Other partners' shares (override)"),
         ],
         required=True,
         default="untaxed",
@@ -406,41 +403,6 @@ class RevshareAgreement(models.Model):
         self._revshare_check_row_terms(vals)
         return super().write(vals)
 
-    def _revshare_check_row_terms(self, vals):
-        """Refuse to change the terms that existing rows were made with: the rows
-        keep them, so the agreement would no longer say what its ledger does."""
-        changed = [fname for fname in ROW_TERM_FIELDS if fname in vals]
-        if not changed or not self.ids:
-            return
-        used = self.browse(
-            agreement.id
-            for (agreement,) in self.env["revshare.line"]
-            .sudo()
-            ._read_group([("agreement_id", "in", self.ids)], ["agreement_id"])
-        )
-        for agreement in used:
-            really = [
-                fname
-                for fname in changed
-                if agreement._fields[fname].convert_to_write(
-                    agreement[fname], agreement
-                )
-                != vals[fname]
-            ]
-            if really:
-                raise UserError(
-                    self.env._(
-                        "Agreement %(agreement)s already has ledger rows, made with "
-                        "its current %(fields)s: these cannot change any more. Use "
-                        "New Version to start an agreement with the new terms.",
-                        agreement=agreement.display_name,
-                        fields=", ".join(
-                            agreement._fields[fname]._description_string(self.env)
-                            for fname in really
-                        ),
-                    )
-                )
-
     @api.ondelete(at_uninstall=False)
     def _unlink_except_ledger(self):
         used = (
@@ -558,8 +520,8 @@ class RevshareAgreement(models.Model):
                 )
 
     def _revshare_check_activable(self):
-        """Catch a missing journal, account or product now rather than when an
-        invoice is posted or paid."""
+        """Catch a missing rule, journal, account or product now rather than when
+        an invoice is posted or paid: each concept checks its own terms."""
         self._revshare_check_state(("draft", "suspended"), self.env._("activate"))
         for agreement in self:
             if not agreement.rule_ids:
@@ -570,55 +532,9 @@ class RevshareAgreement(models.Model):
                         agreement=agreement.display_name,
                     )
                 )
-            if agreement.settlement_mode == "entry":
-                if not agreement._revshare_get_expense_account():
-                    raise UserError(
-                        self.env._(
-                            "Agreement %(agreement)s books journal entries: set its "
-                            "expense account (or the default one in the Accounting "
-                            "settings) before activating it.",
-                            agreement=agreement.display_name,
-                        )
-                    )
-                if not agreement._revshare_get_journal():
-                    raise UserError(
-                        self.env._(
-                            "Agreement %(agreement)s books journal entries: set its "
-                            "journal (or the default one in the Accounting settings) "
-                            "before activating it.",
-                            agreement=agreement.display_name,
-                        )
-                    )
-            if agreement.settlement_mode in ("entry", "bill") and not (
-                agreement._revshare_get_payable_account()
-            ):
-                raise UserError(
-                    self.env._(
-                        "Agreement %(agreement)s: partner %(partner)s has no payable "
-                        "account. Set one on the agreement or on the partner.",
-                        agreement=agreement.display_name,
-                        partner=agreement.partner_id.display_name,
-                    )
-                )
-            if agreement.settlement_mode in ("bill", "periodic"):
-                if not agreement._revshare_get_product():
-                    raise UserError(
-                        self.env._(
-                            "Agreement %(agreement)s makes vendor bills: set the "
-                            "service product used on the bills (on the agreement or "
-                            "in the Accounting settings) before activating it.",
-                            agreement=agreement.display_name,
-                        )
-                    )
-                if not agreement._revshare_get_journal("purchase"):
-                    raise UserError(
-                        self.env._(
-                            "Agreement %(agreement)s makes vendor bills but company "
-                            "%(company)s has no purchase journal.",
-                            agreement=agreement.display_name,
-                            company=agreement.company_id.display_name,
-                        )
-                    )
+        self._revshare_check_accounting_activable()
+        self._revshare_check_tax_activable()
+        self._revshare_check_override_activable()
 
     @api.model
     def _cron_expire_agreements(self):
@@ -649,25 +565,3 @@ class RevshareAgreement(models.Model):
             )
         )
         return {agreement.id: last for agreement, last in groups}
-
-    def _revshare_period_start(self, day):
-        """First day of the settlement period of this agreement containing ``day``
-        (periods are aligned on calendar months, quarters, half-years, years)."""
-        self.ensure_one()
-        months = PERIOD_MONTHS[self.settlement_period]
-        month = (day.month - 1) // months * months + 1
-        return dt_date(day.year, month, 1)
-
-    def _revshare_period_bounds(self, day):
-        start = self._revshare_period_start(day)
-        months = PERIOD_MONTHS[self.settlement_period]
-        return start, start + relativedelta(months=months, days=-1)
-
-    def _revshare_last_closed_period(self, day):
-        """Bounds of the last settlement period of this agreement that has ended on
-        or before ``day``."""
-        self.ensure_one()
-        start, end = self._revshare_period_bounds(day)
-        if end == day:
-            return start, end
-        return self._revshare_period_bounds(start - relativedelta(days=1))

@@ -2,12 +2,11 @@ from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
 
-class RevshareAgreement(models.Model):
+class RevshareAgreementApproval(models.AbstractModel):
     """Approval of what a periodic agreement earns before it is settled."""
 
-    # One file per concept of the agreement (ARCHITECTURE.md): extended on purpose.
-    # pylint: disable-next=consider-merging-classes-inherited
-    _inherit = "revshare.agreement"
+    _name = "revshare.agreement.approval"
+    _description = "Revenue Share Agreement: approval"
 
     approval_required = fields.Boolean(
         tracking=True,

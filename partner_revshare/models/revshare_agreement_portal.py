@@ -2,14 +2,12 @@ from odoo import api, models
 from odoo.tools import format_amount, format_date
 
 
-class RevshareAgreement(models.Model):
+class RevshareAgreementPortal(models.AbstractModel):
     """The agreement in plain words, as its partner reads it (portal page). Internal
     settings (accounts, journals, salespersons, sales journals) are left out."""
 
-    # One file per step of the pipeline (ARCHITECTURE.md), as Odoo splits
-    # account_journal_dashboard.py: the model is extended once per step on purpose.
-    # pylint: disable-next=consider-merging-classes-inherited
-    _inherit = "revshare.agreement"
+    _name = "revshare.agreement.portal"
+    _description = "Revenue Share Agreement: portal"
 
     # Agreements a partner is shown: signed ones (drafts are still being negotiated,
     # cancelled ones never applied). The portal record rule says the same.

@@ -2,14 +2,13 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
 
-class RevshareAgreement(models.Model):
+class RevshareAgreementTax(models.AbstractModel):
     """Taxes of an agreement's documents: whether its shares include the tax, the
     vendor taxes its bills get (as on a vendor bill typed by hand), and
     self-billing (the company issues the partner's invoice on its behalf)."""
 
-    # One file per concept of the agreement (ARCHITECTURE.md): extended on purpose.
-    # pylint: disable-next=consider-merging-classes-inherited
-    _inherit = "revshare.agreement"
+    _name = "revshare.agreement.tax"
+    _description = "Revenue Share Agreement: taxes and self-billing"
 
     share_tax_included = fields.Boolean(
         string="Shares Include Taxes",
@@ -92,12 +91,11 @@ class RevshareAgreement(models.Model):
             or (europe and company.account_fiscal_country_id in europe.country_ids)
         )
 
-    def _revshare_check_activable(self):
-        """Also refuse an ``entry`` agreement whose shares would bear a tax (a tax
-        needs an invoice document), and a self-billing agreement without the
-        partner's acceptance or, in a company under VAT, without the partner's
-        VAT number."""
-        res = super()._revshare_check_activable()
+    def _revshare_check_tax_activable(self):
+        """Refuse to activate an ``entry`` agreement whose shares would bear a tax
+        (a tax needs an invoice document), and a self-billing agreement without
+        the partner's acceptance or, in a company under VAT, without the
+        partner's VAT number."""
         for agreement in self:
             if agreement.settlement_mode == "entry":
                 taxes = agreement._revshare_bill_taxes()
@@ -144,4 +142,3 @@ class RevshareAgreement(models.Model):
                         partner=partner.display_name,
                     )
                 )
-        return res

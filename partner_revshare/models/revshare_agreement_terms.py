@@ -3,14 +3,15 @@ from odoo.exceptions import UserError, ValidationError
 from odoo.tools import format_amount
 
 
-class RevshareAgreement(models.Model):
+class RevshareAgreementTerms(models.AbstractModel):
     """The terms of subscription and channel businesses: when a customer started
     with the agreement (the rules' customer months count from it), overrides (a
     share of other agreements' shares, for multi-level channels) and period
     bonuses."""
 
-    # pylint: disable-next=consider-merging-classes-inherited
-    _inherit = "revshare.agreement"
+    _name = "revshare.agreement.terms"
+    _inherit = ["revshare.agreement.portal"]
+    _description = "Revenue Share Agreement: subscription and channel terms"
 
     customer_start = fields.Selection(
         [
@@ -24,10 +25,6 @@ class RevshareAgreement(models.Model):
         "invoice: the date of the customer's first posted invoice this agreement "
         "applies to. Referral date: the customer's referral date (its first invoice "
         "when it has none).",
-    )
-    base = fields.Selection(
-        selection_add=[("shares", "Other partners' shares (override)")],
-        ondelete={"shares": "set default"},
     )
     override_agreement_ids = fields.Many2many(
         "revshare.agreement",
@@ -108,8 +105,9 @@ class RevshareAgreement(models.Model):
                 )
             )
 
-    def _revshare_check_activable(self):
-        res = super()._revshare_check_activable()
+    def _revshare_check_override_activable(self):
+        """Refuse to activate an override agreement without its sources, or in a
+        cycle of overrides."""
         for agreement in self.filtered(lambda a: a.base == "shares"):
             if not agreement.override_agreement_ids:
                 raise UserError(
@@ -121,7 +119,6 @@ class RevshareAgreement(models.Model):
                     )
                 )
         self._revshare_check_override_cycle()
-        return res
 
     def _revshare_has_tenure(self):
         """Whether one of the agreement's active rules depends on customer months."""

@@ -1,46 +1,31 @@
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
-from .base import USER_GROUP
-
-# States of a row that counts as earned: earned, and earned then settled.
-EARNED_STATES = ("earned", "settled")
-# States of a row an event earned, approved or not (approval_required agreements,
-# revshare_line_approval.py): later payments count it, and an undone event takes
-# it back (an earned row is reversed, a row waiting for approval cancelled).
-EARNED_OR_WAITING_STATES = (*EARNED_STATES, "to_approve")
+from .revshare_line_states import EARNED_STATES
 
 
 class RevshareLine(models.Model):
     """The revenue-share ledger: one row per agreement, invoice line and event,
     written by our code only (``sudo``), never by users directly. What may still
-    change on a row: ARCHITECTURE.md, "Data flow"."""
+    change on a row: ARCHITECTURE.md, "Data flow". Each step of the pipeline and
+    each partner operation is a mixin of its own (``revshare.line.booking``,
+    ``revshare.line.hold``...), in the file of its name."""
 
     _name = "revshare.line"
+    _inherit = [
+        "revshare.line.approval",
+        "revshare.line.hold",
+        "revshare.line.adjustment",
+        "revshare.line.terms",
+        "revshare.line.portal",
+        "revshare.line.booking",
+        "revshare.line.hooks",
+    ]
     _description = "Revenue Share Ledger Row"
     _order = "date desc, id desc"
     _check_company_auto = True
     _rec_names_search = ["agreement_id", "invoice_id", "partner_id"]
 
-    # Fields a row derived from another (a reversal, an earned part of an expected
-    # row) copies from it: what it is about, and who is paid how much of what.
-    _revshare_derived_fields = (
-        "agreement_id",
-        "rule_id",
-        "partner_id",
-        "company_id",
-        "invoice_id",
-        "invoice_line_id",
-        "customer_id",
-        "product_id",
-        "currency_id",
-        "invoice_currency_id",
-        "rate",
-    )
-    # Fields later steps may still write on an earned row (links, settlement state).
-    _revshare_mutable_fields = frozenset(
-        {"move_id", "move_line_id", "settlement_id", "state"}
-    )
     # Stored figures of a row computed from its own values, given in the create
     # values of new rows (:meth:`_revshare_fill_figures`).
     _revshare_figure_fields = (
@@ -51,16 +36,6 @@ class RevshareLine(models.Model):
         "amount_earned_company",
         "amount_expected",
         "amount_expected_company",
-    )
-    # The only state changes of a row: forward, and back from settled to earned
-    # when the row leaves its (cancelled) settlement.
-    _revshare_transitions = frozenset(
-        {
-            ("expected", "earned"),
-            ("expected", "cancelled"),
-            ("earned", "settled"),
-            ("settled", "earned"),
-        }
     )
 
     agreement_id = fields.Many2one(
@@ -79,7 +54,7 @@ class RevshareLine(models.Model):
     )
     # Not indexed: never searched alone (every query also filters on an indexed
     # agreement, partner, invoice, settlement or state), and a one-value index
-    # costs every INSERT and UPDATE of the ledger (issue 17).
+    # costs every INSERT and UPDATE of the ledger.
     company_id = fields.Many2one("res.company", required=True)
     invoice_id = fields.Many2one(
         "account.move", ondelete="set null", index="btree_not_null"
@@ -151,9 +126,12 @@ class RevshareLine(models.Model):
         required=True,
         default="share",
     )
+    # To Approve: a manual adjustment or a share of an approval_required agreement
+    # waiting for a manager (revshare.line.adjustment, revshare.line.approval).
     state = fields.Selection(
         [
             ("expected", "Expected"),
+            ("to_approve", "To Approve"),
             ("earned", "Earned"),
             ("settled", "Settled"),
             ("cancelled", "Cancelled"),
@@ -212,7 +190,12 @@ class RevshareLine(models.Model):
         "kind.",
     )
     adjustment_reason = fields.Selection(
-        [("tier", "Tier adjustment"), ("cap", "Period cap")],
+        [
+            ("tier", "Tier adjustment"),
+            ("cap", "Period cap"),
+            ("bonus", "Period bonus"),
+            ("manual", "Manual adjustment"),
+        ],
         help="Why the settlement run added this adjustment row.",
     )
     # The agreement's booking terms when the row was made: booking and settling
@@ -315,6 +298,8 @@ class RevshareLine(models.Model):
         # The values are read (and completed with sudo) before Odoo's create
         # checks the access: check it first.
         self.check_access("create")
+        # Before the figures: a row held for approval is not earned yet.
+        self._revshare_hold_for_approval(vals_list)
         self._revshare_fill_terms(vals_list)
         filled = self._revshare_fill_figures(vals_list)
         rows = super().create(vals_list)
@@ -439,7 +424,7 @@ class RevshareLine(models.Model):
     def write(self, vals):
         if "state" in vals:
             self._revshare_check_transition(vals)
-        frozen = set(vals) - self._revshare_mutable_fields
+        frozen = set(vals) - self._revshare_mutable_field_names()
         if frozen and any(line.state != "expected" for line in self):
             raise UserError(
                 self.env._(
@@ -468,7 +453,7 @@ class RevshareLine(models.Model):
                 continue
             step = (line.state, new_state)
             leaves_settlement = "settlement_id" in vals and not vals["settlement_id"]
-            if step not in self._revshare_transitions or (
+            if step not in self._revshare_allowed_transitions() or (
                 step == ("settled", "earned") and not leaves_settlement
             ):
                 states = dict(self._fields["state"]._description_selection(self.env))
@@ -483,6 +468,40 @@ class RevshareLine(models.Model):
                     )
                 )
 
+    def _revshare_mutable_field_names(self):
+        return super()._revshare_mutable_field_names() | {
+            "move_id",
+            "move_line_id",
+            "settlement_id",
+            "state",
+        }
+
+    def _revshare_allowed_transitions(self):
+        # Forward, and back from settled to earned when the row leaves its
+        # (cancelled) settlement.
+        return super()._revshare_allowed_transitions() | {
+            ("expected", "earned"),
+            ("expected", "cancelled"),
+            ("earned", "settled"),
+            ("settled", "earned"),
+        }
+
+    def _revshare_derived_field_names(self):
+        # What the row is about, and who is paid how much of what.
+        return super()._revshare_derived_field_names() | {
+            "agreement_id",
+            "rule_id",
+            "partner_id",
+            "company_id",
+            "invoice_id",
+            "invoice_line_id",
+            "customer_id",
+            "product_id",
+            "currency_id",
+            "invoice_currency_id",
+            "rate",
+        }
+
     @api.ondelete(at_uninstall=False)
     def _unlink_except_earned(self):
         if any(line.state != "expected" for line in self):
@@ -493,15 +512,10 @@ class RevshareLine(models.Model):
                 )
             )
 
-    def action_open_move(self):
-        self._revshare_check_group(USER_GROUP)
-        self.ensure_one()
-        return self.move_id._get_records_action() if self.move_id else False
-
     def _revshare_prepare_derived_vals(self, **overrides):
         """Create values of a new earned row derived from this one: the reversal
         of a row, or the part of an expected row that a payment earns. The new row
-        keeps this row's links and terms (:attr:`_revshare_derived_fields`); the
+        keeps this row's links and terms (:meth:`_revshare_derived_field_names`); the
         caller gives what differs, e.g. ``date``, ``kind``, the amounts
         (``base_amount``, ``amount``, ``amount_company``,
         ``amount_invoice_currency``) and the link to this row
@@ -509,7 +523,7 @@ class RevshareLine(models.Model):
         self.ensure_one()
         vals = {
             fname: self._fields[fname].convert_to_write(self[fname], self)
-            for fname in self._revshare_derived_fields
+            for fname in self._revshare_derived_field_names()
         }
         vals["state"] = "earned"
         vals.update(overrides)

@@ -6,35 +6,17 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import format_amount
 
-from .revshare_line import RevshareLine as LedgerRow
 
-
-class RevshareLine(models.Model):
+class RevshareLineAdjustment(models.AbstractModel):
     """Manual adjustments: a signed amount a revenue-share manager adds to a
     partner's account for an agreement, with the reason the partner reads. Above
     the company's approval amount it waits as ``to_approve`` until a second
     manager approves it; once approved it is an earned row like any other, booked
     by its agreement's mode, and corrected only by another adjustment."""
 
-    # One file per partner operation on the ledger: extended on purpose.
-    # pylint: disable-next=consider-merging-classes-inherited
-    _inherit = "revshare.line"
-
-    # Approving writes the approver with the state; a row waiting for approval
-    # may be approved (earned) or rejected (cancelled), nothing else.
-    _revshare_mutable_fields = LedgerRow._revshare_mutable_fields | {"approver_id"}
-    _revshare_transitions = LedgerRow._revshare_transitions | {
-        ("to_approve", "earned"),
-        ("to_approve", "cancelled"),
-    }
-
-    state = fields.Selection(
-        selection_add=[("to_approve", "To Approve"), ("earned",)],
-        ondelete={"to_approve": "cascade"},
-    )
-    adjustment_reason = fields.Selection(
-        selection_add=[("manual", "Manual adjustment")]
-    )
+    _name = "revshare.line.adjustment"
+    _inherit = ["revshare.line.portal", "revshare.line.hooks"]
+    _description = "Revenue Share Ledger Row: manual adjustments"
     note = fields.Text(
         string="Reason",
         help="Why this row was written by hand (a manual adjustment, a decline): "
@@ -46,6 +28,18 @@ class RevshareLine(models.Model):
         readonly=True,
         help="The second revenue-share manager who approved this adjustment.",
     )
+
+    def _revshare_mutable_field_names(self):
+        # Approving writes the approver with the state.
+        return super()._revshare_mutable_field_names() | {"approver_id"}
+
+    def _revshare_allowed_transitions(self):
+        # A row waiting for approval may be approved (earned) or rejected
+        # (cancelled), nothing else.
+        return super()._revshare_allowed_transitions() | {
+            ("to_approve", "earned"),
+            ("to_approve", "cancelled"),
+        }
 
     @api.model
     def _revshare_adjustment_date(self, agreement, day):

@@ -8,19 +8,21 @@ from odoo import api, models
 EVENT_KINDS = ("share", "clawback")
 
 
-class RevshareLine(models.Model):
+class RevshareLineApproval(models.AbstractModel):
     """Rows of ``approval_required`` agreements wait as ``to_approve`` when they
     are earned; a manager approves them (``action_revshare_approve``, in bulk),
     or they are approved automatically after the agreement's hold days. An undone
     event cancels a row still waiting (it was never earned, booked nor
     settled)."""
 
-    # One file per partner operation on the ledger: extended on purpose.
-    # pylint: disable-next=consider-merging-classes-inherited
-    _inherit = "revshare.line"
+    _name = "revshare.line.approval"
+    _inherit = ["revshare.line.booking"]
+    _description = "Revenue Share Ledger Row: approval"
 
-    @api.model_create_multi
-    def create(self, vals_list):
+    @api.model
+    def _revshare_hold_for_approval(self, vals_list):
+        """Create the rows an event earns on an ``approval_required`` (periodic)
+        agreement as waiting for approval: ``vals_list`` is changed in place."""
         candidates = [
             vals
             for vals in vals_list
@@ -41,14 +43,13 @@ class RevshareLine(models.Model):
             for vals in candidates:
                 if vals["agreement_id"] in agreements.ids:
                     vals["state"] = "to_approve"
-        return super().create(vals_list)
 
     def _revshare_reverse(self, kind="reversal", date=None):
         # A row still waiting for approval is taken back by cancelling it.
         waiting = self.filtered(lambda r: r.state == "to_approve")
         if waiting:
             waiting.sudo().write({"state": "cancelled"})
-        return super(RevshareLine, self - waiting)._revshare_reverse(kind, date)
+        return super(RevshareLineApproval, self - waiting)._revshare_reverse(kind, date)
 
     @api.model
     def _revshare_auto_approve(self, day):

@@ -6,21 +6,19 @@ from odoo.exceptions import UserError
 from odoo.fields import Command
 from odoo.tools import SQL
 
-from .revshare_line import EARNED_STATES
+from .revshare_line_states import EARNED_STATES
 
 # One line of a vendor bill of ours: its agreement (the bill product), label,
 # amount and expense account (empty: the product's).
 BillLine = namedtuple("BillLine", ["agreement", "name", "amount", "expense_account"])
 
 
-class RevshareLine(models.Model):
+class RevshareLineBooking(models.AbstractModel):
     """Booking: earned rows become journal entries or vendor bills, and reversed
     rows reverse them (see ARCHITECTURE.md, "Accounting documents")."""
 
-    # One file per step of the pipeline (ARCHITECTURE.md), as Odoo splits
-    # account_journal_dashboard.py: the model is extended once per step on purpose.
-    # pylint: disable-next=consider-merging-classes-inherited
-    _inherit = "revshare.line"
+    _name = "revshare.line.booking"
+    _description = "Revenue Share Ledger Row: booking"
 
     @api.model
     def _revshare_accounting_date(self, company, journal, day):

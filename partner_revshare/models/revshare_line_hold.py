@@ -1,27 +1,27 @@
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
-from .revshare_line import EARNED_STATES
-from .revshare_line_adjustment import RevshareLine as AdjustedRow
+from .revshare_line_states import EARNED_STATES
 
 
-class RevshareLine(models.Model):
+class RevshareLineHold(models.AbstractModel):
     """Holds and declines: a manager keeps earned rows out of settlements while
     checking them (``hold_reason``, shown to the partner), releases them, or
     declines them (fraud, a chargeback outside Odoo) with a reversal row that
     carries the reason: a row is never deleted."""
 
-    # One file per partner operation on the ledger: extended on purpose.
-    # pylint: disable-next=consider-merging-classes-inherited
-    _inherit = "revshare.line"
-
-    # A hold is put on and taken off an earned row: not a change of what it is.
-    _revshare_mutable_fields = AdjustedRow._revshare_mutable_fields | {"hold_reason"}
+    _name = "revshare.line.hold"
+    _inherit = ["revshare.line.portal", "revshare.line.booking", "revshare.line.hooks"]
+    _description = "Revenue Share Ledger Row: holds and declines"
 
     hold_reason = fields.Char(
         help="Why this earned row is kept out of settlements until a manager "
         "releases it; shown to the partner. Empty: not on hold.",
     )
+
+    def _revshare_mutable_field_names(self):
+        # A hold is put on and taken off an earned row: not a change of what it is.
+        return super()._revshare_mutable_field_names() | {"hold_reason"}
 
     @api.model
     def _revshare_decline_domain(self):

@@ -1,15 +1,13 @@
 from odoo import api, models
 
 
-class RevshareLine(models.Model):
+class RevshareLinePortal(models.AbstractModel):
     """Ledger rows as their partner sees them: a row is settled for the partner
     only once its statement was sent; of the customer's data only the name and
     the invoice number are shown."""
 
-    # One file per step of the pipeline (ARCHITECTURE.md), as Odoo splits
-    # account_journal_dashboard.py: the model is extended once per step on purpose.
-    # pylint: disable-next=consider-merging-classes-inherited
-    _inherit = "revshare.line"
+    _name = "revshare.line.portal"
+    _description = "Revenue Share Ledger Row: portal"
 
     @api.model
     def _revshare_portal_domain(self, partner):

@@ -1,21 +1,14 @@
 from odoo import fields, models
 
-from .revshare_line import RevshareLine as RevshareLineBase
 
-
-class RevshareLine(models.Model):
+class RevshareLineTerms(models.AbstractModel):
     """The terms of subscription and channel businesses frozen on a row: the
-    customer's tenure the rules were matched with, the agreement whose share an
-    override row is a share of, and the bonus adjustments of the settlement run."""
+    customer's tenure the rules were matched with, and the agreement whose share an
+    override row is a share of."""
 
-    # pylint: disable-next=consider-merging-classes-inherited
-    _inherit = "revshare.line"
-
-    # A reversal or an earned part of an expected row keeps them too.
-    _revshare_derived_fields = RevshareLineBase._revshare_derived_fields + (
-        "customer_month",
-        "overridden_agreement_id",
-    )
+    _name = "revshare.line.terms"
+    _inherit = ["revshare.line.hooks"]
+    _description = "Revenue Share Ledger Row: subscription and channel terms"
 
     customer_month = fields.Integer(
         help="The customer's age with the agreement, in whole months at the invoice "
@@ -30,7 +23,10 @@ class RevshareLine(models.Model):
         help="An override row: the agreement whose share on this invoice line is "
         "this row's base.",
     )
-    adjustment_reason = fields.Selection(
-        selection_add=[("bonus", "Period bonus")],
-        ondelete={"bonus": "set null"},
-    )
+
+    def _revshare_derived_field_names(self):
+        # A reversal or an earned part of an expected row keeps them too.
+        return super()._revshare_derived_field_names() | {
+            "customer_month",
+            "overridden_agreement_id",
+        }

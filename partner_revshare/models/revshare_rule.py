@@ -9,26 +9,10 @@ class RevshareRule(models.Model):
     rules do."""
 
     _name = "revshare.rule"
+    _inherit = ["revshare.rule.tenure", "revshare.rule.hooks"]
     _description = "Revenue Share Rule"
     _order = "agreement_id, sequence, id"
     _check_company_auto = True
-
-    # Changing these on a rule that already earned shares would rewrite history.
-    _revshare_history_fields = frozenset(
-        {
-            "agreement_id",
-            "sequence",
-            "product_ids",
-            "product_category_ids",
-            "compute",
-            "rate",
-            "amount",
-            "tier_ids",
-            "min_amount",
-            "max_amount",
-            "date_start",
-        }
-    )
 
     agreement_id = fields.Many2one(
         "revshare.agreement", required=True, ondelete="cascade", index=True
@@ -143,7 +127,7 @@ class RevshareRule(models.Model):
         self.check_access("write")
         locked = self._revshare_locked_rules()
         if locked:
-            changed = set(vals) & self._revshare_history_fields
+            changed = set(vals) & self._revshare_history_field_names()
             if changed:
                 self._revshare_raise_history(locked)
             if vals.get("date_end"):
@@ -169,6 +153,21 @@ class RevshareRule(models.Model):
                 )
             )
         self._revshare_check_history_guard()
+
+    def _revshare_history_field_names(self):
+        return super()._revshare_history_field_names() | {
+            "agreement_id",
+            "sequence",
+            "product_ids",
+            "product_category_ids",
+            "compute",
+            "rate",
+            "amount",
+            "tier_ids",
+            "min_amount",
+            "max_amount",
+            "date_start",
+        }
 
     def _revshare_locked_rules(self):
         """Rules whose terms already produced earned rows: rules of an active
@@ -264,6 +263,7 @@ class RevshareRule(models.Model):
                     )
                 )
             text = _("tiered: %s", "; ".join(steps))
+        text = self._revshare_tenure_plain_text(text)
         details = []
         if self.product_ids:
             details.append(

@@ -1,26 +1,20 @@
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
-from .revshare_rule import RevshareRule as RevshareRuleBase
-
 # What two rules must share to be the same scope: tenure ranges may not overlap
 # within one scope (the first rule by sequence would silently win).
 SCOPE_FIELDS = ("product_ids", "product_category_ids", "date_start", "date_end")
 
 
-class RevshareRule(models.Model):
+class RevshareRuleTenure(models.AbstractModel):
     """Rules by customer tenure: a rule applies to an invoice line when the
     customer's age with the agreement, in whole months at the invoice date, is in
     ``[customer_month_from, customer_month_to)`` ("30 % of the first 12 months,
     then 10 %": two rules; "the first 12 months only": one)."""
 
-    # pylint: disable-next=consider-merging-classes-inherited
-    _inherit = "revshare.rule"
-
-    _revshare_history_fields = RevshareRuleBase._revshare_history_fields | {
-        "customer_month_from",
-        "customer_month_to",
-    }
+    _name = "revshare.rule.tenure"
+    _inherit = ["revshare.rule.hooks"]
+    _description = "Revenue Share Rule: customer tenure"
 
     customer_month_from = fields.Integer(
         string="From Customer Month",
@@ -87,6 +81,12 @@ class RevshareRule(models.Model):
                             )
                         )
 
+    def _revshare_history_field_names(self):
+        return super()._revshare_history_field_names() | {
+            "customer_month_from",
+            "customer_month_to",
+        }
+
     def _revshare_has_tenure(self):
         self.ensure_one()
         return bool(self.customer_month_from or self.customer_month_to)
@@ -110,22 +110,19 @@ class RevshareRule(models.Model):
             return False
         return not self.customer_month_to or customer_month < self.customer_month_to
 
-    def _revshare_plain_words(self):
-        words = super()._revshare_plain_words()
+    def _revshare_tenure_plain_text(self, text):
+        """``text``, what the rule pays in plain words, with the customer months
+        it pays them in (see ``revshare.rule._revshare_plain_words``)."""
         tenure = self._revshare_tenure_words()
         if not tenure:
-            return words
+            return text
         if self.compute == "percent":
-            words["text"] = self.env._(
+            return self.env._(
                 "%(rate)s%% of %(tenure)s",
                 rate=self._revshare_format_rate(self.rate),
                 tenure=tenure,
             )
-        else:
-            words["text"] = self.env._(
-                "%(text)s, during %(tenure)s", text=words["text"], tenure=tenure
-            )
-        return words
+        return self.env._("%(text)s, during %(tenure)s", text=text, tenure=tenure)
 
     def _revshare_tenure_words(self):
         """The customer months of the rule in plain words ("each customer's first

@@ -10,7 +10,7 @@ from odoo.exceptions import UserError
 from odoo.fields import Command
 from odoo.tools import SQL
 
-from .revshare_line import EARNED_STATES
+from .revshare_line_states import EARNED_STATES
 
 _logger = logging.getLogger(__name__)
 

@@ -1,5 +1,4 @@
 from collections import defaultdict
-from dataclasses import dataclass
 
 from dateutil.relativedelta import relativedelta
 
@@ -7,16 +6,7 @@ from odoo import models
 from odoo.exceptions import UserError
 from odoo.tools import float_is_zero
 
-# Invoice-line prefetches the matching reads on every agreement.
-SCOPE_FIELDS = (
-    "customer_ids",
-    "customer_category_ids",
-    "product_ids",
-    "product_category_ids",
-    "salesperson_ids",
-    "journal_ids",
-    "country_ids",
-)
+from .revshare_share_scope import SCOPE_FIELDS, AgreementScope, MoveFacts
 
 
 def customer_months(start, day):
@@ -27,92 +17,6 @@ def customer_months(start, day):
     if start + relativedelta(months=months) > day:
         months -= 1
     return months
-
-
-@dataclass(frozen=True)
-class AgreementScope:
-    """An agreement's scope as plain ids, read once per computation: matching
-    thousands of invoice lines against it then reads no ORM field (empty sets:
-    no restriction; ``referrer_id``: the partner a referred-only agreement
-    requires, else None)."""
-
-    company_id: int
-    date_start: object
-    date_end: object
-    customer_ids: frozenset
-    customer_category_ids: frozenset
-    referrer_id: object
-    product_ids: frozenset
-    product_category_ids: frozenset
-    salesperson_ids: frozenset
-    journal_ids: frozenset
-    country_ids: frozenset
-
-    @classmethod
-    def of(cls, agreement):
-        return cls(
-            company_id=agreement.company_id.id,
-            date_start=agreement.date_start,
-            date_end=agreement.date_end,
-            customer_ids=frozenset(agreement.customer_ids.ids),
-            customer_category_ids=frozenset(agreement.customer_category_ids.ids),
-            referrer_id=agreement.partner_id.id if agreement.referred_only else None,
-            product_ids=frozenset(agreement.product_ids.ids),
-            product_category_ids=frozenset(agreement.product_category_ids.ids),
-            salesperson_ids=frozenset(agreement.salesperson_ids.ids),
-            journal_ids=frozenset(agreement.journal_ids.ids),
-            country_ids=frozenset(agreement.country_ids.ids),
-        )
-
-
-@dataclass(frozen=True)
-class MoveFacts:
-    """What the agreements' scopes test on an invoice, read once per invoice."""
-
-    company_id: int
-    day: object
-    partner_ids: frozenset  # the commercial partner and the invoice partner
-    category_ids: frozenset  # the tags of both
-    referrer_id: object
-    salesperson_id: object
-    journal_id: object
-    country_id: object
-
-    @classmethod
-    def of(cls, move):
-        customer = move.commercial_partner_id
-        return cls(
-            company_id=move.company_id.id,
-            day=move.invoice_date or move.date,
-            partner_ids=frozenset((customer.id, move.partner_id.id)),
-            category_ids=frozenset(
-                (customer.category_id | move.partner_id.category_id).ids
-            ),
-            referrer_id=customer.revshare_referrer_id.id,
-            salesperson_id=move.invoice_user_id.id,
-            journal_id=move.journal_id.id,
-            country_id=customer.country_id.id,
-        )
-
-    def in_scope(self, scope):
-        """Whether the invoice is in the scope (all but its lines' products)."""
-        return (
-            scope.company_id == self.company_id
-            and not (scope.date_start and self.day < scope.date_start)
-            and not (scope.date_end and self.day > scope.date_end)
-            and not (scope.customer_ids and not scope.customer_ids & self.partner_ids)
-            and not (
-                scope.customer_category_ids
-                and not scope.customer_category_ids & self.category_ids
-            )
-            and not (scope.referrer_id and self.referrer_id != scope.referrer_id)
-            and not (
-                scope.salesperson_ids
-                and self.salesperson_id not in scope.salesperson_ids
-            )
-            and not (scope.journal_ids and self.journal_id not in scope.journal_ids)
-            and not (scope.country_ids and self.country_id not in scope.country_ids)
-        )
 
 
 class ShareComputation:
@@ -586,14 +490,19 @@ class ShareComputation:
         }
 
 
-class RevshareAgreement(models.Model):
-    """The share computation: the one place that knows the rules (see
-    ARCHITECTURE.md, "One place computes a share")."""
+class RevshareShareComputation(models.AbstractModel):
+    """The share computation of agreements: the one place that knows the rules
+    (see ARCHITECTURE.md, "The pipeline, file by file")."""
 
-    # One file per step of the pipeline (ARCHITECTURE.md), as Odoo splits
-    # account_journal_dashboard.py: the model is extended once per step on purpose.
-    # pylint: disable-next=consider-merging-classes-inherited
-    _inherit = "revshare.agreement"
+    _name = "revshare.share.computation"
+    _description = "Revenue Share Agreement: share computation"
+
+    def _revshare_share_computation(self):
+        """Hook: the class computing the shares of a batch of invoice lines,
+        :class:`ShareComputation` here. An addon that changes what a share row
+        holds (an analytic account, a sales team) returns a subclass of the class
+        ``super()`` returns, overriding e.g. ``_prepare_share_vals``."""
+        return ShareComputation
 
     def _revshare_compute_shares(self, invoice_lines):
         """THE computation of revenue shares.
@@ -631,4 +540,5 @@ class RevshareAgreement(models.Model):
             )
         if not agreements:
             return []
-        return ShareComputation(agreements, lines).shares(lines)
+        computation = self._revshare_share_computation()(agreements, lines)
+        return computation.shares(lines)

@@ -20,3 +20,4 @@ from . import test_revshare_tenure
 from . import test_revshare_override_bonus
 from . import test_settlement_numbers
 from . import test_revshare_rpc_access
+from . import test_revshare_model_slices

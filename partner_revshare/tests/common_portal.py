@@ -63,6 +63,16 @@ class RevsharePortalCommon(RevshareCommon, HttpCase):
         cls.secret_customer = cls.env["res.partner"].create(
             {"name": "Secret Customer Of B", "email": "secret@example.com"}
         )
+        cls._create_booked_shares()
+        cls._create_periodic_shares()
+        cls._create_written_rows()
+        cls._create_statements()
+        cls._create_portal_users()
+
+    @classmethod
+    def _create_booked_shares(cls):
+        """Agreements A (reseller) and B (tech partner), booked by entry, a draft
+        one of A, and their shares of this month, last month and a year ago."""
         cls.agreement_a = cls._create_agreement(
             name="Cloud resale",
             rules=[{"rate": 10.0, "max_amount": 250.0}],
@@ -99,6 +109,11 @@ class RevsharePortalCommon(RevshareCommon, HttpCase):
         cls.row_2 = cls.invoice_2.revshare_line_ids
         cls.row_old = cls.invoice_old.revshare_line_ids
         cls.row_b = cls.invoice_b.revshare_line_ids
+
+    @classmethod
+    def _create_periodic_shares(cls):
+        """A periodic agreement of the reseller with terms (hold days, minimum
+        payout, cap) and its share of last month."""
         cls.customer3 = cls.env["res.partner"].create({"name": "Periodic Customer"})
         cls.agreement_p = cls._create_agreement(
             name="Periodic resale",
@@ -116,6 +131,11 @@ class RevsharePortalCommon(RevshareCommon, HttpCase):
             invoice_date=cls.last_month,
         )
         cls.row_p = cls.invoice_p.revshare_line_ids
+
+    @classmethod
+    def _create_written_rows(cls):
+        """Rows of agreement A written as the pipeline writes them: a clawback, an
+        expected share and a cancelled one."""
         # The ledger is written by code only (sudo).
         Line = cls.env["revshare.line"].sudo()
         common = {
@@ -153,7 +173,11 @@ class RevsharePortalCommon(RevshareCommon, HttpCase):
                 ),
             ]
         )
-        cls._create_statements()
+
+    @classmethod
+    def _create_portal_users(cls):
+        """The portal users of both beneficiaries, and an accountant following
+        statement A."""
         cls.portal_a = cls._create_portal_user("revshare_portal_a", cls.reseller)
         cls.portal_b = cls._create_portal_user("revshare_portal_b", cls.techpartner)
         cls.accountant = cls._create_user(

@@ -7,6 +7,24 @@ from odoo.addons.partner_revshare.controllers.portal import RevsharePortal
 
 from .common_portal import RevsharePortalCommon, _find, _text
 
+# The columns of the lines CSV, in order.
+LINES_CSV_HEADER = [
+    "Date",
+    "Agreement",
+    "Kind",
+    "State",
+    "Statement",
+    "Invoice",
+    "Customer",
+    "Product",
+    "Currency",
+    "Base",
+    "Rate (%)",
+    "Amount",
+    "Still Expected",
+    "Reason",
+]
+
 
 @tagged("post_install", "-at_install")
 class TestPortalLines(RevsharePortalCommon):
@@ -122,112 +140,85 @@ class TestPortalLines(RevsharePortalCommon):
             self.secret_customer.name, self._get("/my/revshare/lines").text
         )
 
+    def _share_csv_row(self, day, agreement, state, documents, base, amounts):
+        """A share row of the lines CSV at 10 %, in the company currency, with no
+        reason: ``documents`` (statement, invoice, customer, product names),
+        ``amounts`` (amount, still expected)."""
+        return [
+            fields.Date.to_string(day),
+            agreement.display_name,
+            "Share",
+            state,
+            *documents,
+            self.currency.name,
+            base,
+            "10.0000",
+            *amounts,
+            "",
+        ]
+
     def test_lines_csv(self):
         rows = self._csv("?kind=share&sortby=amount")
-        self.assertEqual(
-            rows[0],
-            [
-                "Date",
-                "Agreement",
-                "Kind",
-                "State",
-                "Statement",
-                "Invoice",
-                "Customer",
-                "Product",
-                "Currency",
-                "Base",
-                "Rate (%)",
-                "Amount",
-                "Still Expected",
-                "Reason",
-            ],
-        )
-        code = self.agreement_a.display_name
-        currency = self.currency.name
+        self.assertEqual(rows[0], LINES_CSV_HEADER)
+        cloud = self.product_cloud.display_name
         self.assertEqual(
             rows[1:],
             [
-                [
-                    fields.Date.to_string(self.old_month),
-                    code,
-                    "Share",
+                self._share_csv_row(
+                    self.old_month,
+                    self.agreement_a,
                     "Settled",
-                    self.statement_old.name,
-                    self.invoice_old.name,
-                    "Customer One",
-                    self.product_cloud.display_name,
-                    currency,
+                    (
+                        self.statement_old.name,
+                        self.invoice_old.name,
+                        "Customer One",
+                        cloud,
+                    ),
                     "2000.00",
-                    "10.0000",
-                    "200.00",
-                    "0.00",
-                    "",
-                ],
-                [
-                    fields.Date.to_string(self.this_month),
-                    code,
-                    "Share",
+                    ("200.00", "0.00"),
+                ),
+                self._share_csv_row(
+                    self.this_month,
+                    self.agreement_a,
                     "Earned",
-                    "",
-                    self.invoice_1.name,
-                    "Customer One",
-                    self.product_cloud.display_name,
-                    currency,
+                    ("", self.invoice_1.name, "Customer One", cloud),
                     "1000.00",
-                    "10.0000",
-                    "100.00",
-                    "0.00",
-                    "",
-                ],
-                [
-                    fields.Date.to_string(self.last_month),
-                    code,
-                    "Share",
+                    ("100.00", "0.00"),
+                ),
+                self._share_csv_row(
+                    self.last_month,
+                    self.agreement_a,
                     "Settled",
-                    self.statement_a.name,
-                    self.invoice_2.name,
-                    "Customer Two",
-                    self.product_service.display_name,
-                    currency,
+                    (
+                        self.statement_a.name,
+                        self.invoice_2.name,
+                        "Customer Two",
+                        self.product_service.display_name,
+                    ),
                     "500.00",
-                    "10.0000",
-                    "50.00",
-                    "0.00",
-                    "",
-                ],
-                [
-                    fields.Date.to_string(self.this_month),
-                    code,
-                    "Share",
+                    ("50.00", "0.00"),
+                ),
+                self._share_csv_row(
+                    self.this_month,
+                    self.agreement_a,
                     "Expected",
-                    "",
-                    "",
-                    "Customer Two",
-                    "",
-                    currency,
+                    ("", "", "Customer Two", ""),
                     "400.00",
-                    "10.0000",
-                    "40.00",
-                    "40.00",
-                    "",
-                ],
-                [
-                    fields.Date.to_string(self.last_month),
-                    self.agreement_p.display_name,
-                    "Share",
+                    ("40.00", "40.00"),
+                ),
+                self._share_csv_row(
+                    self.last_month,
+                    self.agreement_p,
                     "Settled",
-                    self.statement_a.name,
-                    self.invoice_p.name,
-                    "Periodic Customer",
-                    self.product_cloud.display_name,
-                    currency,
+                    (
+                        self.statement_a.name,
+                        self.invoice_p.name,
+                        "Periodic Customer",
+                        cloud,
+                    ),
                     "300.00",
-                    "10.0000",
-                    "30.00",
-                    "0.00",
-                    "",
-                ],
+                    ("30.00", "0.00"),
+                ),
             ],
         )
         content = "\n".join(",".join(r) for r in rows)

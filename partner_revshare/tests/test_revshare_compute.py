@@ -1,8 +1,25 @@
+from unittest.mock import patch
+
 from odoo import Command, fields
 from odoo.exceptions import UserError
 from odoo.tests import tagged
 
 from .common import RevshareCommon
+
+
+def labelled_shares(computation):
+    """A subclass of the share computation ``computation`` that notes on each
+    share row its invoice line's product and quantity, as an extending addon
+    would add an analytic account."""
+
+    class LabelledShares(computation):
+        def _prepare_share_vals(self, agreement, line, rule, base, cumulative):
+            vals = super()._prepare_share_vals(agreement, line, rule, base, cumulative)
+            if vals:
+                vals["note"] = f"{line.product_id.name} x {line.quantity:g}"
+            return vals
+
+    return LabelledShares
 
 
 @tagged("post_install", "-at_install")
@@ -394,3 +411,28 @@ class TestRevshareCompute(RevshareCommon):
         invoice.action_post()
         self.assertEqual(invoice.revshare_preview_amount, 0.0)
         self.assertEqual(invoice.revshare_amount, 30.0)
+
+    # --- extension -----------------------------------------------------------
+
+    def test_share_computation_hook_changes_share_rows(self):
+        """An addon changes what every share row holds by returning its own
+        subclass of the computation class (here: the invoice line's label as the
+        row's note)."""
+        Agreement = type(self.env["revshare.agreement"])
+        computation_of = Agreement._revshare_share_computation
+
+        def _revshare_share_computation(agreements):
+            return labelled_shares(computation_of(agreements))
+
+        agreement = self._create_agreement(rules=[{"rate": 10.0}])
+        # The extending addon's override of the model hook.
+        with patch.object(
+            Agreement, "_revshare_share_computation", _revshare_share_computation
+        ):
+            invoice = self._create_invoice([(self.product_cloud, 3, 100.0)])
+        row = self._rows(invoice, agreement)
+        self.assertEqual(row.note, "Cloud Storage 1TB x 3")
+        self.assertEqual(row.amount, 30.0)
+        # Without the override, rows hold no note.
+        other = self._create_invoice([(self.product_cloud, 1, 100.0)])
+        self.assertFalse(self._rows(other, agreement).note)

@@ -12,7 +12,7 @@ COMPUTE_QUERIES = 28
 # Queries of posting one invoice of 50 lines with 10 matching agreements, Odoo's
 # own posting included (the journal entry of the shares is created and posted too,
 # its lines with their analytic distribution given, and the rows read their booking
-# terms: one more query). 114 since issue 17 (was 120): the rows are inserted with
+# terms: one more query). 114 since 18.0.4.0.0 (was 120): the rows are inserted with
 # their stored figures, no recomputation (nor its grouped read of earned rows) and
 # no UPDATE after the INSERT.
 POST_QUERIES = 114

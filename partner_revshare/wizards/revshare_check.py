@@ -6,7 +6,7 @@ from odoo.exceptions import ValidationError
 from odoo.fields import Command
 
 from ..models.base import USER_GROUP
-from ..models.revshare_line import EARNED_STATES
+from ..models.revshare_line_states import EARNED_STATES
 
 _logger = logging.getLogger(__name__)
 

@@ -1,6 +1,6 @@
 from odoo import api, fields, models
 
-from odoo.addons.partner_revshare.models.revshare_line import EARNED_STATES
+from odoo.addons.partner_revshare.models.revshare_line_states import EARNED_STATES
 
 
 class RevshareLine(models.Model):

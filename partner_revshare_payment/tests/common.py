@@ -1,6 +1,6 @@
 from odoo import Command, fields
 
-from odoo.addons.partner_revshare.models.revshare_line import EARNED_STATES
+from odoo.addons.partner_revshare.models.revshare_line_states import EARNED_STATES
 from odoo.addons.partner_revshare.tests.common import RevshareCommon
 
 

@@ -1,6 +1,7 @@
 import threading
 import time
 import uuid
+from collections import namedtuple
 
 from psycopg2 import errors
 
@@ -13,6 +14,8 @@ RETRYABLE = (
     errors.LockNotAvailable,
     errors.DeadlockDetected,
 )
+# The journals of one run: its invoices, our entries and its payments.
+Journals = namedtuple("Journals", ["sale", "misc", "bank"])
 
 
 @tagged("-standard", "post_install", "-at_install", "revshare_concurrency")
@@ -35,89 +38,115 @@ class TestPaymentConcurrency(TransactionCase):
             env = api.Environment(cr, SUPERUSER_ID, {})
             company = env.ref("base.main_company")
             env = env(context={"allowed_company_ids": company.ids})
-            Journal = env["account.journal"]
-            income = env["account.account"].search(
-                [("account_type", "=", "income"), ("company_ids", "in", company.ids)],
-                limit=1,
-            )
-            sale = Journal.create(
-                {
-                    "name": f"RS sales {cls.tag}",
-                    "code": f"S{cls.tag}",
-                    "type": "sale",
-                    "default_account_id": income.id,
-                }
-            )
-            misc = Journal.create(
-                {"name": f"RS misc {cls.tag}", "code": f"M{cls.tag}", "type": "general"}
-            )
-            bank = Journal.create(
-                {"name": f"RS bank {cls.tag}", "code": f"B{cls.tag}", "type": "bank"}
-            )
-            expense = env["account.account"].search(
-                [("account_type", "=", "expense"), ("company_ids", "in", company.ids)],
-                limit=1,
-            )
+            journals = cls._create_journals(env, company)
             customer = env["res.partner"].create({"name": f"Customer {cls.tag}"})
             reseller = env["res.partner"].create({"name": f"Reseller {cls.tag}"})
-            agreement = env["revshare.agreement"].create(
-                {
-                    "name": f"Concurrency {cls.tag}",
-                    "partner_id": reseller.id,
-                    "company_id": company.id,
-                    "settlement_mode": "entry",
-                    "journal_id": misc.id,
-                    "expense_account_id": expense.id,
-                    "customer_ids": [Command.set(customer.ids)],
-                    "rule_ids": [Command.create({"compute": "percent", "rate": 10.0})],
-                }
+            agreement = cls._create_entry_agreement(
+                env, company, journals.misc, customer, reseller
             )
-            agreement.action_activate()
-
-            def invoice(amount):
-                move = env["account.move"].create(
-                    {
-                        "move_type": "out_invoice",
-                        "partner_id": customer.id,
-                        "invoice_date": "2031-01-10",
-                        "date": "2031-01-10",
-                        "journal_id": sale.id,
-                        "invoice_line_ids": [
-                            Command.create(
-                                {
-                                    "name": "Subscription",
-                                    "price_unit": amount,
-                                    "tax_ids": [Command.clear()],
-                                }
-                            )
-                        ],
-                    }
-                )
-                move.action_post()
-                return move
-
-            def payment_line(amount):
-                payment = env["account.payment"].create(
-                    {
-                        "payment_type": "inbound",
-                        "partner_type": "customer",
-                        "partner_id": customer.id,
-                        "amount": amount,
-                        "date": "2031-01-20",
-                        "journal_id": bank.id,
-                    }
-                )
-                payment.action_post()
-                return payment.move_id.line_ids.filtered(
-                    lambda line: line.account_type == "asset_receivable"
-                )
-
-            cls.invoices = [invoice(1000.0).id for __ in range(3)]
-            cls.lines = [payment_line(amount).id for amount in (1000.0, 1000.0)]
-            cls.split_lines = [payment_line(amount).id for amount in (333.33, 666.67)]
+            cls.invoices = [
+                cls._post_invoice(env, journals.sale, customer, 1000.0).id
+                for __ in range(3)
+            ]
+            cls.lines = [
+                cls._post_payment_line(env, journals.bank, customer, amount).id
+                for amount in (1000.0, 1000.0)
+            ]
+            cls.split_lines = [
+                cls._post_payment_line(env, journals.bank, customer, amount).id
+                for amount in (333.33, 666.67)
+            ]
             cls.agreement_id = agreement.id
             cls.reseller_id = reseller.id
             cls.company_id = company.id
+
+    @classmethod
+    def _create_journals(cls, env, company):
+        """Sales, miscellaneous and bank journals of this run's own."""
+        Journal = env["account.journal"]
+        income = env["account.account"].search(
+            [("account_type", "=", "income"), ("company_ids", "in", company.ids)],
+            limit=1,
+        )
+        sale = Journal.create(
+            {
+                "name": f"RS sales {cls.tag}",
+                "code": f"S{cls.tag}",
+                "type": "sale",
+                "default_account_id": income.id,
+            }
+        )
+        misc = Journal.create(
+            {"name": f"RS misc {cls.tag}", "code": f"M{cls.tag}", "type": "general"}
+        )
+        bank = Journal.create(
+            {"name": f"RS bank {cls.tag}", "code": f"B{cls.tag}", "type": "bank"}
+        )
+        return Journals(sale, misc, bank)
+
+    @classmethod
+    def _create_entry_agreement(cls, env, company, journal, customer, reseller):
+        """An active 10 % agreement of ``reseller`` on ``customer``, booked by
+        entry in ``journal``."""
+        expense = env["account.account"].search(
+            [("account_type", "=", "expense"), ("company_ids", "in", company.ids)],
+            limit=1,
+        )
+        agreement = env["revshare.agreement"].create(
+            {
+                "name": f"Concurrency {cls.tag}",
+                "partner_id": reseller.id,
+                "company_id": company.id,
+                "settlement_mode": "entry",
+                "journal_id": journal.id,
+                "expense_account_id": expense.id,
+                "customer_ids": [Command.set(customer.ids)],
+                "rule_ids": [Command.create({"compute": "percent", "rate": 10.0})],
+            }
+        )
+        agreement.action_activate()
+        return agreement
+
+    @staticmethod
+    def _post_invoice(env, journal, customer, amount):
+        move = env["account.move"].create(
+            {
+                "move_type": "out_invoice",
+                "partner_id": customer.id,
+                "invoice_date": "2031-01-10",
+                "date": "2031-01-10",
+                "journal_id": journal.id,
+                "invoice_line_ids": [
+                    Command.create(
+                        {
+                            "name": "Subscription",
+                            "price_unit": amount,
+                            "tax_ids": [Command.clear()],
+                        }
+                    )
+                ],
+            }
+        )
+        move.action_post()
+        return move
+
+    @staticmethod
+    def _post_payment_line(env, journal, customer, amount):
+        """The receivable line of a posted customer payment of ``amount``."""
+        payment = env["account.payment"].create(
+            {
+                "payment_type": "inbound",
+                "partner_type": "customer",
+                "partner_id": customer.id,
+                "amount": amount,
+                "date": "2031-01-20",
+                "journal_id": journal.id,
+            }
+        )
+        payment.action_post()
+        return payment.move_id.line_ids.filtered(
+            lambda line: line.account_type == "asset_receivable"
+        )
 
     @classmethod
     def tearDownClass(cls):

@@ -1,7 +1,7 @@
 from odoo import api, models
 from odoo.osv import expression
 
-from odoo.addons.partner_revshare.models.revshare_line import (
+from odoo.addons.partner_revshare.models.revshare_line_states import (
     EARNED_OR_WAITING_STATES,
     EARNED_STATES,
 )

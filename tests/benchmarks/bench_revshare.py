@@ -1,4 +1,4 @@
-"""Benchmark of the partner revenue share suite (issue 8).
+"""Benchmark of the partner revenue share suite.
 
 Run it with ``setup/bench.sh`` (it builds the throwaway database and the addons path);
 by hand::

@@ -1,4 +1,4 @@
-"""Load test of the revenue share suite under a real multi-worker Odoo (issue 17).
+"""Load test of the revenue share suite under a real multi-worker Odoo.
 
 Run it with ``setup/loadtest.sh``, which builds the database, starts and restarts the
 server and calls the three steps of this script::

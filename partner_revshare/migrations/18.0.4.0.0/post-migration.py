@@ -1,5 +1,5 @@
-"""The ledger's ``company_id`` is no longer indexed (issue 17): Odoo keeps an index
-a field no longer asks for, so it is dropped here."""
+"""The ledger's ``company_id`` is no longer indexed (18.0.4.0.0): Odoo keeps an
+index a field no longer asks for, so it is dropped here."""
 
 
 def migrate(cr, version):
