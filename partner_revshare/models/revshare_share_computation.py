@@ -29,6 +29,67 @@ def customer_months(start, day):
     return months
 
 
+def product_quantity(line):
+    """The line's quantity in its product's unit of measure (two dozen: 24)."""
+    product = line.product_id
+    if product.uom_id and line.product_uom_id and line.product_uom_id != product.uom_id:
+        return line.product_uom_id._compute_quantity(
+            line.quantity, product.uom_id, round=False
+        )
+    return line.quantity
+
+
+def charged_totals(lines):
+    """{line id: what the customer is charged for the line, taxes included}, in
+    invoice currency, positive on invoices and credit notes alike.
+
+    That is the line's total, except under early-payment terms computed ``mixed``,
+    where Odoo charges the tax on the discounted base: the line keeps its full
+    tax and the invoice's early-payment discount lines (``display_type='epd'``,
+    one per account, analytic distribution and taxes) carry the reduction. The
+    tax of each discount line, as Odoo rounded it for the invoice, is split over
+    the product lines of its group in proportion of their discount, the last one
+    taking the remainder. One tax computation per such invoice, none otherwise.
+    """
+    totals = {line.id: line.price_total for line in lines}
+    for move in lines.move_id:
+        discount_lines = move.line_ids.filtered(
+            lambda line: line.display_type == "epd" and line.tax_ids
+        )
+        if not discount_lines:
+            continue
+        products = move.line_ids.filtered(lambda line: line.display_type == "product")
+        percentage = move.invoice_payment_term_id.discount_percentage / 100.0
+        base_lines, __ = move._get_rounded_base_and_tax_lines()
+        for base_line in base_lines:
+            discount_line = base_line["record"]
+            if discount_line not in discount_lines:
+                continue
+            tax = sum(
+                tax_data["tax_amount_currency"]
+                for tax_data in base_line["tax_details"]["taxes_data"]
+            )
+            group = products.filtered(
+                lambda line, epd=discount_line: line.account_id == epd.account_id
+                and line.analytic_distribution == epd.analytic_distribution
+                and line.tax_ids.filtered(lambda t: t.amount_type != "fixed")
+                == epd.tax_ids
+            )
+            weights = [line.price_subtotal * percentage for line in group]
+            left, weight_left = tax, sum(weights)
+            for line, weight in zip(group, weights, strict=True):
+                part = (
+                    move.currency_id.round(left * weight / weight_left)
+                    if weight_left
+                    else left
+                )
+                left -= part
+                weight_left -= weight
+                if line.id in totals:
+                    totals[line.id] += part
+    return totals
+
+
 @dataclass(frozen=True)
 class AgreementScope:
     """An agreement's scope as plain ids, read once per computation: matching
@@ -306,7 +367,10 @@ class ShareComputation:
         result = []
         for move in lines.move_id.sorted(lambda m: (m.invoice_date or m.date, m.id)):
             move_lines = lines_by_move[move]
-            bases = {line: self.line_bases(line) for line in move_lines}
+            charged = charged_totals(self.env["account.move.line"].union(*move_lines))
+            bases = {
+                line: self.line_bases(line, charged[line.id]) for line in move_lines
+            }
             move_vals = []
             for agreement in self.agreements:
                 if agreement.company_id == move.company_id:
@@ -476,14 +540,16 @@ class ShareComputation:
         return None
 
     @staticmethod
-    def line_bases(line):
+    def line_bases(line, charged):
         """Signed bases of an invoice line (positive on invoices, negative on credit
-        notes) in company and invoice currency: {base: (company, invoice)}."""
+        notes) in company and invoice currency: {base: (company, invoice)}.
+        ``charged``: what the customer is charged for the line, taxes included
+        (:func:`charged_totals`)."""
         move = line.move_id
         sign = -1 if move.move_type == "out_refund" else 1
         untaxed_company = -line.balance
         untaxed_invoice = -line.amount_currency
-        total_invoice = sign * line.price_total
+        total_invoice = sign * charged
         if move.currency_id == move.company_currency_id:
             total_company = total_invoice
         else:
@@ -499,14 +565,11 @@ class ShareComputation:
         cost = 0.0
         product = line.product_id
         if product:
-            qty = (
-                line.product_uom_id._compute_quantity(
-                    line.quantity, product.uom_id, round=False
-                )
-                if line.product_uom_id and product.uom_id
-                else line.quantity
+            cost = (
+                sign
+                * product.with_company(move.company_id).standard_price
+                * product_quantity(line)
             )
-            cost = sign * product.with_company(move.company_id).standard_price * qty
         margin_company = untaxed_company - cost
         if margin_company * sign < 0:
             margin_company = 0.0
@@ -531,7 +594,7 @@ class ShareComputation:
             rate = rule._revshare_tier_rate(cumulative)
         sign = -1 if move.move_type == "out_refund" else 1
         amount = currency.round(
-            rule._revshare_amount(base, sign * line.quantity, rate=rate)
+            rule._revshare_amount(base, sign * product_quantity(line), rate=rate)
         )
         if currency.is_zero(amount):
             return None

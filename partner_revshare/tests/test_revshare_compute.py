@@ -55,6 +55,19 @@ class TestRevshareCompute(RevshareCommon):
         self.assertEqual(self._amounts(invoice), [10.0])
         self.assertEqual(self._rows(invoice).rate, 0.0)
 
+    def test_fixed_unit_counts_product_units(self):
+        """With units of measure on, two dozen sold earn 24 units' fixed amount,
+        as the margin base already counts them (cost of 24 units)."""
+        self.env.user.groups_id += self.env.ref("uom.group_uom")
+        self._create_agreement(rules=[{"compute": "fixed_unit", "amount": 4.0}])
+        self._create_agreement(self.techpartner, base="margin", rate=10.0)
+        invoice = self._create_invoice([(self.product_cloud, 2, 1200.0)], post=False)
+        invoice.invoice_line_ids.product_uom_id = self.env.ref("uom.product_uom_dozen")
+        invoice.action_post()
+        self.assertEqual(invoice.amount_untaxed, 2400.0)
+        self.assertEqual(self._amounts(invoice), [96.0, 144.0])
+        self.assertEqual(self._rows(invoice).mapped("base_amount"), [2400.0, 1440.0])
+
     def test_fixed_line(self):
         self._create_agreement(rules=[{"compute": "fixed_line", "amount": 7.0}])
         invoice = self._create_invoice(
