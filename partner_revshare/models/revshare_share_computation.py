@@ -52,7 +52,11 @@ def charged_totals(lines):
     taking the remainder. One tax computation per such invoice, none otherwise.
     """
     totals = {line.id: line.price_total for line in lines}
-    for move in lines.move_id:
+    mixed = lines.move_id.filtered(
+        lambda move: move.invoice_payment_term_id.early_discount
+        and move.invoice_payment_term_id.early_pay_discount_computation == "mixed"
+    )
+    for move in mixed:
         discount_lines = move.line_ids.filtered(
             lambda line: line.display_type == "epd" and line.tax_ids
         )
