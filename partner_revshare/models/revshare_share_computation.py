@@ -43,55 +43,61 @@ def charged_totals(lines):
     """{line id: what the customer is charged for the line, taxes included}, in
     invoice currency, positive on invoices and credit notes alike.
 
-    That is the line's total, except under early-payment terms computed ``mixed``,
-    where Odoo charges the tax on the discounted base: the line keeps its full
-    tax and the invoice's early-payment discount lines (``display_type='epd'``,
-    one per account, analytic distribution and taxes) carry the reduction. The
-    tax of each discount line, as Odoo rounded it for the invoice, is split over
-    the product lines of its group in proportion of their discount, the last one
-    taking the remainder. One tax computation per such invoice, none otherwise.
+    That is the line's total, except where the invoice's taxes are not the sum of
+    its lines' own: under early-payment terms computed ``mixed`` Odoo charges the
+    tax on the discounted base (the line keeps its full tax, the invoice's
+    early-payment discount lines, ``display_type='epd'``, one per account,
+    analytic distribution and taxes, carry the reduction), and a company that
+    rounds taxes globally rounds them per invoice. There, the line's amount (as
+    booked) plus its tax as Odoo rounded it for the invoice's tax lines, less its
+    part of the tax of its group's discount line, in proportion of its amount
+    (the last line of the group taking the remainder). One tax computation per
+    such invoice, none otherwise.
     """
     totals = {line.id: line.price_total for line in lines}
-    mixed = lines.move_id.filtered(
-        lambda move: move.invoice_payment_term_id.early_discount
-        and move.invoice_payment_term_id.early_pay_discount_computation == "mixed"
-    )
-    for move in mixed:
-        discount_lines = move.line_ids.filtered(
-            lambda line: line.display_type == "epd" and line.tax_ids
-        )
-        if not discount_lines:
-            continue
-        products = move.line_ids.filtered(lambda line: line.display_type == "product")
-        percentage = move.invoice_payment_term_id.discount_percentage / 100.0
+    for move in lines.move_id.filtered(_taxed_per_invoice):
         base_lines, __ = move._get_rounded_base_and_tax_lines()
         for base_line in base_lines:
-            discount_line = base_line["record"]
-            if discount_line not in discount_lines:
-                continue
+            record = base_line["record"]
             tax = sum(
                 tax_data["tax_amount_currency"]
                 for tax_data in base_line["tax_details"]["taxes_data"]
             )
-            group = products.filtered(
-                lambda line, epd=discount_line: line.account_id == epd.account_id
-                and line.analytic_distribution == epd.analytic_distribution
-                and line.tax_ids.filtered(lambda t: t.amount_type != "fixed")
-                == epd.tax_ids
-            )
-            weights = [line.price_subtotal * percentage for line in group]
-            left, weight_left = tax, sum(weights)
-            for line, weight in zip(group, weights, strict=True):
-                part = (
-                    move.currency_id.round(left * weight / weight_left)
-                    if weight_left
-                    else left
-                )
-                left -= part
-                weight_left -= weight
-                if line.id in totals:
-                    totals[line.id] += part
+            if record.display_type == "product" and record.id in totals:
+                totals[record.id] = move.direction_sign * record.amount_currency + tax
+            elif record.display_type == "epd" and record.tax_ids:
+                _spread_discount_tax(move, record, tax, totals)
     return totals
+
+
+def _taxed_per_invoice(move):
+    """Whether the invoice's taxes may differ from the sum of its lines' own."""
+    terms = move.invoice_payment_term_id
+    return (
+        terms.early_discount and terms.early_pay_discount_computation == "mixed"
+    ) or move.company_id.tax_calculation_rounding_method == "round_globally"
+
+
+def _spread_discount_tax(move, discount_line, tax, totals):
+    """Add to ``totals`` each product line's part of ``tax``, the tax of the
+    early-payment discount line ``discount_line``."""
+    group = move.line_ids.filtered(
+        lambda line: line.display_type == "product"
+        and line.account_id == discount_line.account_id
+        and line.analytic_distribution == discount_line.analytic_distribution
+        and line.tax_ids.filtered(lambda t: t.amount_type != "fixed")
+        == discount_line.tax_ids
+    )
+    left, weight_left = tax, sum(group.mapped("price_subtotal"))
+    for line in group:
+        weight = line.price_subtotal
+        part = (
+            move.currency_id.round(left * weight / weight_left) if weight_left else left
+        )
+        left -= part
+        weight_left -= weight
+        if line.id in totals:
+            totals[line.id] += part
 
 
 @dataclass(frozen=True)
