@@ -55,7 +55,12 @@ def charged_totals(lines):
     such invoice, none otherwise.
     """
     totals = {line.id: line.price_total for line in lines}
-    for move in lines.move_id.filtered(_taxed_per_invoice):
+    moves = lines.move_id.filtered(_taxed_per_invoice)
+    # Odoo's tax computation reads the lines of each invoice, their taxes and tax
+    # tags: read them for all the invoices at once.
+    moves.line_ids.mapped("tax_ids")
+    moves.line_ids.mapped("tax_tag_ids")
+    for move in moves:
         base_lines, __ = move._get_rounded_base_and_tax_lines()
         for base_line in base_lines:
             record = base_line["record"]
@@ -374,10 +379,10 @@ class ShareComputation:
         lines_by_move = defaultdict(list)
         for line in lines:
             lines_by_move[line.move_id].append(line)
+        charged = charged_totals(lines)
         result = []
         for move in lines.move_id.sorted(lambda m: (m.invoice_date or m.date, m.id)):
             move_lines = lines_by_move[move]
-            charged = charged_totals(self.env["account.move.line"].union(*move_lines))
             bases = {
                 line: self.line_bases(line, charged[line.id]) for line in move_lines
             }

@@ -147,3 +147,29 @@ class TestPaymentEarlyDiscountBase(RevsharePaymentDefaultCommon):
         self.assertEqual(
             [(m["kind"], m["res_id"]) for m in mismatches], [("terms", row.id)]
         )
+
+    def test_query_count_does_not_grow_with_invoices(self):
+        """Reading what mixed-terms invoices charge costs the same queries for one
+        invoice as for five (one tax computation each, no query per invoice)."""
+        terms = self._discount_terms("mixed")
+        Agreement = self.env["revshare.agreement"].sudo()
+        counts = []
+        for count in (1, 5):
+            invoices = self.env["account.move"].union(
+                *(
+                    self._invoice(
+                        1000.0, taxes=self.tax_15, payment_term=terms, post=False
+                    )
+                    for __ in range(count)
+                )
+            )
+            lines = invoices.invoice_line_ids
+            Agreement._revshare_compute_shares(lines)  # registry caches
+            self.env.invalidate_all()
+            before = self.env.cr.sql_log_count
+            vals_list = Agreement._revshare_compute_shares(lines)
+            counts.append(self.env.cr.sql_log_count - before)
+            self.assertEqual(
+                sorted({vals["base_amount"] for vals in vals_list}), [1000.0, 1147.0]
+            )
+        self.assertEqual(counts[0], counts[1])
