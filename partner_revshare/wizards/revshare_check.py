@@ -18,8 +18,7 @@ class RevshareCheck(models.TransientModel):
     For one company and a date range it verifies that
 
     * each share of a posted customer invoice is what the agreement's rules give
-      (recomputed with ``revshare.agreement._revshare_compute_shares``), on the
-      amounts the invoice charges (``revshare_check_shares.py``);
+      on what the invoice charges (``revshare_check_shares.py``);
     * what each share earned later is right (``_revshare_check_earned``: the payment
       addon checks the expected share times the paid part of its invoice);
     * each earned row of an ``entry`` or ``bill`` agreement has a posted accounting
@@ -239,8 +238,6 @@ class RevshareCheck(models.TransientModel):
                 self._revshare_row_mismatch("document", row, message, company)
             )
         moves = rows.move_id
-        if not moves:
-            return mismatches
         for move in moves.filtered(lambda m: m.state != "posted"):
             mismatches.append(
                 self._revshare_mismatch(
@@ -256,9 +253,18 @@ class RevshareCheck(models.TransientModel):
                     company=company,
                 )
             )
+        if moves:
+            mismatches += self._revshare_check_document_totals(moves, company)
+        return mismatches
+
+    @api.model
+    def _revshare_check_document_totals(self, moves, company):
+        """Each of our documents owes on its payable what its rows add up to,
+        plus the taxes a bill owes on top of them."""
+        mismatches = []
         # Every row of those documents, also those dated outside the range.
         booked = defaultdict(float)
-        for move, currency, amount in Line._read_group(
+        for move, currency, amount in self.env["revshare.line"]._read_group(
             [("move_id", "in", moves.ids)],
             ["move_id", "currency_id"],
             ["amount:sum"],
@@ -312,6 +318,53 @@ class RevshareCheck(models.TransientModel):
 
         Beneficiaries are compared by commercial partner: a bill puts its payable on
         the commercial partner of a contact."""
+        ledger = self._revshare_ledger_payables(company, date_from, date_to)
+        books = defaultdict(float)
+        for partner, currency, amount in self.env["account.move.line"]._read_group(
+            [
+                ("company_id", "=", company.id),
+                ("move_id.revshare_origin", "=", True),
+                ("parent_state", "=", "posted"),
+                ("account_type", "=", "liability_payable"),
+                ("date", ">=", date_from),
+                ("date", "<=", date_to),
+            ],
+            ["partner_id", "currency_id"],
+            ["amount_currency:sum"],
+        ):
+            books[(partner.commercial_partner_id, currency)] -= amount
+        mismatches = []
+        for key in sorted(set(ledger) | set(books), key=lambda k: (k[0].id, k[1].id)):
+            partner, currency = key
+            want, got = ledger.get(key, 0.0), books.get(key, 0.0)
+            if currency.compare_amounts(want, got):
+                message = self.env._(
+                    "Our documents owe %(partner)s %(actual)s %(currency)s on the "
+                    "payable; the ledger booked %(expected)s.",
+                    partner=partner.display_name,
+                    actual=got,
+                    currency=currency.name,
+                    expected=want,
+                )
+                mismatches.append(
+                    self._revshare_mismatch(
+                        "payable",
+                        partner,
+                        message,
+                        want,
+                        got,
+                        currency,
+                        partner,
+                        company,
+                    )
+                )
+        return mismatches
+
+    @api.model
+    def _revshare_ledger_payables(self, company, date_from, date_to):
+        """{(commercial partner, currency): what the ledger booked in our posted
+        documents dated in the range}: rows with a document, the billable amount
+        of settlements with a bill, and the taxes our bills owe on top of them."""
         ledger = defaultdict(float)
         Line = self.env["revshare.line"]
         for partner, currency, amount in Line._read_group(
@@ -354,46 +407,7 @@ class RevshareCheck(models.TransientModel):
             move = taxed.browse(move_id)
             currency = self.env["res.currency"].browse(currency_id)
             ledger[(move.partner_id.commercial_partner_id, currency)] += amount
-        books = defaultdict(float)
-        for partner, currency, amount in self.env["account.move.line"]._read_group(
-            [
-                ("company_id", "=", company.id),
-                ("move_id.revshare_origin", "=", True),
-                ("parent_state", "=", "posted"),
-                ("account_type", "=", "liability_payable"),
-                ("date", ">=", date_from),
-                ("date", "<=", date_to),
-            ],
-            ["partner_id", "currency_id"],
-            ["amount_currency:sum"],
-        ):
-            books[(partner.commercial_partner_id, currency)] -= amount
-        mismatches = []
-        for key in sorted(set(ledger) | set(books), key=lambda k: (k[0].id, k[1].id)):
-            partner, currency = key
-            want, got = ledger.get(key, 0.0), books.get(key, 0.0)
-            if currency.compare_amounts(want, got):
-                message = self.env._(
-                    "Our documents owe %(partner)s %(actual)s %(currency)s on the "
-                    "payable; the ledger booked %(expected)s.",
-                    partner=partner.display_name,
-                    actual=got,
-                    currency=currency.name,
-                    expected=want,
-                )
-                mismatches.append(
-                    self._revshare_mismatch(
-                        "payable",
-                        partner,
-                        message,
-                        want,
-                        got,
-                        currency,
-                        partner,
-                        company,
-                    )
-                )
-        return mismatches
+        return ledger
 
     # ------------------------------------------------------------------
     # 4. Settlements: each row in at most one, settled rows in one
@@ -453,15 +467,23 @@ class RevshareCheck(models.TransientModel):
 
     @api.model
     def _revshare_check_rows(self, company, date_from, date_to):
-        Line = self.env["revshare.line"]
         domain = [
             ("company_id", "=", company.id),
             ("date", ">=", date_from),
             ("date", "<=", date_to),
         ]
+        return (
+            self._revshare_check_changed_terms(domain, company)
+            + self._revshare_check_stray_rows(domain, company)
+            + self._revshare_check_period_terms(company)
+        )
+
+    @api.model
+    def _revshare_check_changed_terms(self, domain, company):
+        """Terms are fixed once an agreement has rows: one grouped read finds any
+        row made with other terms than its agreement's."""
+        Line = self.env["revshare.line"]
         mismatches = []
-        # Terms are fixed once an agreement has rows: one grouped read finds any
-        # row made with other terms than its agreement's.
         for agreement, partner, currency, mode, count in Line._read_group(
             domain + [("state", "!=", "cancelled")],
             ["agreement_id", "partner_id", "currency_id", "settlement_mode"],
@@ -492,7 +514,14 @@ class RevshareCheck(models.TransientModel):
                         company=company,
                     )
                 )
-        strays = Line.search(
+        return mismatches
+
+    @api.model
+    def _revshare_check_stray_rows(self, domain, company):
+        """Rows out of the ledger that still carry a document or a settlement,
+        and periodic rows with a document of their own."""
+        mismatches = []
+        strays = self.env["revshare.line"].search(
             domain
             + [
                 "|",
@@ -524,6 +553,11 @@ class RevshareCheck(models.TransientModel):
                     "ledger", row, self._revshare_row_problem(row, problem), company
                 )
             )
+        return mismatches
+
+    @api.model
+    def _revshare_check_period_terms(self, company):
+        """No agreement may have negative period terms."""
         negative = self.env["revshare.agreement"].search(
             [
                 ("company_id", "=", company.id),
@@ -534,25 +568,24 @@ class RevshareCheck(models.TransientModel):
                 ("period_cap", "<", 0),
             ]
         )
-        for agreement in negative:
-            mismatches.append(
-                self._revshare_mismatch(
-                    "ledger",
-                    agreement,
-                    self.env._(
-                        "Agreement %(agreement)s has negative period terms (hold "
-                        "days %(hold)s, minimum payout %(minimum)s, period cap "
-                        "%(cap)s): settlements would turn its earnings into a debt.",
-                        agreement=agreement.display_name,
-                        hold=agreement.hold_days,
-                        minimum=agreement.min_payout,
-                        cap=agreement.period_cap,
-                    ),
-                    partner=agreement.partner_id,
-                    company=company,
-                )
+        return [
+            self._revshare_mismatch(
+                "ledger",
+                agreement,
+                self.env._(
+                    "Agreement %(agreement)s has negative period terms (hold "
+                    "days %(hold)s, minimum payout %(minimum)s, period cap "
+                    "%(cap)s): settlements would turn its earnings into a debt.",
+                    agreement=agreement.display_name,
+                    hold=agreement.hold_days,
+                    minimum=agreement.min_payout,
+                    cap=agreement.period_cap,
+                ),
+                partner=agreement.partner_id,
+                company=company,
             )
-        return mismatches
+            for agreement in negative
+        ]
 
     @api.model
     def _revshare_terms_label(self, partner, currency, mode, company):

@@ -376,13 +376,11 @@ class AccountPartialReconcile(models.Model):
                 if not vals:
                     continue
                 vals.update(
-                    {
-                        "kind": kind,
-                        "date": date,
-                        "partial_id": partial.id,
-                        "payment_move_id": cash_move.id,
-                        "payment_id": payments[:1].id if len(payments) == 1 else False,
-                    }
+                    kind=kind,
+                    date=date,
+                    partial_id=partial.id,
+                    payment_move_id=cash_move.id,
+                    payment_id=payments[:1].id if len(payments) == 1 else False,
                 )
                 totals = earned_before[row.id]
                 for fname in totals:
