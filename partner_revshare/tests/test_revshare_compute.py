@@ -72,6 +72,41 @@ class TestRevshareCompute(RevshareCommon):
         self.assertEqual(self._amounts(invoice), [10.0])
         self.assertEqual(self._rows(invoice).rate, 0.0)
 
+    def test_fixed_unit_counts_product_units(self):
+        """With units of measure on, two dozen sold earn 24 units' fixed amount,
+        as the margin base already counts them (cost of 24 units)."""
+        self.env.user.groups_id += self.env.ref("uom.group_uom")
+        self._create_agreement(rules=[{"compute": "fixed_unit", "amount": 4.0}])
+        self._create_agreement(self.techpartner, base="margin", rate=10.0)
+        invoice = self._create_invoice([(self.product_cloud, 2, 1200.0)], post=False)
+        invoice.invoice_line_ids.product_uom_id = self.env.ref("uom.product_uom_dozen")
+        invoice.action_post()
+        self.assertEqual(invoice.amount_untaxed, 2400.0)
+        self.assertEqual(self._amounts(invoice), [96.0, 144.0])
+        self.assertEqual(self._rows(invoice).mapped("base_amount"), [2400.0, 1440.0])
+
+    def test_total_base_rounded_globally(self):
+        """A company that rounds taxes per invoice charges 0.64 of tax on three
+        lines of 1.01 + 21%, not three times 0.21: the bases of a share of the
+        total add up to what the invoice charges, and the check agrees."""
+        self.company.tax_calculation_rounding_method = "round_globally"
+        tax_21 = self.env["account.tax"].create(
+            {"name": "Tax 21%", "amount": 21.0, "type_tax_use": "sale"}
+        )
+        self._create_agreement(base="total", rate=50.0)
+        invoice = self._create_invoice([(self.product_cloud, 1, 1.01, tax_21)] * 3)
+        self.assertEqual(invoice.amount_tax, 0.64)
+        self.assertEqual(invoice.amount_total, 3.67)
+        rows = self._rows(invoice)
+        self.assertEqual(sorted(rows.mapped("base_amount")), [1.22, 1.22, 1.23])
+        self.assertEqual(sorted(rows.mapped("amount")), [0.61, 0.61, 0.62])
+        self.assertEqual(
+            self.env["revshare.check"]._revshare_check(
+                self.company, "2026-01-01", "2026-12-31"
+            ),
+            [],
+        )
+
     def test_fixed_line(self):
         self._create_agreement(rules=[{"compute": "fixed_line", "amount": 7.0}])
         invoice = self._create_invoice(

@@ -19,7 +19,7 @@ class RevshareCheck(models.TransientModel):
     For one company and a date range it verifies that
 
     * each share of a posted customer invoice is what the agreement's rules give
-      (recomputed with ``revshare.agreement._revshare_compute_shares``);
+      on what the invoice charges (``revshare_check_shares.py``);
     * what each share earned later is right (``_revshare_check_earned``: the payment
       addon checks the expected share times the paid part of its invoice);
     * each earned row of an ``entry`` or ``bill`` agreement has a posted accounting
@@ -41,6 +41,7 @@ class RevshareCheck(models.TransientModel):
     """
 
     _name = "revshare.check"
+    _inherit = ["revshare.check.shares"]
     _description = "Revenue Share Check"
 
     company_id = fields.Many2one(
@@ -194,156 +195,6 @@ class RevshareCheck(models.TransientModel):
         )
 
     # ------------------------------------------------------------------
-    # 1. Shares of the invoices: the rules, and the paid part
-    # ------------------------------------------------------------------
-
-    @api.model
-    def _revshare_share_domain(self, company, date_from, date_to):
-        """Shares computed when their invoice was posted, that the rules must give."""
-        return [
-            ("company_id", "=", company.id),
-            ("invoice_id.state", "=", "posted"),
-            ("invoice_id.invoice_date", ">=", date_from),
-            ("invoice_id.invoice_date", "<=", date_to),
-            ("kind", "=", "share"),
-            ("reversed_line_id", "=", False),
-            ("state", "!=", "cancelled"),
-        ]
-
-    @api.model
-    def _revshare_check_shares(self, company, date_from, date_to):
-        Line = self.env["revshare.line"]
-        originals = Line.search(
-            self._revshare_share_domain(company, date_from, date_to)
-        )
-        # A share reversed when its invoice went back to draft was replaced by the
-        # shares of the new posting: only the live ones count.
-        reversed_ids = {
-            row.id
-            for (row,) in Line._read_group(
-                [("reversed_line_id", "in", originals.ids), ("kind", "=", "reversal")],
-                ["reversed_line_id"],
-            )
-        }
-        originals = originals.filtered(lambda r: r.id not in reversed_ids)
-        return self._revshare_check_terms(originals) + self._revshare_check_earned(
-            originals
-        )
-
-    @api.model
-    def _revshare_check_earned(self, originals):
-        """Hook: mismatches in what the shares ``originals`` earned after their
-        posting. Nothing earns later here; partner_revshare_payment checks what
-        payments earned."""
-        return []
-
-    @api.model
-    def _revshare_check_terms(self, originals):
-        """Recompute the shares of the invoices with the agreements that earned on
-        them, and compare with the ledger. Tiered rules are left out: their rate
-        depends on the period's running total, settled later by an adjustment."""
-        mismatches = []
-        Agreement = self.env["revshare.agreement"]
-        rows_by_invoice = defaultdict(lambda: self.env["revshare.line"])
-        for row in originals:
-            rows_by_invoice[row.invoice_id] |= row
-        # One computation per set of agreements (most invoices share the same set).
-        by_agreements = defaultdict(lambda: self.env["account.move"])
-        for invoice, rows in rows_by_invoice.items():
-            by_agreements[frozenset(rows.agreement_id.ids)] |= invoice
-        for agreement_ids, invoices in by_agreements.items():
-            agreements = Agreement.browse(agreement_ids)
-            computed = {}
-            for vals in agreements._revshare_compute_shares(invoices.invoice_line_ids):
-                key = (
-                    vals["agreement_id"],
-                    vals["invoice_line_id"],
-                    vals.get("overridden_agreement_id", False),
-                )
-                computed[key] = vals
-            rules = self.env["revshare.rule"].browse(
-                {vals["rule_id"] for vals in computed.values()}
-            )
-            tiered_rules = set(rules.filtered(lambda r: r.compute == "tiered").ids)
-            seen = set()
-            for invoice in invoices:
-                for row in rows_by_invoice[invoice]:
-                    key = (
-                        row.agreement_id.id,
-                        row.invoice_line_id.id,
-                        row.overridden_agreement_id.id,
-                    )
-                    seen.add(key)
-                    if row.rule_id.compute == "tiered":
-                        continue
-                    vals = computed.get(key)
-                    want = vals["amount"] if vals else 0.0
-                    if row.currency_id.compare_amounts(row.amount, want):
-                        mismatches.append(
-                            self._revshare_mismatch(
-                                "terms",
-                                row,
-                                self.env._(
-                                    "Share of %(agreement)s on %(invoice)s is "
-                                    "%(actual)s; the agreement's rules give "
-                                    "%(expected)s.",
-                                    agreement=row.agreement_id.display_name,
-                                    invoice=invoice.display_name,
-                                    actual=row.amount,
-                                    expected=want,
-                                ),
-                                expected=want,
-                                actual=row.amount,
-                                currency=row.currency_id,
-                                partner=row.partner_id,
-                                company=row.company_id,
-                            )
-                        )
-                    elif vals and row.customer_month != vals["customer_month"]:
-                        mismatches.append(
-                            self._revshare_row_mismatch(
-                                "terms",
-                                row,
-                                self.env._(
-                                    "Share of %(agreement)s on %(invoice)s was made "
-                                    "in customer month %(actual)s; the invoices give "
-                                    "month %(expected)s.",
-                                    agreement=row.agreement_id.display_name,
-                                    invoice=invoice.display_name,
-                                    actual=row.customer_month,
-                                    expected=vals["customer_month"],
-                                ),
-                                row.company_id,
-                            )
-                        )
-            for key, vals in computed.items():
-                if key in seen or vals["rule_id"] in tiered_rules:
-                    continue
-                invoice = self.env["account.move"].browse(vals["invoice_id"])
-                agreement = Agreement.browse(vals["agreement_id"])
-                mismatches.append(
-                    self._revshare_mismatch(
-                        "terms",
-                        invoice,
-                        self.env._(
-                            "%(invoice)s has no share of %(agreement)s on line "
-                            "%(line)s; the agreement's rules give %(expected)s.",
-                            invoice=invoice.display_name,
-                            agreement=agreement.display_name,
-                            line=self.env["account.move.line"]
-                            .browse(vals["invoice_line_id"])
-                            .display_name,
-                            expected=vals["amount"],
-                        ),
-                        expected=vals["amount"],
-                        currency=agreement.currency_id,
-                        partner=agreement.partner_id,
-                        company=invoice.company_id,
-                    )
-                )
-        return mismatches
-
-    # ------------------------------------------------------------------
     # 2. Each booked row has its posted document, with the same amount
     # ------------------------------------------------------------------
 
@@ -390,8 +241,6 @@ class RevshareCheck(models.TransientModel):
                 self._revshare_row_mismatch("document", row, message, company)
             )
         moves = rows.move_id
-        if not moves:
-            return mismatches
         for move in moves.filtered(lambda m: m.state != "posted"):
             mismatches.append(
                 self._revshare_mismatch(
@@ -407,9 +256,18 @@ class RevshareCheck(models.TransientModel):
                     company=company,
                 )
             )
+        if moves:
+            mismatches += self._revshare_check_document_totals(moves, company)
+        return mismatches
+
+    @api.model
+    def _revshare_check_document_totals(self, moves, company):
+        """Each of our documents owes on its payable what its rows add up to,
+        plus the taxes a bill owes on top of them."""
+        mismatches = []
         # Every row of those documents, also those dated outside the range.
         booked = defaultdict(float)
-        for move, currency, amount in Line._read_group(
+        for move, currency, amount in self.env["revshare.line"]._read_group(
             [("move_id", "in", moves.ids)],
             ["move_id", "currency_id"],
             ["amount:sum"],
@@ -463,6 +321,53 @@ class RevshareCheck(models.TransientModel):
 
         Beneficiaries are compared by commercial partner: a bill puts its payable on
         the commercial partner of a contact."""
+        ledger = self._revshare_ledger_payables(company, date_from, date_to)
+        books = defaultdict(float)
+        for partner, currency, amount in self.env["account.move.line"]._read_group(
+            [
+                ("company_id", "=", company.id),
+                ("move_id.revshare_origin", "=", True),
+                ("parent_state", "=", "posted"),
+                ("account_type", "=", "liability_payable"),
+                ("date", ">=", date_from),
+                ("date", "<=", date_to),
+            ],
+            ["partner_id", "currency_id"],
+            ["amount_currency:sum"],
+        ):
+            books[(partner.commercial_partner_id, currency)] -= amount
+        mismatches = []
+        for key in sorted(set(ledger) | set(books), key=lambda k: (k[0].id, k[1].id)):
+            partner, currency = key
+            want, got = ledger.get(key, 0.0), books.get(key, 0.0)
+            if currency.compare_amounts(want, got):
+                message = self.env._(
+                    "Our documents owe %(partner)s %(actual)s %(currency)s on the "
+                    "payable; the ledger booked %(expected)s.",
+                    partner=partner.display_name,
+                    actual=got,
+                    currency=currency.name,
+                    expected=want,
+                )
+                mismatches.append(
+                    self._revshare_mismatch(
+                        "payable",
+                        partner,
+                        message,
+                        want,
+                        got,
+                        currency,
+                        partner,
+                        company,
+                    )
+                )
+        return mismatches
+
+    @api.model
+    def _revshare_ledger_payables(self, company, date_from, date_to):
+        """{(commercial partner, currency): what the ledger booked in our posted
+        documents dated in the range}: rows with a document, the billable amount
+        of settlements with a bill, and the taxes our bills owe on top of them."""
         ledger = defaultdict(float)
         Line = self.env["revshare.line"]
         for partner, currency, amount in Line._read_group(
@@ -505,46 +410,7 @@ class RevshareCheck(models.TransientModel):
             move = taxed.browse(move_id)
             currency = self.env["res.currency"].browse(currency_id)
             ledger[(move.partner_id.commercial_partner_id, currency)] += amount
-        books = defaultdict(float)
-        for partner, currency, amount in self.env["account.move.line"]._read_group(
-            [
-                ("company_id", "=", company.id),
-                ("move_id.revshare_origin", "=", True),
-                ("parent_state", "=", "posted"),
-                ("account_type", "=", "liability_payable"),
-                ("date", ">=", date_from),
-                ("date", "<=", date_to),
-            ],
-            ["partner_id", "currency_id"],
-            ["amount_currency:sum"],
-        ):
-            books[(partner.commercial_partner_id, currency)] -= amount
-        mismatches = []
-        for key in sorted(set(ledger) | set(books), key=lambda k: (k[0].id, k[1].id)):
-            partner, currency = key
-            want, got = ledger.get(key, 0.0), books.get(key, 0.0)
-            if currency.compare_amounts(want, got):
-                message = self.env._(
-                    "Our documents owe %(partner)s %(actual)s %(currency)s on the "
-                    "payable; the ledger booked %(expected)s.",
-                    partner=partner.display_name,
-                    actual=got,
-                    currency=currency.name,
-                    expected=want,
-                )
-                mismatches.append(
-                    self._revshare_mismatch(
-                        "payable",
-                        partner,
-                        message,
-                        want,
-                        got,
-                        currency,
-                        partner,
-                        company,
-                    )
-                )
-        return mismatches
+        return ledger
 
     # ------------------------------------------------------------------
     # 4. Settlements: each row in at most one, settled rows in one
@@ -604,15 +470,23 @@ class RevshareCheck(models.TransientModel):
 
     @api.model
     def _revshare_check_rows(self, company, date_from, date_to):
-        Line = self.env["revshare.line"]
         domain = [
             ("company_id", "=", company.id),
             ("date", ">=", date_from),
             ("date", "<=", date_to),
         ]
+        return (
+            self._revshare_check_changed_terms(domain, company)
+            + self._revshare_check_stray_rows(domain, company)
+            + self._revshare_check_period_terms(company)
+        )
+
+    @api.model
+    def _revshare_check_changed_terms(self, domain, company):
+        """Terms are fixed once an agreement has rows: one grouped read finds any
+        row made with other terms than its agreement's."""
+        Line = self.env["revshare.line"]
         mismatches = []
-        # Terms are fixed once an agreement has rows: one grouped read finds any
-        # row made with other terms than its agreement's.
         for agreement, partner, currency, mode, count in Line._read_group(
             domain + [("state", "!=", "cancelled")],
             ["agreement_id", "partner_id", "currency_id", "settlement_mode"],
@@ -643,7 +517,14 @@ class RevshareCheck(models.TransientModel):
                         company=company,
                     )
                 )
-        strays = Line.search(
+        return mismatches
+
+    @api.model
+    def _revshare_check_stray_rows(self, domain, company):
+        """Rows out of the ledger that still carry a document or a settlement,
+        and periodic rows with a document of their own."""
+        mismatches = []
+        strays = self.env["revshare.line"].search(
             domain
             + [
                 "|",
@@ -675,6 +556,11 @@ class RevshareCheck(models.TransientModel):
                     "ledger", row, self._revshare_row_problem(row, problem), company
                 )
             )
+        return mismatches
+
+    @api.model
+    def _revshare_check_period_terms(self, company):
+        """No agreement may have negative period terms."""
         negative = self.env["revshare.agreement"].search(
             [
                 ("company_id", "=", company.id),
@@ -685,25 +571,24 @@ class RevshareCheck(models.TransientModel):
                 ("period_cap", "<", 0),
             ]
         )
-        for agreement in negative:
-            mismatches.append(
-                self._revshare_mismatch(
-                    "ledger",
-                    agreement,
-                    self.env._(
-                        "Agreement %(agreement)s has negative period terms (hold "
-                        "days %(hold)s, minimum payout %(minimum)s, period cap "
-                        "%(cap)s): settlements would turn its earnings into a debt.",
-                        agreement=agreement.display_name,
-                        hold=agreement.hold_days,
-                        minimum=agreement.min_payout,
-                        cap=agreement.period_cap,
-                    ),
-                    partner=agreement.partner_id,
-                    company=company,
-                )
+        return [
+            self._revshare_mismatch(
+                "ledger",
+                agreement,
+                self.env._(
+                    "Agreement %(agreement)s has negative period terms (hold "
+                    "days %(hold)s, minimum payout %(minimum)s, period cap "
+                    "%(cap)s): settlements would turn its earnings into a debt.",
+                    agreement=agreement.display_name,
+                    hold=agreement.hold_days,
+                    minimum=agreement.min_payout,
+                    cap=agreement.period_cap,
+                ),
+                partner=agreement.partner_id,
+                company=company,
             )
-        return mismatches
+            for agreement in negative
+        ]
 
     @api.model
     def _revshare_terms_label(self, partner, currency, mode, company):

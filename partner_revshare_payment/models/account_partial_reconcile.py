@@ -9,12 +9,16 @@ from odoo.exceptions import UserError
 from odoo.addons.partner_revshare.models.revshare_line_states import (
     EARNED_OR_WAITING_STATES,
 )
+from odoo.addons.partner_revshare.models.revshare_share_computation import (
+    charged_totals,
+)
 
 from .revshare_booking_batch import PENDING_KEY, BookingBatch, CashEvent
 
-# The cash-equivalent one partial brought to its invoice (invoice currency), and the
-# payment providers that collected it.
-CashPart = namedtuple("CashPart", ["partial_id", "amount", "providers"])
+# The cash-equivalent one partial brought to its invoice (invoice currency) before
+# any early-payment discount, the discount it took (a fraction, 0 when none), and
+# the payment providers that collected it.
+CashPart = namedtuple("CashPart", ["partial_id", "amount", "discount", "providers"])
 
 
 class AccountPartialReconcile(models.Model):
@@ -100,22 +104,25 @@ class AccountPartialReconcile(models.Model):
 
     @api.model
     def _revshare_cash_factors(self, move):
-        """Cash per unit matched, for each invoice the cash entry pays.
+        """Cash per unit matched, for each invoice the cash entry pays, and the
+        early-payment discount the invoice took.
 
         An entry with an early-payment discount or a write-off matches more than the
         cash it brings. Which account Odoo calls liquidity is no guide: without an
         outstanding account on the payment method, Odoo books the payment on the
         chart's outstanding account, which ``_seek_for_lines`` files as a write-off.
-        So the factor comes from what the entry moves: its liquidity (the payment's
+        So the ratio comes from what the entry moves: its liquidity (the payment's
         outstanding account or the journal's), its receivable / payable counterpart
         and its discount lines (``display_type = 'epd'``). A discount belongs to the
-        invoices that took it and lowers their share by the discount percentage, the
-        rate it takes off the untaxed amount in every computation mode; whatever
-        else is missing between cash and counterpart is a write-off, shared by the
-        entry's invoices in proportion of what it matched with each.
+        invoices that took it; how much it lowers a share depends on the share's
+        base (:meth:`_revshare_discount_weights`). Whatever else is missing between
+        cash and counterpart is a write-off, shared by the entry's invoices in
+        proportion of what it matched with each.
 
-        :return: {invoice: factor}, the cash-equivalent of a partial being its
-            matched amount x factor
+        :return: {invoice: (ratio, discount)}, the cash-equivalent of a partial for
+            a row being its matched amount x ratio x (1 - discount x the row's
+            weight); ``discount``: the fraction of the terms (0.02), 0 when the
+            invoice took none
         """
         counterpart = move.line_ids.filtered(
             lambda line: line.account_type in ("asset_receivable", "liability_payable")
@@ -151,14 +158,49 @@ class AccountPartialReconcile(models.Model):
         ratio = 1.0 if currency.is_zero(owed) else min(1.0, cash / owed)
         discounted = self._revshare_discounted_invoices(move, matched, discount_lines)
         return {
-            invoice: ratio
-            * (
-                1.0 - invoice.invoice_payment_term_id.discount_percentage / 100.0
+            invoice: (
+                ratio,
+                invoice.invoice_payment_term_id.discount_percentage / 100.0
                 if invoice in discounted
-                else 1.0
+                else 0.0,
             )
             for invoice in matched
         }
+
+    @api.model
+    def _revshare_discount_weights(self, rows):
+        """{row id: the part of the row's base that an early-payment discount of
+        its invoice reduces, per unit of discount percentage}.
+
+        A share of an untaxed base (or of a margin, or of other shares) loses the
+        discount percentage: Odoo takes it off the untaxed amount in every
+        computation mode. A share of the total, taxes included, is a share of what
+        the customer pays for the line: under ``included`` terms the discount is
+        taken off the total (all but fixed taxes), so the whole percentage again;
+        under ``excluded`` and ``mixed`` terms only off the untaxed amount, so the
+        percentage of the untaxed part of what the line charged.
+        """
+        weights = {row.id: 1.0 for row in rows}
+        total_rows = rows.filtered(
+            lambda r: r.agreement_id.base == "total"
+            and r.invoice_line_id
+            and r.invoice_id.invoice_payment_term_id.early_discount
+        )
+        if not total_rows:
+            return weights
+        charged = charged_totals(total_rows.invoice_line_id)
+        for row in total_rows:
+            line = row.invoice_line_id
+            terms = row.invoice_id.invoice_payment_term_id
+            total = charged[line.id]
+            if terms.early_pay_discount_computation == "included":
+                # Odoo leaves fixed taxes out of the discount.
+                fixed = line.tax_ids.filtered(lambda t: t.amount_type == "fixed")
+                discounted = total - sum(fixed.mapped("amount")) * abs(line.quantity)
+            else:
+                discounted = line.price_subtotal
+            weights[row.id] = discounted / total if total else 1.0
+        return weights
 
     @api.model
     def _revshare_discounted_invoices(self, move, matched, discount_lines):
@@ -281,6 +323,7 @@ class AccountPartialReconcile(models.Model):
             return
 
         history = self._revshare_cash_history(invoices)
+        weights = self._revshare_discount_weights(expected)
         earned_before = self._revshare_earned_totals(expected)
         expected_by_invoice = defaultdict(list)
         for row in expected:
@@ -306,20 +349,20 @@ class AccountPartialReconcile(models.Model):
                 gateway = agreement.payment_provider_ids
                 if gateway and not (gateway & providers):
                     continue
-                cash_after = self._revshare_paid_cash(info, agreement, partial.id)
+                cash_after = self._revshare_paid_cash(
+                    info, agreement, weights[row.id], partial.id
+                )
                 vals = self._revshare_prepare_earned_vals(
                     row, cash_after / info["total"], earned_before[row.id], rate
                 )
                 if not vals:
                     continue
                 vals.update(
-                    {
-                        "kind": kind,
-                        "date": date,
-                        "partial_id": partial.id,
-                        "payment_move_id": cash_move.id,
-                        "payment_id": payments[:1].id if len(payments) == 1 else False,
-                    }
+                    kind=kind,
+                    date=date,
+                    partial_id=partial.id,
+                    payment_move_id=cash_move.id,
+                    payment_id=payments[:1].id if len(payments) == 1 else False,
                 )
                 totals = earned_before[row.id]
                 for fname in totals:
@@ -359,19 +402,22 @@ class AccountPartialReconcile(models.Model):
             providers = self._revshare_payment_providers(
                 self._revshare_cash_payments(cash_move, invoice)
             )
+            ratio, discount = factors[cash_move][invoice]
             history[invoice]["cash"].append(
-                CashPart(partial.id, matched * factors[cash_move][invoice], providers)
+                CashPart(partial.id, matched * ratio, discount, providers)
             )
         return history
 
     @api.model
-    def _revshare_paid_cash(self, info, agreement, up_to_partial_id=None):
+    def _revshare_paid_cash(self, info, agreement, weight, up_to_partial_id=None):
         """Cash an invoice brought ``agreement`` (``info``: the invoice's entry in
         :meth:`_revshare_cash_history`), up to partial ``up_to_partial_id``
-        included: all cash, or for a gateway agreement only its providers' cash."""
+        included: all cash, or for a gateway agreement only its providers' cash;
+        a discounted partial counting for its amount less the discount, times
+        ``weight`` (:meth:`_revshare_discount_weights`)."""
         gateway = agreement.payment_provider_ids
         return sum(
-            part.amount
+            part.amount * (1.0 - part.discount * weight)
             for part in info["cash"]
             if (up_to_partial_id is None or part.partial_id <= up_to_partial_id)
             and (not gateway or gateway & part.providers)

@@ -194,14 +194,15 @@ class RevsharePaymentCommon(RevshareCommon):
         return fields.Date.to_date(value)
 
     @classmethod
-    def _discount_terms(cls, computation=None):
-        """2% early-payment discount within 10 days, net 30; ``computation``: how
-        the discount reduces the tax (Odoo's default for the company when None)."""
+    def _discount_terms(cls, computation=None, percentage=2.0):
+        """``percentage`` early-payment discount within 10 days, net 30;
+        ``computation``: how the discount reduces the tax (Odoo's default for the
+        company when None)."""
         vals = {
-            "name": f"2/10 net 30 ({computation or 'default'})",
+            "name": f"{percentage:g}/10 net 30 ({computation or 'default'})",
             "company_id": cls.company.id,
             "early_discount": True,
-            "discount_percentage": 2.0,
+            "discount_percentage": percentage,
             "discount_days": 10,
             "line_ids": [
                 Command.create(

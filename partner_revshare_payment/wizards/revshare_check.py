@@ -56,9 +56,9 @@ class RevshareCheck(models.TransientModel):
                 ["__count"],
             )
         )
-        history = self.env["account.partial.reconcile"]._revshare_cash_history(
-            expected.invoice_id
-        )
+        Partial = self.env["account.partial.reconcile"]
+        history = Partial._revshare_cash_history(expected.invoice_id)
+        weights = Partial._revshare_discount_weights(expected)
         for row in expected:
             invoice = row.invoice_id
             currency = row.invoice_currency_id or invoice.currency_id
@@ -66,8 +66,8 @@ class RevshareCheck(models.TransientModel):
             if not info or currency.is_zero(info["total"]):
                 fraction = 0.0
             else:
-                cash = self.env["account.partial.reconcile"]._revshare_paid_cash(
-                    info, row.agreement_id
+                cash = Partial._revshare_paid_cash(
+                    info, row.agreement_id, weights[row.id]
                 )
                 fraction = min(cash / info["total"], 1.0)
             want = currency.round(row.amount_invoice_currency * fraction)
