@@ -19,14 +19,13 @@ class RevshareCheck(models.TransientModel):
     For one company and a date range it verifies that
 
     * each share of a posted customer invoice is what the agreement's rules give
-      on what the invoice charges (``revshare_check_shares.py``);
+      on what the invoice charges (``revshare.check.shares``);
     * what each share earned later is right (``_revshare_check_earned``: the payment
       addon checks the expected share times the paid part of its invoice);
-    * each earned row of an ``entry`` or ``bill`` agreement has a posted accounting
-      document carrying the same amount;
-    * our documents (``revshare_origin``) on each beneficiary's payable add up to
-      what the ledger booked for them (booked rows and billed settlements) plus
-      the taxes our bills owe on top of it (tax lines are counted, not reported);
+    * each earned ``entry`` or ``bill`` row has a posted document of the same amount;
+    * our documents (``revshare_origin``) on each beneficiary's payable add up to what
+      the ledger booked for them (booked rows, billed settlements) plus the taxes our
+      bills owe on top of it (tax lines are counted, not reported);
     * each settled row is in one settlement (``settlement_id`` is a single link, so
       never in two), of its own partner and company, not cancelled; a row released
       from a cancelled settlement whose bill stayed posted shows on the payable;
@@ -35,9 +34,8 @@ class RevshareCheck(models.TransientModel):
       no document nor settlement, a periodic row is billed by its settlement only,
       and no agreement has negative period terms.
 
-    Each disagreement becomes a ``revshare.check.mismatch`` linking to the record
-    to look at. :meth:`_revshare_check` runs the same check from a shell and
-    :meth:`_cron_revshare_check` from a scheduled action.
+    Each disagreement becomes a ``revshare.check.mismatch`` linking to the record to
+    look at (:meth:`_revshare_check` from a shell, :meth:`_cron_revshare_check` daily).
     """
 
     _name = "revshare.check"

@@ -2,7 +2,7 @@ from collections import defaultdict
 
 from odoo import api, models
 
-from ..models.revshare_share_computation import charged_totals
+from ..models.revshare_charged_amounts import charged_totals
 
 
 class RevshareCheckShares(models.AbstractModel):
