@@ -14,6 +14,7 @@
         "security/revshare_portal_security.xml",
         "security/revshare_settlement_security.xml",
         "security/revshare_review_security.xml",
+        "security/revshare_forecast_security.xml",
         "security/ir.model.access.csv",
         "data/ir_sequence_data.xml",
         "data/ir_cron_data.xml",
@@ -40,6 +41,7 @@
         "views/revshare_line_operation_views.xml",
         "views/revshare_line_operation_templates.xml",
         "views/revshare_review_views.xml",
+        "views/revshare_forecast_views.xml",
         "views/partner_revshare_menus.xml",
     ],
     "demo": [

@@ -12,3 +12,4 @@ from . import test_payment_portal_access
 from . import test_payment_tax
 from . import test_payment_operations_default_config
 from . import test_payment_terms_override
+from . import test_revshare_forecast
