@@ -286,6 +286,31 @@ class TestRevshareForecast(RevsharePaymentDefaultCommon):
         with self.assertRaises(AccessError):
             self.env["revshare.forecast"].with_user(portal).search([])
 
+    def test_views_and_menu(self):
+        """A revenue-share user opens Reporting > Forecast: pivot, graph and list,
+        the list with the method and the probability."""
+        user = self._create_user(
+            "forecast_views", "base.group_user,partner_revshare.group_revshare_user"
+        )
+        action = self.env.ref("partner_revshare.revshare_forecast_action")
+        menu = self.env.ref("partner_revshare.revshare_forecast_menu")
+        self.assertEqual(menu.action, action)
+        self.assertIn(
+            menu.id, self.env["ir.ui.menu"].with_user(user)._visible_menu_ids()
+        )
+        views = (
+            self.env["revshare.forecast"]
+            .with_user(user)
+            .get_views(
+                [(False, "pivot"), (False, "graph"), (False, "list")]
+                + [(action.search_view_id.id, "search")]
+            )["views"]
+        )
+        self.assertEqual(set(views), {"pivot", "graph", "list", "search"})
+        for fname in ("method", "probability", "amount_weighted"):
+            self.assertIn(f'name="{fname}"', views["list"]["arch"])
+        self.assertIn('name="date_payout"', views["pivot"]["arch"])
+
     def test_portal_forecast_of_own_partner_only(self):
         portal = self._create_user("forecast_portal", "base.group_portal")
         portal.partner_id.parent_id = self.reseller
