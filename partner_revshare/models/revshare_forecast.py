@@ -125,6 +125,7 @@ class RevshareForecast(models.Model):
 
     @property
     def _table_query(self):
+        today = self._revshare_today()
         return SQL(
             """
             WITH open_row AS (
@@ -144,58 +145,7 @@ class RevshareForecast(models.Model):
                    AND line.amount_expected_company != 0
             ), customer AS (
                 SELECT DISTINCT company_id, customer_id FROM open_row
-            ), paid AS (
-                -- Each paid invoice of those customers and when it was paid in
-                -- full: the last reconciliation of its receivable lines.
-                SELECT move.company_id,
-                       move.commercial_partner_id AS customer_id,
-                       MAX(partial.max_date) - move.invoice_date_due AS delay,
-                       ROW_NUMBER() OVER (
-                           PARTITION BY move.company_id, move.commercial_partner_id
-                           ORDER BY MAX(partial.max_date) DESC, move.id DESC
-                       ) AS rank
-                  FROM customer
-                  JOIN account_move move
-                    ON move.company_id = customer.company_id
-                   AND move.commercial_partner_id = customer.customer_id
-                  JOIN account_move_line term
-                    ON term.move_id = move.id AND term.display_type = 'payment_term'
-                  JOIN account_partial_reconcile partial
-                    ON partial.debit_move_id = term.id
-                 WHERE move.move_type = 'out_invoice'
-                   AND move.state = 'posted'
-                   AND move.payment_state IN %(paid_states)s
-                 GROUP BY move.id
-            ), habit AS (
-                SELECT company_id,
-                       customer_id,
-                       ROUND(PERCENTILE_CONT(0.5) WITHIN GROUP (ORDER BY delay))::int
-                           AS delay
-                  FROM paid
-                 WHERE rank <= %(history_size)s
-                 GROUP BY company_id, customer_id
-                HAVING COUNT(*) >= %(history_min)s
-            ), collected AS (
-                -- Invoices of the last twelve months already due, and those of
-                -- them paid in full, per customer of the companies concerned.
-                SELECT move.company_id,
-                       move.commercial_partner_id AS customer_id,
-                       COUNT(*) AS due,
-                       COUNT(*) FILTER (WHERE move.payment_state IN %(paid_states)s)
-                           AS paid
-                  FROM account_move move
-                 WHERE move.move_type = 'out_invoice'
-                   AND move.state = 'posted'
-                   AND move.payment_state != 'reversed'
-                   AND move.invoice_date >= %(year_ago)s
-                   AND move.invoice_date_due < %(today)s
-                   AND move.company_id IN (SELECT company_id FROM customer)
-                 GROUP BY move.company_id, move.commercial_partner_id
-            ), company_rate AS (
-                SELECT company_id, SUM(paid)::float / SUM(due) AS rate
-                  FROM collected
-                 GROUP BY company_id
-            ), forecast AS (
+            ), %(habit)s, %(collection)s, forecast AS (
                 SELECT open_row.*,
                        GREATEST(
                            GREATEST(open_row.date_due, %(today)s)
@@ -244,13 +194,89 @@ class RevshareForecast(models.Model):
                    method
               FROM forecast
             """,
+            habit=self._revshare_habit_sql(),
+            collection=self._revshare_collection_sql(today),
+            today=today,
+            period_months=self._revshare_period_months_sql(),
+            date_payout=self._revshare_payout_sql(),
+        )
+
+    @api.model
+    def _revshare_habit_sql(self):
+        """The ``paid`` and ``habit`` CTEs: each paid invoice of the customers
+        of ``customer`` with the delay between its due date and its full
+        payment (the last reconciliation of its receivable lines), and per
+        customer and company the median delay of the last ``HISTORY_SIZE``
+        (from ``HISTORY_MIN``)."""
+        return SQL(
+            """
+            paid AS (
+                SELECT move.company_id,
+                       move.commercial_partner_id AS customer_id,
+                       MAX(partial.max_date) - move.invoice_date_due AS delay,
+                       ROW_NUMBER() OVER (
+                           PARTITION BY move.company_id, move.commercial_partner_id
+                           ORDER BY MAX(partial.max_date) DESC, move.id DESC
+                       ) AS rank
+                  FROM customer
+                  JOIN account_move move
+                    ON move.company_id = customer.company_id
+                   AND move.commercial_partner_id = customer.customer_id
+                  JOIN account_move_line term
+                    ON term.move_id = move.id AND term.display_type = 'payment_term'
+                  JOIN account_partial_reconcile partial
+                    ON partial.debit_move_id = term.id
+                 WHERE move.move_type = 'out_invoice'
+                   AND move.state = 'posted'
+                   AND move.payment_state IN %(paid_states)s
+                 GROUP BY move.id
+            ), habit AS (
+                SELECT company_id,
+                       customer_id,
+                       ROUND(PERCENTILE_CONT(0.5) WITHIN GROUP (ORDER BY delay))::int
+                           AS delay
+                  FROM paid
+                 WHERE rank <= %(history_size)s
+                 GROUP BY company_id, customer_id
+                HAVING COUNT(*) >= %(history_min)s
+            )
+            """,
             paid_states=PAID_STATES,
             history_size=HISTORY_SIZE,
             history_min=HISTORY_MIN,
-            today=self._revshare_today(),
-            year_ago=self._revshare_today() - relativedelta(years=1),
-            period_months=self._revshare_period_months_sql(),
-            date_payout=self._revshare_payout_sql(),
+        )
+
+    @api.model
+    def _revshare_collection_sql(self, today):
+        """The ``collected`` and ``company_rate`` CTEs: per customer of the
+        companies of ``customer``, its invoices of the twelve months before
+        ``today`` already due (one not due yet cannot have failed) and those of
+        them paid in full; and the same share over each company."""
+        return SQL(
+            """
+            collected AS (
+                SELECT move.company_id,
+                       move.commercial_partner_id AS customer_id,
+                       COUNT(*) AS due,
+                       COUNT(*) FILTER (WHERE move.payment_state IN %(paid_states)s)
+                           AS paid
+                  FROM account_move move
+                 WHERE move.move_type = 'out_invoice'
+                   AND move.state = 'posted'
+                   AND move.payment_state != 'reversed'
+                   AND move.invoice_date >= %(year_ago)s
+                   AND move.invoice_date_due < %(today)s
+                   AND move.company_id IN (SELECT company_id FROM customer)
+                 GROUP BY move.company_id, move.commercial_partner_id
+            ), company_rate AS (
+                SELECT company_id, SUM(paid)::float / SUM(due) AS rate
+                  FROM collected
+                 GROUP BY company_id
+            )
+            """,
+            paid_states=PAID_STATES,
+            year_ago=today - relativedelta(years=1),
+            today=today,
         )
 
     @api.model
