@@ -119,7 +119,9 @@ class RevshareForecast(models.Model):
     @api.model
     def _revshare_today(self):
         """The day the forecast is made: the ``revshare_forecast_date`` of the
-        context (the backtest replays past months), else the user's today."""
+        context (the backtest replays past months), else the user's today.
+        The record cache does not depend on it: invalidate the model before
+        reading the same records for another day in one transaction."""
         day = self.env.context.get("revshare_forecast_date")
         return fields.Date.to_date(day) if day else fields.Date.context_today(self)
 

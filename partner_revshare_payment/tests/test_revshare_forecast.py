@@ -155,6 +155,15 @@ class TestRevshareForecast(RevsharePaymentDefaultCommon):
         """Overdue and no history: today, never in the past."""
         with freeze_time("2025-02-03"):
             self._assert_forecast(self.new_open, "2025-02-03", "terms")
+        # The backtest's way: the day of the forecast given in the context (the
+        # records' cache does not depend on it: read them again).
+        self.env["revshare.forecast"].invalidate_model()
+        forecast = (
+            self._forecast(self.new_open)
+            .with_context(revshare_forecast_date="2025-02-04")
+            .search([("line_id", "=", self.new_open.revshare_line_ids.id)])
+        )
+        self.assertEqual(forecast.date_payment, date(2025, 2, 4))
 
     def test_partly_paid_forecasts_the_rest(self):
         """40% paid: the forecast holds the 60.00 still expected of 100.00."""

@@ -191,6 +191,8 @@ class Backtest:
         Forecast = self.env["revshare.forecast"].with_context(
             revshare_forecast_date=day
         )
+        # Records read for an earlier day are cached: read them again.
+        Forecast.invalidate_model()
         rows = Forecast.search_read(
             [("agreement_id", "=", self.agreement.id)],
             ["date_payout", "date_due", "amount", "amount_weighted"],
