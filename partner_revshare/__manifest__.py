@@ -2,7 +2,7 @@
     "name": "Partner Revenue Share",
     "summary": "Share revenue with resellers, agents, technology partners and "
     "gateways by agreement, with an exact ledger in Odoo accounting",
-    "version": "18.0.4.0.1",
+    "version": "18.0.4.1.0",
     "category": "Accounting",
     "website": "https://github.com/partner-revshare/partner-revshare",
     "author": "Partner Revshare contributors",
@@ -14,6 +14,7 @@
         "security/revshare_portal_security.xml",
         "security/revshare_settlement_security.xml",
         "security/revshare_review_security.xml",
+        "security/revshare_forecast_security.xml",
         "security/ir.model.access.csv",
         "data/ir_sequence_data.xml",
         "data/ir_cron_data.xml",
@@ -40,6 +41,7 @@
         "views/revshare_line_operation_views.xml",
         "views/revshare_line_operation_templates.xml",
         "views/revshare_review_views.xml",
+        "views/revshare_forecast_views.xml",
         "views/partner_revshare_menus.xml",
     ],
     "demo": [

@@ -91,9 +91,11 @@ class RevsharePortal(CustomerPortal):
     def portal_my_revshare(self, **kw):
         if not self._revshare_can_read("revshare.line"):
             return request.redirect("/my")
+        partner = self._revshare_partner()
         values = self._revshare_layout_values(
             "revshare",
-            accounts=self._revshare_partner()._revshare_running_account(),
+            accounts=partner._revshare_running_account(),
+            forecast=partner._revshare_portal_forecast(),
         )
         return request.render("partner_revshare.portal_my_revshare", values)
 

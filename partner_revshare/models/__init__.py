@@ -39,3 +39,6 @@ from . import revshare_settlement_portal
 from . import revshare_settlement_approval
 from . import revshare_settlement_dispute
 from . import revshare_review
+
+# Reporting.
+from . import revshare_forecast

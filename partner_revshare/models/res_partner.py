@@ -383,3 +383,32 @@ class ResPartner(models.Model):
             by_increment[(field, n)].append(partner_id)
         for (field, n), partner_ids in by_increment.items():
             self.browse(partner_ids)._increase_rank(field, n)
+
+    # ------------------------------------------------------------------
+    # Forecast (revshare.forecast)
+    # ------------------------------------------------------------------
+
+    def _revshare_forecast(self, months=3):
+        """What this beneficiary (and its contacts) is expected to be paid out
+        per month, from the current month over ``months`` months, in company
+        currency: ``[{"month": first day, "currency", "amount",
+        "amount_weighted"}]`` (weighted by the collection probability), one
+        dict per month and company currency. Read with the caller's rights."""
+        self.ensure_one()
+        return self.env["revshare.forecast"]._revshare_by_month(
+            [("partner_id", "child_of", self.ids)], months=months
+        )
+
+    def _revshare_portal_forecast(self):
+        """The "Coming next" block of the portal's running account: the next
+        three months of the forecast of the logged-in user's own partner."""
+        self.ensure_one()
+        if self != self.env.user.partner_id.commercial_partner_id:
+            raise AccessError(
+                self.env._("You can only read the forecast of your own account.")
+            )
+        # sudo: portal users may not read the forecast, which is made from the
+        # company's books (company amounts, customers' payment history); it is
+        # read here only for the user's own partner, checked above, and only
+        # its monthly totals leave this method.
+        return self.sudo()._revshare_forecast(months=3)

@@ -27,6 +27,7 @@ class AccountPartialReconcile(models.Model):
     matching reverses exactly what it earned.
     """
 
+    _name = "account.partial.reconcile"
     _inherit = ["account.partial.reconcile", "revshare.cash.factors"]
 
     revshare_line_ids = fields.One2many(
