@@ -52,13 +52,14 @@ class ResPartner(models.Model):
         string="To Settle",
         compute="_compute_revshare_amounts",
         currency_field="revshare_currency_id",
-        help="Earned, on no statement sent to the partner yet.",
+        help="Owed to the partner, not billed yet: earned rows on no statement, or "
+        "on a statement whose vendor bill is not posted yet.",
     )
     revshare_amount_billed = fields.Monetary(
         string="Billed, Unpaid",
         compute="_compute_revshare_amounts",
         currency_field="revshare_currency_id",
-        help="Statements sent to the partner and not paid yet.",
+        help="Statements whose vendor bill is posted and not paid yet.",
     )
     revshare_amount_expected = fields.Monetary(
         string="Still Expected",
@@ -169,8 +170,9 @@ class ResPartner(models.Model):
         - ``paid``: statements of the period paid; ``opening``: earned minus paid
           before the period;
         - ``balance`` = opening + earned + clawbacks - paid: what is owed, split in
-          ``billed`` (statements sent, not paid; a negative statement is carried,
-          never billed) and ``to_settle`` (the rest: on no statement sent yet);
+          ``billed`` (statements whose bill is posted, not paid; a negative
+          statement is carried, never billed) and ``to_settle`` (the rest: not
+          billed yet, on no statement or on one whose bill is not posted);
         - ``months``: the same per month, newest first.
 
         Read with the caller's rights (a portal user reads its own rows), in three
@@ -211,7 +213,7 @@ class ResPartner(models.Model):
                                 )
                             },
                             month=month,
-                            label=format_date(self.env, month, date_format="MMM y"),
+                            **self._revshare_month_labels(month),
                         )
                         for month in months
                     },
@@ -255,7 +257,8 @@ class ResPartner(models.Model):
         for currency, state, month, amount in statements:
             acc = account(currency)
             if state != "paid":
-                if currency.compare_amounts(amount, 0.0) > 0:
+                # Only a posted bill is billed; a negative statement is carried.
+                if state == "billed" and currency.compare_amounts(amount, 0.0) > 0:
                     acc["billed"] += amount
                 continue
             if month < date_from:
@@ -294,6 +297,17 @@ class ResPartner(models.Model):
             )
             result.append(acc)
         return result
+
+    def _revshare_month_labels(self, month):
+        """Labels of ``month`` in the reader's language: ``label`` (tables),
+        and the chart's axis: month and year on two lines, one letter on a
+        phone."""
+        return {
+            "label": format_date(self.env, month, date_format="MMM y"),
+            "label_month": format_date(self.env, month, date_format="MMM"),
+            "label_narrow": format_date(self.env, month, date_format="MMMMM"),
+            "label_year": format_date(self.env, month, date_format="y"),
+        }
 
     def action_view_revshare_agreements(self):
         self.ensure_one()

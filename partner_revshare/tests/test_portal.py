@@ -89,7 +89,7 @@ class TestPortalPages(RevsharePortalCommon):
             for tr in _find(tree, "tr.o_revshare_agreement_row")
         ]
         self.assertIn(
-            [self.agreement_a.display_name, "$ 320.00", "$ 70.00"],
+            [self.agreement_a.display_name, "$ 320.00", "$ 270.00"],
             [[row[0], row[3], row[4]] for row in cells],
         )
 
@@ -320,9 +320,9 @@ class TestPortalPages(RevsharePortalCommon):
 
 @tagged("post_install", "-at_install")
 class TestPortalPhone(RevsharePortalCommon):
-    """The running account and the ledger on a phone's screen."""
+    """Every page of the portal on a 390 px phone: amounts on the screen."""
 
-    browser_size = "375x812"
+    browser_size = "390x844"
 
     def test_tour_phone(self):
         self.start_tour(
