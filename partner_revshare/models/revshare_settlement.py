@@ -486,7 +486,7 @@ class RevshareSettlement(models.Model):
                 # The values are computed before the message: the translation
                 # extractor cannot read an f-string inside a message's call.
                 if row.adjustment_reason == "tier":
-                    tier_rate = percent(row.rate)
+                    tier_rate = percent(row.rate, digits=None)
                     labels[row.id] = self.env._(
                         "Tier adjustment: the period's cumulative base reached the "
                         "%(rate)s tier",

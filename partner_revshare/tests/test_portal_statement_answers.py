@@ -76,6 +76,12 @@ class TestStatementFollowers(RevshareSettlementCommon):
     def setUpClass(cls):
         super().setUpClass()
         cls.reseller.email = "reseller@example.com"
+        # The partner answers from the portal, as its portal user (the
+        # controller's sudo keeps the user: the accountant is not the author).
+        cls.portal_user = cls._create_user(
+            "revshare_followers_portal", "base.group_portal"
+        )
+        cls.portal_user.partner_id.parent_id = cls.reseller
         cls.manager = cls._create_user(
             "revshare_followers_manager",
             "base.group_user,account.group_account_invoice,"
@@ -94,6 +100,7 @@ class TestStatementFollowers(RevshareSettlementCommon):
         )
         return (
             self.env["mail.notification"]
+            .sudo()
             .search([("mail_message_id", "=", message.id)])
             .res_partner_id
         )
@@ -111,19 +118,24 @@ class TestStatementFollowers(RevshareSettlementCommon):
         settlement = self.Settlement.search([("partner_id", "=", self.reseller.id)])
         self.assertEqual(len(settlement), 1)
         self.assertIn(self.manager.partner_id, settlement.message_partner_ids)
-        settlement._revshare_acknowledge(self.reseller)
+        settlement.with_user(self.portal_user).sudo()._revshare_acknowledge(
+            self.portal_user.partner_id
+        )
         self.assertIn(self.manager.partner_id, self._notified(settlement))
 
     def test_statement_of_the_cron(self):
         self._periodic()
         self._create_invoice([(self.product_cloud, 10, 100.0)])
         with freeze_time("2026-04-01"):
-            self.Settlement.sudo()._cron_settle()
+            # As the cron runs: the superuser, not a person to notify.
+            self.Settlement.with_user(self.env.ref("base.user_root"))._cron_settle()
         settlement = self.Settlement.search([("partner_id", "=", self.reseller.id)])
         responsible = settlement._revshare_dispute_responsible()
         self.assertTrue(responsible)
         self.assertFalse(responsible._is_superuser())
         self.assertIn(responsible.partner_id, settlement.message_partner_ids)
-        settlement._revshare_dispute(self.reseller, "Where is March?")
+        settlement.with_user(self.portal_user).sudo()._revshare_dispute(
+            self.portal_user.partner_id, "Where is March?"
+        )
         self.assertIn(responsible.partner_id, self._notified(settlement))
         self.assertEqual(settlement.activity_ids.user_id, responsible)
