@@ -2,8 +2,10 @@ import csv
 import io
 from unittest.mock import patch
 
+from dateutil.relativedelta import relativedelta
 from lxml import html
 
+from odoo import fields
 from odoo.tests import HttpCase, tagged
 
 from odoo.addons.partner_revshare.controllers.portal import RevsharePortal
@@ -154,3 +156,11 @@ class TestPortalDemoTotals(HttpCase):
         )
         self.assertEqual(self.currency.round(earned), account["earned_total"])
         self.assertEqual(self.currency.round(expected), account["expected"])
+
+    def test_demo_cron_has_nothing_to_do(self):
+        """The demo settles what it shows as settled: the daily cron, on the day
+        of the install, plans no statement (the demo stays as documented)."""
+        Settlement = self.env["revshare.settlement"]
+        day = fields.Date.context_today(Settlement) - relativedelta(days=1)
+        companies = self.env["res.company"].search([])
+        self.assertEqual(Settlement._revshare_plan(day, companies=companies), [])
