@@ -93,7 +93,7 @@ registry.category("web_tour.tours").add("partner_revshare_portal_phone_tour", {
                         );
                     }
                 }
-                assertNoPageScroll();
+                assertAmountsOnScreen();
             },
         },
         {
