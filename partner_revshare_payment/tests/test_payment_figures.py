@@ -27,8 +27,9 @@ class TestPaymentFigures(RevsharePaymentCommon, HttpCase):
     The reseller earns 10% on payment: invoice A (1,000.00, share 100.00) is paid
     300.00 (30.00 earned, 70.00 still expected); invoice B (500.00, share 50.00) is
     paid in full and its 50.00 is on a statement sent to the reseller (settled;
-    not billed: a journal-entry agreement's statement has no bill); a credit note of 200.00 (share -20.00) is refunded in cash (a
-    clawback of -20.00, not on a statement yet). All this month."""
+    not billed: a journal-entry agreement's statement has no bill); a credit
+    note of 200.00 (share -20.00) is refunded in cash (a clawback of -20.00, not
+    on a statement yet). All this month."""
 
     @classmethod
     def setUpClass(cls):

@@ -3,7 +3,7 @@
 import {registry} from "@web/core/registry";
 
 /**
- * On a phone: the running account's chart renders, and every page of the
+ * On a phone (and any wider screen): the running account's chart renders, and every page of the
  * revenue-share portal shows its amounts and statuses on the screen, without
  * sideways scrolling (neither the page nor a table's own scrolling box). The
  * page's content is checked (``main``): Odoo's own portal header (the user menu
