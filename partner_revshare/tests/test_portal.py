@@ -357,3 +357,14 @@ class TestPortalDesktop(RevsharePortalCommon):
             "partner_revshare_portal_phone_tour",
             login="revshare_portal_a",
         )
+
+    def test_tour_desktop_french(self):
+        """French month names are longer: the chart's labels still do not
+        overlap, the amounts stay in view."""
+        self.env["res.lang"]._activate_lang("fr_FR")
+        self.portal_a.lang = "fr_FR"
+        self.start_tour(
+            "/my/revshare",
+            "partner_revshare_portal_phone_tour",
+            login="revshare_portal_a",
+        )
