@@ -47,6 +47,7 @@
     "demo": [
         "demo/partner_revshare_demo.xml",
         "demo/partner_revshare_terms_demo.xml",
+        "demo/revshare_settlement_demo.xml",
     ],
     "assets": {
         "web.assets_tests": [

@@ -216,13 +216,18 @@ class RevsharePortal(CustomerPortal):
         if bounds:
             domain += [("date", ">=", bounds[0]), ("date", "<=", bounds[1])]
             clean["period"] = period
-        if parse_choice(kind, self._revshare_selection("revshare.line", "kind")):
-            domain.append(("kind", "=", kind))
+        if parse_choice(kind, self._revshare_line_kinds()):
+            domain.append(("section", "=", kind))
             clean["kind"] = kind
         if parse_choice(state, self._revshare_line_states()):
             domain += request.env["revshare.line"]._revshare_partner_state_domain(state)
             clean["state"] = state
         return domain, clean
+
+    def _revshare_line_kinds(self):
+        # A row's kind, for the partner, is its statement section (a credit
+        # note's share is a clawback), as on the statement and the PDF.
+        return self._revshare_selection("revshare.line", "section")
 
     def _revshare_line_states(self):
         states = self._revshare_selection("revshare.line", "state")
@@ -268,14 +273,15 @@ class RevsharePortal(CustomerPortal):
                 self._revshare_domain("revshare.agreement")
             ),
             period_options=self._revshare_period_options(),
-            kinds=self._revshare_selection("revshare.line", "kind"),
+            kinds=self._revshare_line_kinds(),
             states=self._revshare_line_states(),
         )
         return request.render("partner_revshare.portal_my_revshare_lines", values)
 
-    @http.route(["/my/revshare/lines/csv"], type="http", auth="user")
+    @http.route(["/my/revshare/lines/csv"], type="http", auth="user", website=True)
     def portal_my_revshare_lines_csv(self, sortby=None, **kw):
-        """The filtered ledger rows as CSV (all pages)."""
+        """The filtered ledger rows as CSV (all pages), in the portal's language
+        (a frontend route: ``/fr/my/revshare/lines/csv`` is French)."""
         if not self._revshare_can_read("revshare.line"):
             raise request.not_found()
         filters = self._revshare_line_filters(kw)
@@ -459,7 +465,8 @@ class RevsharePortal(CustomerPortal):
         statement_sudo = self._revshare_statement_access(statement_id, access_token)
         if not statement_sudo:
             return request.redirect("/my")
-        if statement_sudo.state not in statement_sudo._revshare_issued_states:
+        if not statement_sudo._revshare_can_acknowledge():
+            # Not sent, already acknowledged, or disputed: nothing to post.
             return request.redirect(statement_sudo.get_portal_url())
         # sudo: access was checked just above (record rule or token); the partner
         # only adds a comment on its own statement.
@@ -483,7 +490,8 @@ class RevsharePortal(CustomerPortal):
         statement_sudo = self._revshare_statement_access(statement_id, access_token)
         if not statement_sudo:
             return request.redirect("/my")
-        if statement_sudo.state not in statement_sudo._revshare_issued_states:
+        if not statement_sudo._revshare_can_dispute():
+            # Not sent, or its dispute is still open: nothing to post.
             return request.redirect(statement_sudo.get_portal_url())
         text = (dispute_message or "").strip()
         if not text:

@@ -3,6 +3,7 @@ from collections import defaultdict
 from markupsafe import Markup
 
 from odoo import api, fields, models
+from odoo.tools import format_date
 
 from .base import USER_GROUP
 from .revshare_line_states import EARNED_OR_WAITING_STATES
@@ -289,22 +290,28 @@ class AccountMove(models.Model):
     @api.model
     def _revshare_self_billing_vals(self, agreements, company, partner):
         """Values that make a bill of ``agreements`` self-billed, when they all are:
-        the flag and the mention naming both parties and their VAT numbers."""
+        the flag and the mention naming both parties and their VAT numbers, in the
+        partner's language and date format (the partner's copy of the invoice)."""
         if not agreements or not all(agreements.mapped("self_billing")):
             return {}
         partner = partner.commercial_partner_id
         accepted = min(agreements.mapped("self_billing_accepted_date"))
+        env = self.with_context(lang=partner.lang or self.env.lang).env
+
+        def party(who):
+            # A party without a VAT number is named alone, not "(VAT -)".
+            if not who.vat:
+                return who.name
+            return env._("%(name)s (VAT %(vat)s)", name=who.name, vat=who.vat)
+
         return {
             "revshare_self_billing": True,
-            "narration": self.env._(
-                "Self-billing: invoice issued by %(company)s (VAT %(company_vat)s) "
-                "in the name and on behalf of %(partner)s (VAT %(partner_vat)s), "
-                "who accepted self-billing on %(date)s.",
-                company=company.name,
-                company_vat=company.vat or "-",
-                partner=partner.name,
-                partner_vat=partner.vat or "-",
-                date=fields.Date.to_string(accepted),
+            "narration": env._(
+                "Self-billing: invoice issued by %(company)s in the name and on "
+                "behalf of %(partner)s, who accepted self-billing on %(date)s.",
+                company=party(company),
+                partner=party(partner),
+                date=format_date(env, accepted),
             ),
         }
 

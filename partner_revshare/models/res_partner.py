@@ -38,10 +38,10 @@ class RunningAccount:
     @classmethod
     def start(cls, currency, date_from, labels):
         """An empty account of ``currency`` from ``date_from``, one row per month
-        of ``labels`` ({month: its label})."""
+        of ``labels`` ({month: its labels, as ``_revshare_month_labels`` gives})."""
         months = {
-            month: dict(dict.fromkeys(MONTH_COLUMNS, 0.0), month=month, label=label)
-            for month, label in labels.items()
+            month: dict(dict.fromkeys(MONTH_COLUMNS, 0.0), month=month, **month_labels)
+            for month, month_labels in labels.items()
         }
         return cls(currency, date_from, months)
 
@@ -67,7 +67,8 @@ class RunningAccount:
         """Add the total of the statements sent in ``state`` ending in ``month``:
         paid, or billed (a negative statement is carried, never billed)."""
         if state != "paid":
-            if self.currency.compare_amounts(amount, 0.0) > 0:
+            # Only a posted bill is billed; a negative statement is carried.
+            if state == "billed" and self.currency.compare_amounts(amount, 0.0) > 0:
                 self.billed += amount
             return
         if month < self.date_from:
@@ -145,13 +146,14 @@ class ResPartner(models.Model):
         string="To Settle",
         compute="_compute_revshare_amounts",
         currency_field="revshare_currency_id",
-        help="Earned, on no statement sent to the partner yet.",
+        help="Owed to the partner, not billed yet: earned rows on no statement, or "
+        "on a statement whose vendor bill is not posted yet.",
     )
     revshare_amount_billed = fields.Monetary(
         string="Billed, Unpaid",
         compute="_compute_revshare_amounts",
         currency_field="revshare_currency_id",
-        help="Statements sent to the partner and not paid yet.",
+        help="Statements whose vendor bill is posted and not paid yet.",
     )
     revshare_amount_expected = fields.Monetary(
         string="Still Expected",
@@ -262,8 +264,9 @@ class ResPartner(models.Model):
         - ``paid``: statements of the period paid; ``opening``: earned minus paid
           before the period;
         - ``balance`` = opening + earned + clawbacks - paid: what is owed, split in
-          ``billed`` (statements sent, not paid; a negative statement is carried,
-          never billed) and ``to_settle`` (the rest: on no statement sent yet);
+          ``billed`` (statements whose bill is posted, not paid; a negative
+          statement is carried, never billed) and ``to_settle`` (the rest: not
+          billed yet, on no statement or on one whose bill is not posted);
         - ``months``: the same per month, newest first.
 
         Read with the caller's rights (a portal user reads its own rows), in three
@@ -273,7 +276,7 @@ class ResPartner(models.Model):
         today = today or fields.Date.context_today(self)
         date_from = dt_date(today.year, today.month, 1) - relativedelta(months=11)
         labels = {
-            month: format_date(self.env, month, date_format="MMM y")
+            month: self._revshare_month_labels(month)
             for month in (date_from + relativedelta(months=i) for i in range(12))
         }
         scope = [("partner_id", "child_of", self.ids)]
@@ -332,6 +335,17 @@ class ResPartner(models.Model):
             (currency, section, month, settlement.id in issued, earned, expected)
             for currency, section, month, settlement, earned, expected in groups
         ]
+
+    def _revshare_month_labels(self, month):
+        """Labels of ``month`` in the reader's language: ``label`` (tables),
+        and the chart's axis: month and year on two lines, one letter on a
+        phone."""
+        return {
+            "label": format_date(self.env, month, date_format="MMM y"),
+            "label_month": format_date(self.env, month, date_format="MMM"),
+            "label_narrow": format_date(self.env, month, date_format="MMMMM"),
+            "label_year": format_date(self.env, month, date_format="y"),
+        }
 
     def action_view_revshare_agreements(self):
         self._revshare_check_group(USER_GROUP)

@@ -271,7 +271,8 @@ class RevshareAgreement(models.Model):
     amount_to_settle = fields.Monetary(
         string="To Settle",
         compute="_compute_amounts",
-        help="Earned, on no statement sent to the partner yet.",
+        help="Earned, not billed yet: on no statement, or on a statement whose "
+        "vendor bill is not posted yet.",
     )
     amount_expected = fields.Monetary(
         string="Still Expected",
@@ -318,13 +319,17 @@ class RevshareAgreement(models.Model):
                 ["agreement_id", "settlement_id"],
                 ["amount_earned:sum", "amount_expected:sum", "__count"],
             )
-            issued_states = self.env["revshare.settlement"]._revshare_issued_states
+            Settlement = self.env["revshare.settlement"]
+            issued_states = Settlement._revshare_issued_states
+            billed_states = Settlement._revshare_billed_states
             for agreement, settlement, earned, expected, count in groups:
                 sums = totals[agreement.id]
                 sums["earned"] += earned
                 sums["expected"] += expected
                 if settlement.state in issued_states:
                     sums["settled"] += earned
+                if settlement.state in billed_states:
+                    sums["billed"] += earned
                 counts[agreement.id] += count
         for agreement in self:
             sums = totals[agreement._origin.id]
@@ -332,9 +337,7 @@ class RevshareAgreement(models.Model):
             agreement.line_count = counts[agreement._origin.id]
             agreement.amount_earned = currency.round(sums["earned"])
             agreement.amount_settled = currency.round(sums["settled"])
-            agreement.amount_to_settle = currency.round(
-                sums["earned"] - sums["settled"]
-            )
+            agreement.amount_to_settle = currency.round(sums["earned"] - sums["billed"])
             agreement.amount_expected = currency.round(sums["expected"])
 
     @api.depends("line_ids.move_id")

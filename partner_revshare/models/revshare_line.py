@@ -123,8 +123,11 @@ class RevshareLine(models.Model):
             ("clawback", "Clawback"),
             ("adjustment", "Adjustment"),
         ],
+        string="Origin",
         required=True,
         default="share",
+        help="How the row was made (posting writes shares, credit notes "
+        "included); what it is for the partner is its Kind (section).",
     )
     # To Approve: a manual adjustment or a share of an approval_required agreement
     # waiting for a manager (revshare.line.adjustment, revshare.line.approval).
@@ -178,16 +181,16 @@ class RevshareLine(models.Model):
     )
     section = fields.Selection(
         [
-            ("share", "Shares"),
-            ("clawback", "Clawbacks and Reversals"),
-            ("adjustment", "Adjustments"),
+            ("share", "Share"),
+            ("clawback", "Clawback or Reversal"),
+            ("adjustment", "Adjustment"),
         ],
-        string="Statement Section",
+        string="Kind",
         compute="_compute_section",
         store=True,
-        help="Where the row is summed on statements and the running account: a "
-        "negative share (the share of a credit note) is a clawback, whatever its "
-        "kind.",
+        help="What the row is for its partner, the same word in the ledger, the "
+        "CSV and on the statement, where the row is summed in this section: a "
+        "negative share (the share of a credit note) is a clawback.",
     )
     adjustment_reason = fields.Selection(
         [

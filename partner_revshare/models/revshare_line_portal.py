@@ -37,16 +37,18 @@ class RevshareLinePortal(models.AbstractModel):
         return [("state", "=", state)]
 
     def _revshare_portal_values(self):
-        """Display values of the rows for the portal page and its CSV, in order.
+        """Display values of the rows for the portal page and its CSV, in order:
+        their amounts add up to the running account (``amount``: earned or still
+        expected, never both).
 
         The rows were searched as the portal user (record rules applied); sudo only
         reads the invoice number, customer and product names, as the invoices and
         customers are not the partner's own records."""
         rows = self.sudo()
-        kinds = dict(self._fields["kind"]._description_selection(self.env))
+        sections = dict(self._fields["section"]._description_selection(self.env))
         states = dict(self._fields["state"]._description_selection(self.env))
         issued_states = self.env["revshare.settlement"]._revshare_issued_states
-        format_rate = self.env["revshare.rule"]._revshare_format_rate
+        format_rate = self.env["revshare.rule"]._revshare_format_percent
         values = []
         for line in rows:
             state = line.state
@@ -60,8 +62,10 @@ class RevshareLinePortal(models.AbstractModel):
                     "id": line.id,
                     "date": line.date,
                     "agreement": line.agreement_id.display_name,
-                    "kind": line.kind,
-                    "kind_label": kinds.get(line.kind, line.kind),
+                    # The row's kind is its statement section, the same word on
+                    # the statement, the PDF and the running account.
+                    "kind": line.section,
+                    "kind_label": sections.get(line.section, line.section),
                     "state": state,
                     "state_label": states.get(state, state),
                     "statement": statement.name or "",
@@ -72,8 +76,11 @@ class RevshareLinePortal(models.AbstractModel):
                     "currency": line.currency_id,
                     "base_amount": line.base_amount,
                     "rate": line.rate,
-                    "rate_label": format_rate(line.rate),
-                    "amount": line.amount,
+                    "rate_label": format_rate(line.rate, digits=None),
+                    # What the row counts for: an expected row its part still
+                    # to earn (its earned part is a row of its own).
+                    "amount": line.amount_earned + line.amount_expected,
+                    "share": line.amount,
                     "amount_expected": line.amount_expected,
                 }
             )

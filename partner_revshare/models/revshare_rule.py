@@ -1,6 +1,9 @@
+from babel.numbers import format_percent
+
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import format_amount, format_date
+from odoo.tools.misc import babel_locale_parse
 
 
 class RevshareRule(models.Model):
@@ -234,6 +237,20 @@ class RevshareRule(models.Model):
     def _revshare_format_rate(rate):
         """A rate as people write it: its decimals, no trailing zeros (12.5)."""
         return f"{rate:.4f}".rstrip("0").rstrip(".")
+
+    @api.model
+    def _revshare_format_percent(self, rate, digits=2):
+        """``rate`` (20.0 for 20 %) with its percent sign as the reader writes it
+        (``env.lang``): "20.00%" in English, "20,00 %" in French, German or
+        Spanish; ``digits`` decimals, or as many as the rate has (up to four)
+        with ``None``."""
+        locale = babel_locale_parse(self.env.lang or "en_US")
+        if digits is None:
+            decimals = ".####"
+        else:
+            decimals = "." + "0" * digits if digits else ""
+        pattern = locale.percent_formats[None].pattern.replace("0", "0" + decimals, 1)
+        return format_percent(rate / 100.0, pattern, locale=locale)
 
     def _revshare_plain_words(self):
         """The rule in plain words for its partner: {"name", "text", "details"}."""

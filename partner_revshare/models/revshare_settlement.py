@@ -2,7 +2,7 @@ from collections import defaultdict, namedtuple
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
-from odoo.tools import SQL, str2bool
+from odoo.tools import SQL, format_amount, formatLang, str2bool
 
 from .base import USER_GROUP
 from .revshare_line_booking import BillLine
@@ -133,6 +133,7 @@ class RevshareSettlement(models.Model):
         index="btree_not_null",
         check_company=True,
     )
+    bill_state = fields.Selection(related="bill_id.state", string="Bill Status")
     bill_payment_state = fields.Selection(related="bill_id.payment_state")
 
     # ------------------------------------------------------------------
@@ -180,14 +181,15 @@ class RevshareSettlement(models.Model):
     @api.depends("workflow_state", "bill_id.state", "bill_id.payment_state")
     def _compute_state(self):
         """Draft and cancelled are the user's steps; a confirmed settlement is billed
-        while its bill is alive, and paid when the bill is paid."""
+        once its bill is posted (a draft bill is not in the books yet), and paid
+        when the bill is paid."""
         for settlement in self:
             bill = settlement.bill_id
             if settlement.workflow_state != "confirmed":
                 settlement.state = settlement.workflow_state
             elif bill.state == "posted" and bill.payment_state in PAID_STATES:
                 settlement.state = "paid"
-            elif bill and bill.state != "cancel":
+            elif bill.state == "posted":
                 settlement.state = "billed"
             else:
                 settlement.state = "confirmed"
@@ -475,9 +477,14 @@ class RevshareSettlement(models.Model):
         label per row (adjustments explained) and, for rows earned in another
         currency, the original amount and the rate it was converted at."""
         self.ensure_one()
+        # A row's kind is its section: the same word in the ledger and the CSV.
         kinds = dict(
-            self.env["revshare.line"]._fields["kind"]._description_selection(self.env)
+            self.env["revshare.line"]
+            ._fields["section"]
+            ._description_selection(self.env)
         )
+        # Rates and amounts as the reader writes them (the report's language).
+        percent = self.env["revshare.rule"]._revshare_format_percent
         # sudo: whoever may read the statement sees its rows' invoice numbers and
         # customers (the partner's own business), even without invoicing rights.
         rows = self.sudo().line_ids.sorted(
@@ -491,14 +498,16 @@ class RevshareSettlement(models.Model):
                 # The values are computed before the message: the translation
                 # extractor cannot read an f-string inside a message's call.
                 if row.adjustment_reason == "tier":
-                    tier_rate = f"{row.rate:g}%"
+                    tier_rate = percent(row.rate, digits=None)
                     labels[row.id] = self.env._(
                         "Tier adjustment: the period's cumulative base reached the "
                         "%(rate)s tier",
                         rate=tier_rate,
                     )
                 elif row.adjustment_reason == "cap":
-                    cap = f"{agreement.period_cap:.2f}"
+                    cap = format_amount(
+                        self.env, agreement.period_cap, self.currency_id
+                    )
                     labels[row.id] = self.env._("Period cap of %(cap)s", cap=cap)
                 elif row.adjustment_reason == "bonus":
                     labels[row.id] = self.env._("Period bonus")
@@ -506,13 +515,11 @@ class RevshareSettlement(models.Model):
                     # A manual adjustment or a decline: the manager's reason.
                     labels[row.id] = self.env._(
                         "%(kind)s: %(reason)s",
-                        kind=kinds.get(row.kind, row.kind),
+                        kind=kinds.get(row.section, row.section),
                         reason=row.note,
                     )
-                elif row.kind == "share" and row.section == "clawback":
-                    labels[row.id] = self.env._("Credit note")
                 else:
-                    labels[row.id] = kinds.get(row.kind, row.kind)
+                    labels[row.id] = kinds.get(row.section, row.section)
                 if (
                     row.invoice_currency_id
                     and row.invoice_currency_id != row.currency_id
@@ -520,13 +527,17 @@ class RevshareSettlement(models.Model):
                 ):
                     conversions[row.id] = {
                         "amount": row.amount_invoice_currency,
-                        "rate": f"{row.amount / row.amount_invoice_currency:.6f}",
+                        "rate": formatLang(
+                            self.env,
+                            row.amount / row.amount_invoice_currency,
+                            digits=6,
+                        ),
                     }
             sections.append(
                 {
                     "agreement": agreement,
                     "rates": {
-                        row.id: f"{row.rate:.2f}%" for row in agreement_rows if row.rate
+                        row.id: percent(row.rate) for row in agreement_rows if row.rate
                     },
                     "lines": agreement_rows,
                     "labels": labels,

@@ -1,3 +1,5 @@
+from collections import defaultdict
+
 from markupsafe import Markup
 
 from odoo import api, fields, models
@@ -8,7 +10,9 @@ from odoo.tools import format_amount, plaintext2html
 class RevshareSettlement(models.Model):
     """The answer to a partner's dispute (opened from the portal,
     ``_revshare_dispute``): a revenue-share manager resolves it, with or without
-    a manual adjustment, which closes the dispute's to-do and tells the partner."""
+    a manual adjustment, which closes the dispute's to-do and tells the partner.
+    The responsible accountant follows every statement from its creation, so that
+    an acknowledgement or a dispute reaches someone."""
 
     # One file per step of the pipeline (ARCHITECTURE.md): extended on purpose.
     # pylint: disable-next=consider-merging-classes-inherited
@@ -33,6 +37,7 @@ class RevshareSettlement(models.Model):
             lambda a: a.activity_type_id == dispute_type
         )
 
+    @api.depends("activity_ids.activity_type_id")
     def _compute_is_disputed(self):
         open_ids = set(self._revshare_open_disputes().mapped("res_id"))
         for settlement in self:
@@ -55,6 +60,26 @@ class RevshareSettlement(models.Model):
         )
         positive = (operator == "=") == value
         return [("id", "in" if positive else "not in", ids)]
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        settlements = super().create(vals_list)
+        settlements._revshare_subscribe_responsible()
+        return settlements
+
+    def _revshare_subscribe_responsible(self):
+        """Make each statement's responsible accountant
+        (``_revshare_dispute_responsible``) a follower, also of the statements a
+        run creates without followers: one subscription per accountant."""
+        todo = defaultdict(list)
+        for settlement in self:
+            responsible = settlement._revshare_dispute_responsible()
+            if responsible:
+                todo[responsible.partner_id].append(settlement.id)
+        for partner, ids in todo.items():
+            # sudo: following a statement is part of creating it, whoever
+            # creates it (a manager, the settlement run).
+            self.browse(ids).sudo().message_subscribe(partner_ids=partner.ids)
 
     def _revshare_resolve_dispute(self, answer, agreement=None, amount=0.0):
         """Answer the open dispute of this statement with ``answer`` (sent to the

@@ -1,8 +1,10 @@
 from markupsafe import Markup
 
-from odoo import api, models
+from odoo import api, fields, models
 from odoo.exceptions import UserError
-from odoo.tools import plaintext2html
+from odoo.tools import format_date, plaintext2html
+
+from .revshare_settlement import PAID_STATES
 
 
 class RevshareSettlement(models.Model):
@@ -19,10 +21,19 @@ class RevshareSettlement(models.Model):
     # The settlement run links rows to a draft first; until the accounting team
     # confirms it, the partner sees those rows as earned.
     _revshare_issued_states = ("confirmed", "billed", "paid")
+    # Statements whose vendor bill is posted (paid or not): billed in the books.
+    _revshare_billed_states = ("billed", "paid")
     # Statements a partner is shown (the portal record rule hides drafts as well).
     _revshare_portal_states = ("confirmed", "billed", "paid", "cancelled")
     # Longest dispute message a partner may send (a statement is not a mailbox).
     _revshare_dispute_max_length = 5000
+
+    acknowledged_date = fields.Datetime(
+        string="Acknowledged On",
+        readonly=True,
+        copy=False,
+        help="When the partner acknowledged the statement from the portal.",
+    )
 
     @api.model
     def _revshare_portal_domain(self, partner):
@@ -45,6 +56,42 @@ class RevshareSettlement(models.Model):
             )
         )
         return (first, last) if first else None
+
+    def _revshare_posted_bill(self):
+        """The statement's vendor bill once posted, else an empty recordset: a
+        draft bill is not in the books, a cancelled one pays nothing. Sudoed: the
+        partner reads its own bill's reference and totals without invoicing
+        rights."""
+        self.ensure_one()
+        bill = self.sudo().bill_id
+        return bill if bill.state == "posted" else bill.browse()
+
+    def _revshare_payment_date(self):
+        """The day the statement's bill was paid (its last payment), or None
+        while it is not paid."""
+        self.ensure_one()
+        bill = self._revshare_posted_bill()
+        if bill.payment_state not in PAID_STATES:
+            return None
+        dates = bill._get_reconciled_amls().mapped("date")
+        return max(dates) if dates else None
+
+    def _revshare_bill_note(self):
+        """The one sentence that says how the statement is paid, in the reader's
+        language: paid by its bill on a date, billed and not paid yet, or nothing
+        while no bill is posted. The portal, the PDF and the mail show it."""
+        self.ensure_one()
+        bill = self._revshare_posted_bill()
+        if not bill:
+            return ""
+        paid_on = self._revshare_payment_date()
+        if paid_on:
+            return self.env._(
+                "Paid on %(date)s by bill %(bill)s.",
+                date=format_date(self.env, paid_on),
+                bill=bill.name,
+            )
+        return self.env._("Billed by bill %(bill)s, not paid yet.", bill=bill.name)
 
     def _revshare_portal_totals(self):
         """Totals of the statement per agreement and section, as on the PDF (one
@@ -102,11 +149,39 @@ class RevshareSettlement(models.Model):
                 )
             )
 
+    def _revshare_can_acknowledge(self):
+        """Whether the partner is offered to acknowledge the statement: sent,
+        not acknowledged yet, and not disputed (the dispute is answered first)."""
+        self.ensure_one()
+        return (
+            self.state in self._revshare_issued_states
+            and not self.acknowledged_date
+            and not self.is_disputed
+        )
+
+    def _revshare_can_dispute(self):
+        """Whether the partner is offered to dispute the statement: sent, and no
+        dispute of it is open (the partner answers in its thread meanwhile)."""
+        self.ensure_one()
+        return self.state in self._revshare_issued_states and not self.is_disputed
+
     def _revshare_acknowledge(self, author):
-        """``author`` (a partner) acknowledges the statement: a comment that
-        notifies its followers (the accounting team)."""
+        """``author`` (a partner) acknowledges the statement, once: a comment
+        that notifies its followers (the responsible accountant). Returns
+        whether it was acknowledged now (False when it already was)."""
         self.ensure_one()
         self._revshare_check_answerable()
+        if self.is_disputed:
+            raise UserError(
+                self.env._(
+                    "Statement %(statement)s is disputed: our accounting team "
+                    "answers the dispute first.",
+                    statement=self.name,
+                )
+            )
+        if self.acknowledged_date:
+            return False
+        self.acknowledged_date = fields.Datetime.now()
         self.message_post(
             body=Markup("<p>%s</p>")
             % self.env._("%s acknowledged this statement.", author.name),
@@ -114,13 +189,17 @@ class RevshareSettlement(models.Model):
             message_type="comment",
             subtype_xmlid="mail.mt_comment",
         )
+        return True
 
     def _revshare_dispute(self, author, text):
-        """``author`` disputes the statement with ``text``: a comment, and a to-do
-        for the responsible accountant unless a dispute of this statement is
-        still open (the new message joins the same thread)."""
+        """``author`` disputes the statement with ``text``: a comment to its
+        followers and a to-do for the responsible accountant, once while the
+        dispute is open (the partner writes in the statement's thread
+        meanwhile). Returns whether a dispute was opened now."""
         self.ensure_one()
         self._revshare_check_answerable()
+        if self.is_disputed:
+            return False
         text = (text or "").strip()
         if not text:
             raise UserError(
@@ -143,14 +222,12 @@ class RevshareSettlement(models.Model):
             message_type="comment",
             subtype_xmlid="mail.mt_comment",
         )
-        dispute_type = self.env.ref("partner_revshare.mail_activity_type_dispute")
-        if self.activity_ids.filtered(lambda a: a.activity_type_id == dispute_type):
-            return
         responsible = self._revshare_dispute_responsible()
         if responsible:
             self.activity_schedule(
-                activity_type_id=dispute_type.id,
+                activity_type_id=self._revshare_dispute_type().id,
                 summary=_("Statement disputed by %s", author.name),
                 note=plaintext2html(text),
                 user_id=responsible.id,
             )
+        return True

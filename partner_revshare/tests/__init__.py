@@ -21,3 +21,6 @@ from . import test_revshare_override_bonus
 from . import test_settlement_numbers
 from . import test_revshare_rpc_access
 from . import test_revshare_model_slices
+from . import test_portal_statement_state
+from . import test_portal_demo_totals
+from . import test_portal_statement_answers

@@ -1,6 +1,7 @@
 import csv
 import io
 import re
+from copy import deepcopy
 
 from dateutil.relativedelta import relativedelta
 from lxml import html
@@ -29,7 +30,13 @@ def _find(node, css):
 
 def _text(node):
     """Visible text of an HTML node with the formatting characters of monetary
-    values (no-break and zero-width spaces) normalised."""
+    values (no-break and zero-width spaces) normalised. The phone-only copies of
+    hidden columns (``o_revshare_phone``) are left out: a desktop reads once."""
+    phone = _find(node, ".o_revshare_phone")
+    if phone:
+        node = deepcopy(node)
+        for copy in _find(node, ".o_revshare_phone"):
+            copy.drop_tree()
     text = node.text_content()
     for char in ("\xa0", "\u2060", "\ufeff", "\u200b"):
         text = text.replace(char, " " if char == "\xa0" else "")

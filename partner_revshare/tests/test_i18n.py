@@ -86,3 +86,13 @@ class TestRevshareTranslations(RevsharePortalCommon):
             "BROUILLON : non envoyé, les montants peuvent encore changer", text
         )
         self.assertIn("Relevé de partage de revenus", text)
+
+    def test_csv_in_portal_language(self):
+        """The CSV speaks the language chosen in the portal's URL."""
+        self.authenticate("revshare_portal_a", "revshare_portal_a")
+        response = self.url_open("/fr/my/revshare/lines/csv")
+        self.assertEqual(response.status_code, 200)
+        header = response.content.decode("utf-8-sig").splitlines()[0].split(",")
+        self.assertIn("Taux (%)", header)
+        self.assertIn("Encore attendu", header)
+        self.assertNotIn("Still Expected", header)

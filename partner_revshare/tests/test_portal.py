@@ -89,7 +89,7 @@ class TestPortalPages(RevsharePortalCommon):
             for tr in _find(tree, "tr.o_revshare_agreement_row")
         ]
         self.assertIn(
-            [self.agreement_a.display_name, "$ 320.00", "$ 70.00"],
+            [self.agreement_a.display_name, "$ 320.00", "$ 270.00"],
             [[row[0], row[3], row[4]] for row in cells],
         )
 
@@ -165,10 +165,11 @@ class TestPortalPages(RevsharePortalCommon):
         self.assertEqual(
             set(rows), {self.agreement_a.display_name, self.agreement_p.display_name}
         )
-        # Earned and not yet on an issued statement: the draft's 100 and the
-        # clawback are not settled for the partner.
+        # Earned and not billed yet: the draft's 100, the clawback, and the
+        # 200 of the old statement (confirmed, no bill: a journal-entry
+        # agreement's statement); the paid statement's 50 is not to settle.
         self.assertEqual(
-            rows[self.agreement_a.display_name][3:5], ["$ 320.00", "$ 70.00"]
+            rows[self.agreement_a.display_name][3:5], ["$ 320.00", "$ 270.00"]
         )
         self.assertEqual(
             rows[self.agreement_p.display_name][3:5], ["$ 30.00", "$ 0.00"]
@@ -215,7 +216,7 @@ class TestPortalPages(RevsharePortalCommon):
             _text(_find(tree, "div.o_revshare_agreement_earned")[0]), "$ 320.00"
         )
         self.assertEqual(
-            _text(_find(tree, "div.o_revshare_agreement_unsettled")[0]), "$ 70.00"
+            _text(_find(tree, "div.o_revshare_agreement_unsettled")[0]), "$ 270.00"
         )
 
     def test_agreement_detail_settlement_terms(self):
@@ -322,9 +323,9 @@ class TestPortalPages(RevsharePortalCommon):
 
 @tagged("post_install", "-at_install")
 class TestPortalPhone(RevsharePortalCommon):
-    """The running account and the ledger on a phone's screen."""
+    """Every page of the portal on a 390 px phone: amounts on the screen."""
 
-    browser_size = "375x812"
+    browser_size = "390x844"
 
     def test_tour_phone(self):
         self.start_tour(
@@ -342,4 +343,30 @@ class TestPortalPhone(RevsharePortalCommon):
         self.assertEqual(float(bars[-3].get("height")), 140.0)  # this month, earned
         self.assertEqual(
             [float(bar.get("height")) for bar in bars[-6:-3]], [112.0, 112.0, 112.0]
+        )
+
+
+@tagged("post_install", "-at_install")
+class TestPortalDesktop(RevsharePortalCommon):
+    """The same pages on a 1280 px laptop screen: no column of amounts pushed
+    out of view either (the tour is the phone's, its checks hold at any size)."""
+
+    browser_size = "1280x900"
+
+    def test_tour_desktop(self):
+        self.start_tour(
+            "/my/revshare",
+            "partner_revshare_portal_phone_tour",
+            login="revshare_portal_a",
+        )
+
+    def test_tour_desktop_french(self):
+        """French month names are longer: the chart's labels still do not
+        overlap, the amounts stay in view."""
+        self.env["res.lang"]._activate_lang("fr_FR")
+        self.portal_a.lang = "fr_FR"
+        self.start_tour(
+            "/my/revshare",
+            "partner_revshare_portal_phone_tour",
+            login="revshare_portal_a",
         )

@@ -88,7 +88,7 @@ class TestPortalTax(RevsharePortalCommon):
                 "the statement below is your copy.",
                 "Untaxed amount $ 100.00",
                 "Taxes $ 20.00",
-                "Total paid, taxes included $ 120.00",
+                "Bill total, taxes included $ 120.00",
             ],
         )
         # A statement whose bill has no tax shows the same three figures.
@@ -99,7 +99,7 @@ class TestPortalTax(RevsharePortalCommon):
             [
                 "Untaxed amount $ 30.00",
                 "Taxes $ 0.00",
-                "Total paid, taxes included $ 30.00",
+                "Bill total, taxes included $ 30.00",
             ],
         )
 
@@ -129,6 +129,21 @@ class TestPortalTax(RevsharePortalCommon):
             "VAT 20% $ 100.00 $ 20.00",
             "Untaxed amount $ 100.00",
             "Taxes $ 20.00",
-            "Total paid, taxes included $ 120.00",
+            "Bill total, taxes included $ 120.00",
         ):
             self.assertIn(text, page)
+
+    def test_self_billing_mention_in_partner_words(self):
+        """The mention names a party without a VAT number alone (no "VAT -")
+        and dates the acceptance as the partner writes dates."""
+        self.env["res.lang"]._activate_lang("fr_FR")
+        self.reseller.write({"lang": "fr_FR", "vat": False})
+        self.company.vat = False
+        vals = self.env["account.move"]._revshare_self_billing_vals(
+            self.agreement_vat, self.company, self.reseller
+        )
+        mention = vals["narration"]
+        self.assertNotIn("VAT", mention)
+        self.assertIn(f"issued by {self.company.name} in the name", mention)
+        accepted = self.agreement_vat.self_billing_accepted_date
+        self.assertIn(accepted.strftime("%d/%m/%Y"), mention)

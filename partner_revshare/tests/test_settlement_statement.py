@@ -105,7 +105,7 @@ class TestSettlementStatement(RevshareSettlementCommon):
             action = wizard.action_settle()
         settlement = self.Settlement.search(action["domain"])
         self.assertEqual(settlement.amount_total, 100.0)
-        self.assertEqual(settlement.state, "billed")
+        self.assertEqual(settlement.state, "confirmed")
         with freeze_time("2026-04-02"):
             future = self.env["revshare.settlement.run"].create({"date": "2026-04-05"})
             with self._raises(UserError, "in the future"):
@@ -192,23 +192,29 @@ class TestSettlementStatement(RevshareSettlementCommon):
             wizard.action_settle()
         settlement = self.Settlement.with_user(manager).search([])
         settlement.action_confirm()
-        self.assertEqual(settlement.state, "billed")
+        self.assertEqual(settlement.state, "confirmed")
         self.assertEqual(settlement.sudo().bill_id.amount_total, 100.0)
         as_user = self.Settlement.with_user(user).browse(settlement.id)
         self.assertEqual(as_user.amount_total, 100.0)
-        html = (
-            self.env["ir.actions.report"]
-            .with_user(user)
-            ._render_qweb_html(
-                "partner_revshare.action_report_revshare_statement", as_user.ids
-            )[0]
-            .decode()
-        )
-        self.assertIn(settlement.sudo().bill_id.display_name, html)
+
+        def render():
+            return (
+                self.env["ir.actions.report"]
+                .with_user(user)
+                ._render_qweb_html(
+                    "partner_revshare.action_report_revshare_statement", as_user.ids
+                )[0]
+                .decode()
+            )
+
+        # A draft bill is not the partner's bill yet: the statement names none.
+        self.assertNotIn("Draft Bill", render())
         with self.assertRaises(AccessError):
             as_user.action_cancel()
-        settlement.action_cancel()
-        self.assertEqual(settlement.state, "cancelled")
+        bill = settlement.sudo().bill_id
+        bill.action_post()
+        # The posted bill is named to whoever reads the statement.
+        self.assertIn(f"Billed by bill {bill.name}, not paid yet.", render())
 
     def test_overlapping_manual_settlements(self):
         agreement = self._periodic()

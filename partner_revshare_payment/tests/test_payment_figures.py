@@ -26,9 +26,10 @@ class TestPaymentFigures(RevsharePaymentCommon, HttpCase):
 
     The reseller earns 10% on payment: invoice A (1,000.00, share 100.00) is paid
     300.00 (30.00 earned, 70.00 still expected); invoice B (500.00, share 50.00) is
-    paid in full and its 50.00 is on a statement sent to the reseller (billed,
-    unpaid); a credit note of 200.00 (share -20.00) is refunded in cash (a
-    clawback of -20.00, not on a statement yet). All this month."""
+    paid in full and its 50.00 is on a statement sent to the reseller (settled;
+    not billed: a journal-entry agreement's statement has no bill); a credit
+    note of 200.00 (share -20.00) is refunded in cash (a clawback of -20.00, not
+    on a statement yet). All this month."""
 
     @classmethod
     def setUpClass(cls):
@@ -79,13 +80,13 @@ class TestPaymentFigures(RevsharePaymentCommon, HttpCase):
         self.assertEqual(self.refund.revshare_amount, -20.0)
         partner = self.reseller
         self.assertEqual(partner.revshare_amount_earned, 60.0)
-        self.assertEqual(partner.revshare_amount_to_settle, 10.0)
-        self.assertEqual(partner.revshare_amount_billed, 50.0)
+        self.assertEqual(partner.revshare_amount_to_settle, 60.0)
+        self.assertEqual(partner.revshare_amount_billed, 0.0)
         self.assertEqual(partner.revshare_amount_expected, 70.0)
         agreement = self.agreement
         self.assertEqual(agreement.amount_earned, 60.0)
         self.assertEqual(agreement.amount_settled, 50.0)
-        self.assertEqual(agreement.amount_to_settle, 10.0)
+        self.assertEqual(agreement.amount_to_settle, 60.0)
         self.assertEqual(agreement.amount_expected, 70.0)
         # The credit note's cash is a clawback: sections add up.
         self.assertEqual(self.statement.amount_share, 50.0)
@@ -102,15 +103,15 @@ class TestPaymentFigures(RevsharePaymentCommon, HttpCase):
         self.assertEqual(card("o_revshare_clawbacks"), -20.0)
         self.assertEqual(card("o_revshare_expected"), 70.0)
         self.assertEqual(card("o_revshare_settled"), 50.0)
-        self.assertEqual(card("o_revshare_to_settle"), 10.0)
-        self.assertEqual(card("o_revshare_billed"), 50.0)
+        self.assertEqual(card("o_revshare_to_settle"), 60.0)
+        self.assertEqual(card("o_revshare_billed"), 0.0)
         self.assertEqual(card("o_revshare_balance"), 60.0)
         page = html.fromstring(
             self.url_open(f"/my/revshare/agreements/{self.agreement.id}").content
         )
         for css, amount in (
             ("o_revshare_agreement_earned", 60.0),
-            ("o_revshare_agreement_unsettled", 10.0),
+            ("o_revshare_agreement_unsettled", 60.0),
             ("o_revshare_agreement_expected", 70.0),
         ):
             node = page.xpath(f"//div[contains(@class, '{css}')]")[0]

@@ -388,7 +388,8 @@ class TestPaymentSelfBilling(RevshareTaxCommon):
             ],
         )
         mention = str(bills[0].narration)
-        for text in ("Self-billing", "FR23334175221", "FR40303265045", "2025-12-01"):
+        # The acceptance date as the partner writes dates.
+        for text in ("Self-billing", "FR23334175221", "FR40303265045", "12/01/2025"):
             self.assertIn(text, mention)
         self.assertEqual(self._check(), [])
 

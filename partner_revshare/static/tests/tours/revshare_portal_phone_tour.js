@@ -3,21 +3,63 @@
 import {registry} from "@web/core/registry";
 
 /**
- * On a phone: the running account's chart renders, and nothing of the running
- * account or the ledger sticks out of the screen (wide tables scroll inside their
- * own box). The page's content is checked (``main``): Odoo's own portal header
- * (the user menu of the navbar) is not ours.
+ * On a phone (and any wider screen): the running account's chart renders, and every page of the
+ * revenue-share portal shows its amounts and statuses on the screen, without
+ * sideways scrolling (neither the page nor a table's own scrolling box). The
+ * page's content is checked (``main``): Odoo's own portal header (the user menu
+ * of the navbar) is not ours.
  */
+function describe(el) {
+    return `${el.tagName.toLowerCase()}.${[...el.classList].join(".")} "${el.textContent
+        .trim()
+        .slice(0, 30)}"`;
+}
+
 function assertNoPageScroll() {
     const wide = [...document.querySelectorAll("main *")]
         .filter((el) => el.getBoundingClientRect().right > window.innerWidth + 0.5)
         .filter((el) => !el.parentElement.closest(".table-responsive"))
         .slice(0, 8)
-        .map((el) => `${el.tagName.toLowerCase()}.${[...el.classList].join(".")}`);
+        .map(describe);
     if (wide.length) {
         throw new Error(
             `The page scrolls sideways on a ${window.innerWidth}px screen: ` +
                 wide.join(", ")
+        );
+    }
+}
+
+function assertAmountsOnScreen() {
+    assertNoPageScroll();
+    const scrolling = [...document.querySelectorAll("main .table-responsive")].filter(
+        (box) => box.scrollWidth > box.clientWidth + 1
+    );
+    if (scrolling.length) {
+        const columns = [...scrolling[0].querySelectorAll("tr:first-child > *")]
+            .filter((cell) => cell.getClientRects().length)
+            .map((cell) => `${cell.textContent.trim()} ${Math.round(cell.offsetWidth)}px`);
+        throw new Error(
+            `A table scrolls sideways on a ${window.innerWidth}px screen: ` +
+                `${scrolling[0].scrollWidth}px wide in ${scrolling[0].clientWidth}px ` +
+                `(${columns.join(", ")})`
+        );
+    }
+    const shown = [
+        ...document.querySelectorAll(
+            "main .o_revshare_amount, main td.text-end, main th.text-end, main .badge"
+        ),
+    ].filter((el) => el.getClientRects().length);
+    if (!shown.some((el) => el.matches(".o_revshare_amount"))) {
+        throw new Error(`No amount shown on ${location.pathname}`);
+    }
+    const off = shown.filter((el) => {
+        const box = el.getBoundingClientRect();
+        return box.left < -0.5 || box.right > window.innerWidth + 0.5;
+    });
+    if (off.length) {
+        throw new Error(
+            `Off the ${window.innerWidth}px screen on ${location.pathname}: ` +
+                off.slice(0, 6).map(describe).join(", ")
         );
     }
 }
@@ -37,7 +79,21 @@ registry.category("web_tour.tours").add("partner_revshare_portal_phone_tour", {
                 if (!(tallest > 0)) {
                     throw new Error("The chart draws no bar");
                 }
-                assertNoPageScroll();
+                const labels = [
+                    ...document.querySelectorAll(".o_revshare_chart text.o_revshare_chart_label"),
+                ].filter((label) => label.getClientRects().length);
+                if (labels.length !== 12) {
+                    throw new Error(`${labels.length} month labels instead of 12`);
+                }
+                const boxes = labels.map((label) => label.getBoundingClientRect());
+                for (let i = 1; i < boxes.length; i++) {
+                    if (boxes[i].left < boxes[i - 1].right - 0.5) {
+                        throw new Error(
+                            `Month labels overlap: "${labels[i - 1].textContent}" and "${labels[i].textContent}"`
+                        );
+                    }
+                }
+                assertAmountsOnScreen();
             },
         },
         {
@@ -46,9 +102,39 @@ registry.category("web_tour.tours").add("partner_revshare_portal_phone_tour", {
             run: "click",
         },
         {
-            content: "The ledger fits the phone",
+            content: "The ledger's amounts are on the phone's screen",
             trigger: "tr.o_revshare_line",
-            run: assertNoPageScroll,
+            run: assertAmountsOnScreen,
+        },
+        {
+            content: "Go to the agreements",
+            trigger: '.o_revshare_nav a[href="/my/revshare/agreements"]',
+            run: "click",
+        },
+        {
+            content: "The agreements' amounts are on the phone's screen",
+            trigger: "tr.o_revshare_agreement_row",
+            run: assertAmountsOnScreen,
+        },
+        {
+            content: "Go to the statements",
+            trigger: '.o_revshare_nav a[href="/my/revshare/statements"]',
+            run: "click",
+        },
+        {
+            content: "The statements' amounts are on the phone's screen",
+            trigger: "tr.o_revshare_statement_row",
+            run: assertAmountsOnScreen,
+        },
+        {
+            content: "Open the newest statement",
+            trigger: "tr.o_revshare_statement_row a",
+            run: "click",
+        },
+        {
+            content: "The statement's amounts are on the phone's screen",
+            trigger: "tr.o_revshare_statement_total",
+            run: assertAmountsOnScreen,
         },
     ],
 });
