@@ -3,7 +3,7 @@ from dateutil.relativedelta import relativedelta
 from odoo import api, fields, models
 from odoo.tools import SQL
 
-from .revshare_agreement import PERIOD_MONTHS
+from .revshare_agreement_period import PERIOD_MONTHS
 
 # A customer's habit is the median delay of its last HISTORY_SIZE paid invoices,
 # trusted from HISTORY_MIN of them.
