@@ -1,3 +1,7 @@
+# Mixins before the models that inherit them (revshare_agreement imports
+# revshare_line, which builds revshare.line).
+from . import revshare_line_fast_write
+
 from . import revshare_agreement
 from . import revshare_agreement_accounting
 from . import revshare_agreement_tax
@@ -5,6 +9,7 @@ from . import revshare_rule
 from . import revshare_rule_tier
 from . import revshare_rule_tenure
 from . import revshare_bonus
+
 from . import revshare_line
 from . import revshare_line_terms
 from . import ir_sequence
@@ -18,11 +23,17 @@ from . import account_move
 from . import account_move_tax
 from . import revshare_share_computation
 from . import revshare_line_booking
-from . import revshare_settlement
-from . import revshare_settlement_engine
-from . import revshare_settlement_tax
+
+# revshare.settlement after its mixins, each after the one it extends.
+from . import revshare_settlement_terms
 from . import revshare_settlement_bonus
+from . import revshare_settlement_engine
+from . import revshare_settlement_approval
+from . import revshare_settlement_bill
+from . import revshare_settlement_tax
 from . import revshare_settlement_portal
+from . import revshare_settlement_dispute
+from . import revshare_settlement
 from . import revshare_agreement_portal
 from . import revshare_agreement_terms
 from . import revshare_line_portal
@@ -32,6 +43,4 @@ from . import revshare_line_adjustment
 from . import revshare_line_hold
 from . import revshare_line_approval
 from . import revshare_agreement_approval
-from . import revshare_settlement_approval
-from . import revshare_settlement_dispute
 from . import revshare_review

@@ -5,15 +5,13 @@ from odoo.exceptions import UserError
 from odoo.tools import plaintext2html
 
 
-class RevshareSettlement(models.Model):
+class RevshareSettlementPortal(models.AbstractModel):
     """The statement as its partner sees it: whether it was sent, its totals, and
     what the partner can answer (acknowledge, dispute). The portal, the PDF and the
     backend read these methods, so a figure means the same everywhere."""
 
-    # One file per step of the pipeline (ARCHITECTURE.md), as Odoo splits
-    # account_journal_dashboard.py: the model is extended once per step on purpose.
-    # pylint: disable-next=consider-merging-classes-inherited
-    _inherit = "revshare.settlement"
+    _name = "revshare.settlement.portal"
+    _description = "Revenue Share Settlement on the Portal"
 
     # Statements the partner has received: their rows are settled for the partner.
     # The settlement run links rows to a draft first; until the accounting team
