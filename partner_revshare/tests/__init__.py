@@ -19,3 +19,6 @@ from . import test_portal_operations
 from . import test_revshare_tenure
 from . import test_revshare_override_bonus
 from . import test_settlement_numbers
+from . import test_revshare_ledger_guard
+from . import test_settlement_plan
+from . import test_revshare_internals

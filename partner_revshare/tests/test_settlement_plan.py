@@ -27,6 +27,8 @@ class TestSettlementPlan(RevshareSettlementCommon):
         return wizard.preview_idle.replace("\xa0", " ")
 
     def test_skip_another_company(self):
+        """An agreement asked of a company the run does not settle (a script
+        settling one company)."""
         other = self.setup_other_company(name="Revshare Co 2")["company"]
         self.env.user.company_ids |= other
         agreement = (
@@ -45,13 +47,18 @@ class TestSettlementPlan(RevshareSettlementCommon):
                 }
             )
         )
-        self.assertEqual(
-            self._skipped("2026-03-31", agreements=agreement),
-            {agreement: ("company", None, 0.0)},
+        agreement.action_activate()
+        plan = self.Settlement._revshare_plan(
+            d("2026-03-31"), agreements=agreement, companies=self.company
         )
-        self.assertIn(
-            "it belongs to company Revshare Co 2",
-            self._preview("2026-03-31", agreement),
+        self.assertEqual(
+            [(s.agreement, s.reason) for s in plan.skipped], [(agreement, "company")]
+        )
+        text = self.env["revshare.settlement.run"].new()._revshare_skipped_text(plan)
+        self.assertEqual(
+            text,
+            f"{agreement.display_name}: it belongs to company Revshare Co 2, which "
+            "this run does not settle: select it in the company switcher.",
         )
 
     def test_skip_nothing_due(self):
