@@ -1,6 +1,7 @@
 from collections import defaultdict
 
 from odoo import fields, models
+from odoo.models import PREFETCH_MAX
 from odoo.tools import SQL
 
 
@@ -41,7 +42,9 @@ class RevshareLineFastWrite(models.AbstractModel):
         # Pending writes of these rows first: a later flush would overwrite the
         # UPDATE with them.
         self.flush_model()
-        self.fetch({"state", *relational, *(["move_id"] if "move_id" in vals else [])})
+        # In one query, what the guard reads and the links modified() follows
+        # (it would read them by a thousand rows at a time).
+        self.fetch({"state", "move_id", *relational, *self._revshare_inverse_links()})
         by_vals = defaultdict(list)
         for index, row_id in enumerate(self._ids):
             key = tuple(values[index] for values in columns.values())
@@ -80,7 +83,27 @@ class RevshareLineFastWrite(models.AbstractModel):
         self.invalidate_recordset([*columns, "write_uid", "write_date"])
         for fname in relational:
             self._revshare_invalidate_inverses(self._fields[fname])
+        if len(self) > PREFETCH_MAX:
+            # modified() would read the new links a thousand rows at a time.
+            self.fetch(relational)
         self.modified(list(columns))
+
+    def _revshare_inverse_links(self):
+        """Names of the ledger's many2one fields that a one2many of their
+        comodel mirrors (a row's agreement, settlement, document...): the paths
+        :meth:`modified` walks to what depends on the rows."""
+        return [
+            name
+            for name, field in self._fields.items()
+            if field.type == "many2one"
+            and field.store
+            and any(
+                other.type == "one2many"
+                and other.comodel_name == self._name
+                and other.inverse_name == name
+                for other in self.env[field.comodel_name]._fields.values()
+            )
+        ]
 
     def _revshare_invalidate_inverses(self, field):
         """Forget the one2many fields whose inverse is the many2one ``field`` of

@@ -562,4 +562,18 @@ class RevshareSettlement(models.Model):
                 ["state"],
             )
         )
-        rows._revshare_write_fast({"state": "settled"})
+        # Settled rows count as earned ones in every figure of the ledger
+        # (EARNED_STATES): spare recomputing them to the same values, as the
+        # ORM spares the fields it writes; what else depends on the state
+        # (another addon's) is recomputed.
+        figures = [
+            rows._fields[fname]
+            for fname in (
+                "amount_earned",
+                "amount_earned_company",
+                "amount_expected",
+                "amount_expected_company",
+            )
+        ]
+        with self.env.protecting(figures, rows):
+            rows._revshare_write_fast({"state": "settled"})

@@ -460,8 +460,12 @@ class RevshareSettlementEngine(models.AbstractModel):
         # after the UPDATE, instead of once empty and once again.
         rows.flush_model()
         try:
-            rows.fetch(["state", "settlement_id"])
-            if any(row.settlement_id or row.state != "earned" for row in rows):
+            taken = [
+                "|",
+                ("settlement_id", "!=", False),
+                ("state", "!=", "earned"),
+            ]
+            if rows.search_count([("id", "in", rows.ids), *taken], limit=1):
                 raise UserError(
                     self.env._(
                         "Some revenue-share rows were settled by another run "
