@@ -4,6 +4,7 @@ from . import base
 # loaded before it. Each mixin is a step of the pipeline or a concept of its model
 # (see ARCHITECTURE.md, "The pipeline, file by file").
 from . import revshare_line_hooks
+from . import revshare_line_fast_write
 from . import revshare_line_booking
 from . import revshare_line_portal
 from . import revshare_line_terms
@@ -20,6 +21,16 @@ from . import revshare_agreement_terms
 from . import revshare_rule_hooks
 from . import revshare_rule_tenure
 
+# The settlement's mixins, each after the one it extends.
+from . import revshare_settlement_terms
+from . import revshare_settlement_bonus
+from . import revshare_settlement_engine
+from . import revshare_settlement_approval
+from . import revshare_settlement_bill
+from . import revshare_settlement_tax
+from . import revshare_settlement_portal
+from . import revshare_settlement_dispute
+
 from . import revshare_agreement
 from . import revshare_rule
 from . import revshare_rule_tier
@@ -32,12 +43,6 @@ from . import res_partner
 from . import account_move_line
 from . import account_move
 from . import revshare_settlement
-from . import revshare_settlement_engine
-from . import revshare_settlement_tax
-from . import revshare_settlement_bonus
-from . import revshare_settlement_portal
-from . import revshare_settlement_approval
-from . import revshare_settlement_dispute
 from . import revshare_review
 
 # Reporting.

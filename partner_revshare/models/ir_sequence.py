@@ -36,7 +36,11 @@ class IrSequence(models.Model):
         prefix, suffix and padding; for a ``no_gap`` sequence, one locked
         increment by ``count`` steps (Odoo's own ``_update_nogap``: the row stays
         locked until the transaction ends, a concurrent one fails at once and is
-        retried, a rollback gives the numbers back) instead of one per number."""
+        retried, a rollback gives the numbers back) instead of one per number;
+        for a ``standard`` one, the PostgreSQL sequence Odoo names and draws from
+        (``ir_sequence_<id>[_<range id>]``). A run numbering 1,000 statements
+        makes one query instead of 1,000 locked increments; the numbers are
+        those of :meth:`_next` (test_revshare_internals, test_settlement_numbers)."""
         self.ensure_one()
         if count <= 0:
             return []

@@ -4,13 +4,13 @@ from odoo import api, fields, models
 from odoo.tools import SQL
 
 from .revshare_agreement_period import PERIOD_MONTHS
+from .revshare_line_states import PAID_STATES
 
 # A customer's habit is the median delay of its last HISTORY_SIZE paid invoices,
 # trusted from HISTORY_MIN of them.
 HISTORY_SIZE = 12
 HISTORY_MIN = 3
 # Payment states of an invoice paid in full.
-PAID_STATES = ("paid", "in_payment")
 
 
 class RevshareForecast(models.Model):

@@ -19,6 +19,7 @@ class RevshareLine(models.Model):
         "revshare.line.terms",
         "revshare.line.portal",
         "revshare.line.booking",
+        "revshare.line.fast.write",
         "revshare.line.hooks",
     ]
     _description = "Revenue Share Ledger Row"
@@ -48,7 +49,7 @@ class RevshareLine(models.Model):
     rule_id = fields.Many2one(
         "revshare.rule", ondelete="restrict", index="btree_not_null"
     )
-    role = fields.Selection(related="agreement_id.role", store=True)
+    role = fields.Selection(related="agreement_id.role", store=True, precompute=True)
     partner_id = fields.Many2one(
         "res.partner", string="Beneficiary", required=True, index=True
     )
@@ -72,7 +73,10 @@ class RevshareLine(models.Model):
     # Odoo's Monetary fields then read the currency of the company amounts from
     # the values at the INSERT instead of computing it on a new record per amount.
     company_currency_id = fields.Many2one(
-        related="company_id.currency_id", string="Company Currency", store=True
+        related="company_id.currency_id",
+        string="Company Currency",
+        store=True,
+        precompute=True,
     )
     invoice_currency_id = fields.Many2one("res.currency")
     base_amount = fields.Monetary(help="Base of the share, in the agreement currency.")
@@ -92,12 +96,14 @@ class RevshareLine(models.Model):
         string="Earned",
         compute="_compute_amount_figures",
         store=True,
+        precompute=True,
         help="The amount of an earned or settled row; zero for the other states.",
     )
     amount_earned_company = fields.Monetary(
         string="Earned (company currency)",
         compute="_compute_amount_figures",
         store=True,
+        precompute=True,
         currency_field="company_currency_id",
         groups="base.group_user",
     )
@@ -105,6 +111,7 @@ class RevshareLine(models.Model):
         string="Still Expected",
         compute="_compute_amount_figures",
         store=True,
+        precompute=True,
         help="What an expected row still has to earn: its share minus what has "
         "been earned from it already (by payments). Zero for the other states.",
     )
@@ -112,6 +119,7 @@ class RevshareLine(models.Model):
         string="Still Expected (company currency)",
         compute="_compute_amount_figures",
         store=True,
+        precompute=True,
         currency_field="company_currency_id",
         groups="base.group_user",
     )
@@ -188,6 +196,7 @@ class RevshareLine(models.Model):
         string="Kind",
         compute="_compute_section",
         store=True,
+        precompute=True,
         help="What the row is for its partner, the same word in the ledger, the "
         "CSV and on the statement, where the row is summed in this section: a "
         "negative share (the share of a credit note) is a clawback.",
@@ -304,18 +313,8 @@ class RevshareLine(models.Model):
         # Before the figures: a row held for approval is not earned yet.
         self._revshare_hold_for_approval(vals_list)
         self._revshare_fill_terms(vals_list)
-        filled = self._revshare_fill_figures(vals_list)
-        rows = super().create(vals_list)
-        # The figures given are those the computes give a new row (same builders,
-        # nothing earned against it yet): spare their recomputation, as Odoo does
-        # for fields it gives at create (base_vat's res.partner.create).
-        if filled:
-            given = rows.browse(
-                row.id for row, done in zip(rows, filled, strict=True) if done
-            )
-            for fname in self._revshare_figure_fields:
-                self.env.remove_to_compute(self._fields[fname], given)
-        return rows
+        self._revshare_fill_figures(vals_list)
+        return super().create(vals_list)
 
     @api.model
     def _revshare_fill_figures(self, vals_list):
@@ -324,22 +323,21 @@ class RevshareLine(models.Model):
         computes from the values themselves: the rows are inserted complete, with
         no recomputation nor ``UPDATE`` after the ``INSERT`` (posting creates
         thousands of rows). A new row has nothing earned against it yet: an
-        expected row still expects its whole amount. Values that do not say all
-        the figures depend on are left to the computes.
-
-        :return: for each values, whether its figures were given
-        """
+        expected row still expects its whole amount. The figures are
+        ``precompute`` fields: given, Odoo does not compute them again; the
+        values that do not say all the figures depend on are left to Odoo,
+        which precomputes them on new records before the ``INSERT``."""
         needed = ("state", "kind", "amount", "amount_company", "currency_id")
-        filled = [
-            all(fname in vals for fname in needed)
-            and bool(vals.get("company_id"))
-            and bool(vals.get("agreement_id"))
-            and not any(fname in vals for fname in self._revshare_figure_fields)
+        todo = [
+            vals
             for vals in vals_list
+            if all(fname in vals for fname in needed)
+            and vals.get("company_id")
+            and vals.get("agreement_id")
+            and not any(fname in vals for fname in self._revshare_figure_fields)
         ]
-        if not any(filled):
-            return []
-        todo = [vals for vals, done in zip(vals_list, filled, strict=True) if done]
+        if not todo:
+            return
         # sudo: the row's agreement and company, read as the related field and
         # the computes read them (compute_sudo).
         agreements = self.env["revshare.agreement"].sudo()
@@ -367,7 +365,6 @@ class RevshareLine(models.Model):
                 company_currency_id=company_currency.id,
                 section=self._revshare_section(vals["kind"], amount, currency),
             )
-        return filled
 
     @api.model
     def _revshare_fill_terms(self, vals_list):
@@ -408,7 +405,8 @@ class RevshareLine(models.Model):
         # Odoo checks each row's company-checked fields (agreement_id) one row at
         # a time; rows with the same company and values give the same answer, so
         # one row of each is checked (posting creates thousands of rows of a few
-        # agreements).
+        # agreements): 0.05 s instead of 0.26 s for 5,000 rows of two agreements.
+        # test_revshare_internals checks it refuses what Odoo's check refuses.
         checked = [
             name
             for name, field in self._fields.items()
@@ -425,6 +423,14 @@ class RevshareLine(models.Model):
         return super(RevshareLine, rows)._check_company(fnames)
 
     def write(self, vals):
+        self._revshare_check_write(vals)
+        return super().write(vals)
+
+    def _revshare_check_write(self, vals):
+        """The ledger's guard, crossed by every write of ``vals`` on these rows:
+        :meth:`write` and the SQL fast path (:meth:`_revshare_write_fast`). Only
+        the ledger's own state steps, no frozen term changed once a row is
+        earned, a row booked in one document only."""
         if "state" in vals:
             self._revshare_check_transition(vals)
         frozen = set(vals) - self._revshare_mutable_field_names()
@@ -445,7 +451,6 @@ class RevshareLine(models.Model):
                     "accounting document."
                 )
             )
-        return super().write(vals)
 
     def _revshare_check_transition(self, vals):
         """Refuse any state change but the ledger's own steps, whoever writes: a row

@@ -4,7 +4,6 @@ from datetime import timedelta
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.fields import Command
-from odoo.tools import SQL
 
 from .revshare_line_states import EARNED_STATES
 
@@ -113,36 +112,15 @@ class RevshareLineBooking(models.AbstractModel):
     def _revshare_link_documents(self, links):
         """Link rows to the document and document line booking them: ``links`` is
         a list of (row id, move id, move line id), written with one UPDATE (a batch
-        document has as many lines to link as it has beneficiaries)."""
+        document has as many lines to link as it has beneficiaries) through the
+        ledger's guarded fast path."""
         if not links:
             return
         self.env.flush_all()
         row_ids, move_ids, line_ids = zip(*links, strict=True)
-        self.env.cr.execute(
-            SQL(
-                """
-                UPDATE revshare_line AS line
-                   SET move_id = link.move_id,
-                       move_line_id = link.move_line_id,
-                       write_uid = %(uid)s,
-                       write_date = %(now)s
-                  FROM unnest(%(row_ids)s::int[], %(move_ids)s::int[],
-                              %(line_ids)s::int[])
-                       AS link(row_id, move_id, move_line_id)
-                 WHERE line.id = link.row_id
-                """,
-                uid=self.env.uid,
-                now=fields.Datetime.now(),
-                row_ids=list(row_ids),
-                move_ids=list(move_ids),
-                line_ids=list(line_ids),
-            )
+        self.browse(row_ids)._revshare_write_fast(
+            {"move_id": list(move_ids), "move_line_id": list(line_ids)}
         )
-        rows = self.browse(row_ids)
-        rows.invalidate_recordset(
-            ["move_id", "move_line_id", "write_uid", "write_date"]
-        )
-        rows.modified(["move_id", "move_line_id"])
 
     def _revshare_event_ref(self, ref):
         return ref or ", ".join(

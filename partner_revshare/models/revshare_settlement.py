@@ -1,18 +1,10 @@
-from collections import defaultdict, namedtuple
+from collections import defaultdict
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
-from odoo.tools import SQL, format_amount, formatLang, str2bool
 
 from .base import USER_GROUP
-from .revshare_line_booking import BillLine
-
-# Bill payment states that mean the partner was paid.
-PAID_STATES = ("paid", "in_payment")
-
-# One line of a settlement's vendor bill: the periodic rows of an agreement (and sold
-# product, when bills are per product) booked on one expense account.
-BillPart = namedtuple("BillPart", ["agreement", "product", "expense_account", "amount"])
+from .revshare_line_states import PAID_STATES
 
 
 class RevshareSettlement(models.Model):
@@ -23,11 +15,24 @@ class RevshareSettlement(models.Model):
 
     Settlements are made by the settlement run (``revshare_settlement_engine.py``,
     from the "Settle now" wizard or the daily cron); a row is in at most one
-    settlement."""
+    settlement. Each concept has its own mixin and file (ARCHITECTURE.md,
+    "Settlements"); a mixin that extends another is listed before it."""
 
     _name = "revshare.settlement"
     _description = "Revenue Share Settlement"
-    _inherit = ["portal.mixin", "mail.thread", "mail.activity.mixin"]
+    _inherit = [
+        "portal.mixin",
+        "mail.thread",
+        "mail.activity.mixin",
+        "revshare.settlement.approval",
+        "revshare.settlement.engine",
+        "revshare.settlement.bonus",
+        "revshare.settlement.terms",
+        "revshare.settlement.bill",
+        "revshare.settlement.tax",
+        "revshare.settlement.portal",
+        "revshare.settlement.dispute",
+    ]
     _order = "date_to desc, id desc"
     _check_company_auto = True
 
@@ -472,90 +477,8 @@ class RevshareSettlement(models.Model):
             },
         }
 
-    def _revshare_statement_sections(self):
-        """The statement's rows grouped by agreement, each with its subtotal, a
-        label per row (adjustments explained) and, for rows earned in another
-        currency, the original amount and the rate it was converted at."""
-        self.ensure_one()
-        # A row's kind is its section: the same word in the ledger and the CSV.
-        kinds = dict(
-            self.env["revshare.line"]
-            ._fields["section"]
-            ._description_selection(self.env)
-        )
-        # Rates and amounts as the reader writes them (the report's language).
-        percent = self.env["revshare.rule"]._revshare_format_percent
-        # sudo: whoever may read the statement sees its rows' invoice numbers and
-        # customers (the partner's own business), even without invoicing rights.
-        rows = self.sudo().line_ids.sorted(
-            lambda r: (r.agreement_id.sequence, r.agreement_id.id, r.date, r.id)
-        )
-        sections = []
-        for agreement in rows.agreement_id:
-            agreement_rows = rows.filtered(lambda r, a=agreement: r.agreement_id == a)
-            labels, conversions = {}, {}
-            for row in agreement_rows:
-                # The values are computed before the message: the translation
-                # extractor cannot read an f-string inside a message's call.
-                if row.adjustment_reason == "tier":
-                    tier_rate = percent(row.rate, digits=None)
-                    labels[row.id] = self.env._(
-                        "Tier adjustment: the period's cumulative base reached the "
-                        "%(rate)s tier",
-                        rate=tier_rate,
-                    )
-                elif row.adjustment_reason == "cap":
-                    cap = format_amount(
-                        self.env, agreement.period_cap, self.currency_id
-                    )
-                    labels[row.id] = self.env._("Period cap of %(cap)s", cap=cap)
-                elif row.adjustment_reason == "bonus":
-                    labels[row.id] = self.env._("Period bonus")
-                elif row.note:
-                    # A manual adjustment or a decline: the manager's reason.
-                    labels[row.id] = self.env._(
-                        "%(kind)s: %(reason)s",
-                        kind=kinds.get(row.section, row.section),
-                        reason=row.note,
-                    )
-                else:
-                    labels[row.id] = kinds.get(row.section, row.section)
-                if (
-                    row.invoice_currency_id
-                    and row.invoice_currency_id != row.currency_id
-                    and not row.invoice_currency_id.is_zero(row.amount_invoice_currency)
-                ):
-                    conversions[row.id] = {
-                        "amount": row.amount_invoice_currency,
-                        "rate": formatLang(
-                            self.env,
-                            row.amount / row.amount_invoice_currency,
-                            digits=6,
-                        ),
-                    }
-            sections.append(
-                {
-                    "agreement": agreement,
-                    "rates": {
-                        row.id: percent(row.rate) for row in agreement_rows if row.rate
-                    },
-                    "lines": agreement_rows,
-                    "labels": labels,
-                    "conversions": conversions,
-                    "has_conversion": bool(conversions),
-                    "total": self.currency_id.round(
-                        sum(agreement_rows.mapped("amount"))
-                    ),
-                }
-            )
-        return sections
-
-    def _get_report_base_filename(self):
-        self.ensure_one()
-        return self.env._("Statement %s", self.name).replace("/", "_")
-
     # ------------------------------------------------------------------
-    # Business: rows, bills
+    # Business: rows
     # ------------------------------------------------------------------
 
     def _revshare_release_lines(self):
@@ -566,182 +489,31 @@ class RevshareSettlement(models.Model):
 
     def _revshare_settle_lines(self):
         """The rows of these settlements become ``settled``, with one UPDATE (a
-        run confirms thousands of statements of hundreds of rows each).
-
-        Raw SQL like the link of the rows (``_revshare_link_lines``), and safe
-        for the same reasons: the rows are written by our code only; ``earned``
-        to ``settled`` is the only change made, a step the ledger allows
-        (``_revshare_transitions``); and no stored value changes with it, the
-        figures counting both states alike (``EARNED_STATES``), so the ORM's
-        write would only recompute every row's figures, and the payment addon's
-        expected rows', to the same values."""
+        run confirms thousands of statements of hundreds of rows each) through
+        the ledger's guarded fast path: a row that may not become settled stops
+        the confirmation."""
         if not self:
             return
-        self.env.flush_all()
-        self.env.cr.execute(
-            SQL(
-                """
-                UPDATE revshare_line
-                   SET state = 'settled', write_uid = %(uid)s, write_date = %(now)s
-                 WHERE settlement_id = ANY(%(ids)s) AND state = 'earned'
-                """,
-                uid=self.env.uid,
-                now=fields.Datetime.now(),
-                ids=self.ids,
-            )
-        )
-        # The ORM did not see the UPDATE: forget cached rows and values read
-        # from them.
-        self.env.invalidate_all()
-
-    def _revshare_periodic_agreements(self):
-        """{settlement: the agreements whose rows in it are billed by it}, for
-        these settlements in one grouped read."""
-        agreements = defaultdict(lambda: self.env["revshare.agreement"])
-        for settlement, agreement in (
+        rows = (
             self.env["revshare.line"]
             .sudo()
-            ._read_group(
-                [
-                    ("settlement_id", "in", self.ids),
-                    ("settlement_mode", "=", "periodic"),
-                ],
-                ["settlement_id", "agreement_id"],
-            )
-        ):
-            agreements[settlement.id] |= agreement
-        return agreements
-
-    def _revshare_check_billable(self):
-        """Refuse to confirm when a settlement to bill misses its vendor product or
-        purchase journal, before anything is written."""
-        # sudo: reads the accounting setup (journals, products) for a revenue-share
-        # manager who may have no accounting rights; nothing is written.
-        to_bill = self.sudo().filtered(
-            lambda s: s.currency_id.compare_amounts(s.amount_billable, 0) > 0
-        )
-        periodic = to_bill._revshare_periodic_agreements()
-        for settlement in to_bill:
-            for agreement in periodic[settlement.id]:
-                if not agreement._revshare_get_product():
-                    raise UserError(
-                        self.env._(
-                            "Settlement %(settlement)s bills agreement %(agreement)s, "
-                            "which has no service product: set the product on the "
-                            "agreement or the default one in the Accounting settings.",
-                            settlement=settlement.display_name,
-                            agreement=agreement.display_name,
-                        )
-                    )
-                if not agreement._revshare_get_journal("purchase"):
-                    raise UserError(
-                        self.env._(
-                            "Settlement %(settlement)s bills agreement %(agreement)s "
-                            "but company %(company)s has no purchase journal: create "
-                            "one or set the bill journal in the Accounting settings.",
-                            settlement=settlement.display_name,
-                            agreement=agreement.display_name,
-                            company=settlement.company_id.display_name,
-                        )
-                    )
-
-    def _revshare_create_bills(self):
-        """One vendor bill per settlement with a positive balance to bill: one line
-        per periodic agreement (per agreement and sold product when the system
-        parameter ``partner_revshare.settlement_bill_per_product`` is set), plus one
-        for the carried balance. Posted when every billed agreement says
-        ``bill_auto_post``."""
-        # sudo: a revenue-share manager settles without needing vendor-bill rights;
-        # the bill's content comes from the ledger and the agreements only.
-        to_bill = self.sudo().filtered(
-            lambda s: s.currency_id.compare_amounts(s.amount_billable, 0) > 0
-        )
-        if not to_bill:
-            return self.env["account.move"]
-        per_product = str2bool(
-            self.env["ir.config_parameter"]
-            .sudo()
-            .get_param("partner_revshare.settlement_bill_per_product", "False")
-        )
-        groupby = ["settlement_id", "agreement_id", "expense_account_id"]
-        if per_product:
-            groupby.append("product_id")
-        groups = (
-            self.env["revshare.line"]
-            .sudo()
-            ._read_group(
-                [
-                    ("settlement_id", "in", to_bill.ids),
-                    ("settlement_mode", "=", "periodic"),
-                ],
-                groupby,
-                ["amount:sum"],
+            .search_fetch(
+                [("settlement_id", "in", self.ids), ("state", "!=", "settled")],
+                ["state"],
             )
         )
-        by_settlement = defaultdict(list)
-        for settlement, agreement, expense, *product, amount in groups:
-            by_settlement[settlement.id].append(
-                BillPart(agreement, product[0] if product else None, expense, amount)
+        # Settled rows count as earned ones in every figure of the ledger
+        # (EARNED_STATES): spare recomputing them to the same values, as the
+        # ORM spares the fields it writes; what else depends on the state
+        # (another addon's) is recomputed.
+        figures = [
+            rows._fields[fname]
+            for fname in (
+                "amount_earned",
+                "amount_earned_company",
+                "amount_expected",
+                "amount_expected_company",
             )
-        vals_list, auto_post = [], []
-        for settlement in to_bill:
-            parts = sorted(
-                by_settlement[settlement.id],
-                key=lambda p: (p.agreement.id, p.product.id if p.product else 0),
-            )
-            vals_list.append(settlement._revshare_prepare_bill_vals(parts))
-            auto_post.append(all(p.agreement.bill_auto_post for p in parts))
-        bills = self.env["account.move"].sudo().create(vals_list)
-        for settlement, bill in zip(to_bill, bills, strict=True):
-            settlement.bill_id = bill
-        to_post = (
-            self.env["account.move"]
-            .sudo()
-            .browse(
-                bill.id for bill, post in zip(bills, auto_post, strict=True) if post
-            )
-        )
-        to_post._post(soft=False)
-        return bills
-
-    def _revshare_prepare_bill_vals(self, parts):
-        """Vendor bill values, one bill line per :class:`BillPart` plus one for the
-        carried balance."""
-        self.ensure_one()
-        first = parts[0].agreement
-        period = f"{self.date_from} - {self.date_to}"
-        bill_lines = []
-        for part in parts:
-            if self.currency_id.is_zero(part.amount):
-                continue
-            label = part.agreement.display_name
-            if part.product:
-                label = f"{label} - {part.product.display_name}"
-            bill_lines.append(
-                BillLine(
-                    part.agreement,
-                    f"{label} ({period})",
-                    part.amount,
-                    part.expense_account,
-                )
-            )
-        if not self.currency_id.is_zero(self.amount_carried):
-            bill_lines.append(
-                BillLine(
-                    first,
-                    self.env._(
-                        "Balance carried from %s", self.carried_from_id.name or ""
-                    ),
-                    self.amount_carried,
-                    first._revshare_get_expense_account(),
-                )
-            )
-        return self.env["revshare.line"]._revshare_prepare_vendor_bill_vals(
-            first,
-            self.company_id,
-            self.partner_id,
-            self.currency_id,
-            self.date or fields.Date.context_today(self),
-            self.name,
-            bill_lines,
-        )
+        ]
+        with self.env.protecting(figures, rows):
+            rows._revshare_write_fast({"state": "settled"})

@@ -1,13 +1,13 @@
 from odoo import api, fields, models
 
 
-class RevshareSettlement(models.Model):
+class RevshareSettlementApproval(models.AbstractModel):
     """A settlement run first approves the rows that waited for approval longer
     than their agreement's hold days (``revshare.line._revshare_auto_approve``)."""
 
-    # One file per step of the pipeline (ARCHITECTURE.md): extended on purpose.
-    # pylint: disable-next=consider-merging-classes-inherited
-    _inherit = "revshare.settlement"
+    _name = "revshare.settlement.approval"
+    _description = "Revenue Share Settlement Auto-Approval"
+    _inherit = "revshare.settlement.engine"
 
     @api.model
     def _cron_settle(self):

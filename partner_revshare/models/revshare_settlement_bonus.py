@@ -1,15 +1,16 @@
 from odoo import api, fields, models
 
 
-class RevshareSettlement(models.Model):
+class RevshareSettlementBonus(models.AbstractModel):
     """Period bonuses in the settlement run: per agreement and period touched by
     the run, the bonus of the highest threshold the period's base reached, less
     the bonuses already made for it, as one ``adjustment`` row
     (``adjustment_reason = 'bonus'``). A clawback that takes a settled period
     back under its threshold takes the bonus back at the next run."""
 
-    # pylint: disable-next=consider-merging-classes-inherited
-    _inherit = "revshare.settlement"
+    _name = "revshare.settlement.bonus"
+    _description = "Revenue Share Settlement Period Bonuses"
+    _inherit = "revshare.settlement.terms"
 
     @api.model
     def _revshare_plan_adjustments(self, agreements, touched, taken):

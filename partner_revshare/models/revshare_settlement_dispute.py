@@ -7,16 +7,15 @@ from odoo.exceptions import UserError
 from odoo.tools import format_amount, plaintext2html
 
 
-class RevshareSettlement(models.Model):
+class RevshareSettlementDispute(models.AbstractModel):
     """The answer to a partner's dispute (opened from the portal,
     ``_revshare_dispute``): a revenue-share manager resolves it, with or without
     a manual adjustment, which closes the dispute's to-do and tells the partner.
     The responsible accountant follows every statement from its creation, so that
     an acknowledgement or a dispute reaches someone."""
 
-    # One file per step of the pipeline (ARCHITECTURE.md): extended on purpose.
-    # pylint: disable-next=consider-merging-classes-inherited
-    _inherit = "revshare.settlement"
+    _name = "revshare.settlement.dispute"
+    _description = "Revenue Share Settlement Dispute"
 
     is_disputed = fields.Boolean(
         string="Disputed",

@@ -10,30 +10,20 @@ from odoo.exceptions import UserError
 from odoo.fields import Command
 from odoo.tools import SQL
 
-from .revshare_line_states import EARNED_STATES
+from .revshare_settlement_terms import Period
 
 _logger = logging.getLogger(__name__)
 
-# Rows whose base counts toward the period's tier (as in the share computation's
-# provisional rate): adjustments are results of the tiers, not bases.
-BASE_KINDS = ("share", "reversal", "clawback")
 # Partners settled between two commits when the cron runs.
 CRON_BATCH_PARTNERS = 100
 # PostgreSQL advisory lock held by a settlement run until its transaction ends.
 RUN_LOCK_KEY = 0x52535331  # "RSS1"
 
-# First and last day of one settlement period of an agreement.
-Period = namedtuple("Period", ["start", "end"])
 # One group of the rows a run takes (its grouped read): per partner, company,
 # currency, agreement, month, kind and adjustment reason, the sums and the row ids.
 TakenRows = namedtuple(
     "TakenRows",
     "partner company currency agreement month kind reason amount base_amount ids",
-)
-# One group of the rows already in live settlements, per agreement, month, kind
-# and adjustment reason: what earlier runs applied the period terms to.
-SettledRows = namedtuple(
-    "SettledRows", "agreement month kind reason amount base_amount"
 )
 
 
@@ -65,51 +55,54 @@ class PlannedSettlement:
 
 
 @dataclass
-class PeriodSums:
-    """What the period terms are computed on, per (agreement id, period start) of
-    ``bounds``: the tier base (``base``), the amount before the cap (``total``),
-    the adjustments already made per reason (``adjusted``, keyed by (agreement id,
-    start, reason)), over the taken rows and the rows already in live settlements;
-    and the ids of the taken base rows of tiered agreements (``taken_ids``)."""
+class SkippedAgreement:
+    """An agreement in the scope of a run that the run leaves out, and why.
+    ``reason``: ``company`` (not of the run's companies), ``nothing_due`` (no
+    earned row left to settle up to the run's day), ``held`` (every row to
+    settle is on a manager's hold), ``settled`` (already settled up to ``date``),
+    ``period`` (its rows wait for the period ending after ``date``),
+    ``hold_days`` (its rows are still within the agreement's hold days),
+    ``min_payout`` (its balance ``amount`` is below the minimum payout)."""
 
-    bounds: dict
-    base: defaultdict = field(default_factory=lambda: defaultdict(float))
-    total: defaultdict = field(default_factory=lambda: defaultdict(float))
-    adjusted: defaultdict = field(default_factory=lambda: defaultdict(float))
-    taken_ids: list = field(default_factory=list)
-
-    @property
-    def date_min(self):
-        return min(period.start for period in self.bounds.values())
-
-    @property
-    def date_max(self):
-        return max(period.end for period in self.bounds.values())
-
-    def add(self, group):
-        """Count a :class:`TakenRows` or :class:`SettledRows` group in its period."""
-        start = group.agreement._revshare_period_start(group.month)
-        key = (group.agreement.id, start)
-        if key not in self.bounds:
-            return
-        if group.kind in BASE_KINDS:
-            self.base[key] += group.base_amount
-        if group.kind == "adjustment" and group.reason:
-            self.adjusted[(group.agreement.id, start, group.reason)] += group.amount
-        # A period bonus and a manager's adjustment are paid on top of the cap,
-        # which limits what the rules earn.
-        if group.reason not in ("cap", "bonus", "manual"):
-            self.total[key] += group.amount
+    agreement: models.BaseModel
+    reason: str
+    date: object = None
+    amount: float = 0.0
 
 
-class RevshareSettlement(models.Model):
+@dataclass
+class AgreementTaken:
+    """What a run takes of one agreement: the row ids, their total with the
+    run's adjustments (``amount``), the settlement it goes in (``key``: partner,
+    company, currency) and the starts of the periods its rows touch."""
+
+    key: tuple
+    ids: list = field(default_factory=list)
+    amount: float = 0.0
+    starts: set = field(default_factory=set)
+
+
+@dataclass
+class SettlementPlan:
+    """What a settlement run will do: the settlements it creates
+    (:class:`PlannedSettlement`, sorted by company, partner and currency) and
+    the agreements it leaves out (:class:`SkippedAgreement`)."""
+
+    settlements: list = field(default_factory=list)
+    skipped: list = field(default_factory=list)
+
+    def skip(self, agreements, reason, **values):
+        self.skipped += [
+            SkippedAgreement(agreement, reason, **values) for agreement in agreements
+        ]
+
+
+class RevshareSettlementEngine(models.AbstractModel):
     """The settlement run: plan with grouped reads, then create the statements
     (see ARCHITECTURE.md, "Settlements")."""
 
-    # One file per step of the pipeline (ARCHITECTURE.md), as Odoo splits
-    # account_journal_dashboard.py: the model is extended once per step on purpose.
-    # pylint: disable-next=consider-merging-classes-inherited
-    _inherit = "revshare.settlement"
+    _name = "revshare.settlement.engine"
+    _description = "Revenue Share Settlement Engine"
 
     @api.model
     def _cron_settle(self):
@@ -135,33 +128,85 @@ class RevshareSettlement(models.Model):
 
     @api.model
     def _revshare_plan(self, day, agreements=None, partners=None, companies=None):
-        """What a settlement run on ``day`` would do, without writing anything.
+        """What a settlement run on ``day`` would do, without writing anything:
+        a :class:`SettlementPlan`, whose skipped agreements are all the "Settle
+        now" preview says about what is not settled.
 
         For each agreement with earned, unsettled rows, the target period is its
         last period ended by ``day``; an agreement already settled up to that period
         is skipped (a re-run creates nothing). Rows are taken when dated up to the
-        period end and out of hold (``date <= day - hold_days``; the run's own
-        adjustment rows are never held). ``min_payout``: an agreement whose positive
-        balance is below it is left for the next period.
+        period end and out of hold (a manager's ``hold_reason``, and ``date <= day
+        - hold_days``; the run's own adjustment rows are never held).
+        ``min_payout``: an agreement whose positive balance is below it is left
+        for the next period.
 
         A settlement covers, per partner, company and currency, from the first day
         after its agreements' last settlement (or their period start) to the
         latest period end: settlements of one agreement never overlap.
 
         Reads: a handful of grouped queries whatever the number of rows.
-
-        :return: list of :class:`PlannedSettlement`, sorted by company, partner and
-            currency.
         """
         self._revshare_lock_run()
-        Line = self.env["revshare.line"].sudo()
-        Agreement = self.env["revshare.agreement"].sudo()
         companies = companies or self.env.companies
+        plan = SettlementPlan()
+        first_days = self._revshare_plan_candidates(
+            plan, day, agreements, partners, companies
+        )
+        if not first_days:
+            return plan
+        Agreement = self.env["revshare.agreement"].sudo()
+        candidates = Agreement.browse(a.id for a in first_days)
+        periods = {
+            a.id: Period(*a._revshare_last_closed_period(day)) for a in candidates
+        }
+        covered = self._revshare_covered_until(candidates)
+        todo = candidates.filtered(
+            lambda a: not covered.get(a.id) or covered[a.id] < periods[a.id].end
+        )
+        for agreement in candidates - todo:
+            plan.skip(agreement, "settled", date=covered[agreement.id])
+        if not todo:
+            return plan
+        taken = self._revshare_take_rows(day, todo, periods, companies, partners)
+        by_agreement = self._revshare_taken_by_agreement(taken)
+        for agreement in todo.filtered(lambda a: a.id not in by_agreement):
+            end = periods[agreement.id].end
+            if first_days[agreement] > end:
+                plan.skip(agreement, "period", date=end)
+            else:
+                plan.skip(agreement, "hold_days")
+        if not taken:
+            return plan
+        agreements_taken = Agreement.browse(list(by_agreement))
+        adjustments = self._revshare_plan_adjustments(
+            agreements_taken,
+            {agreement_id: item.starts for agreement_id, item in by_agreement.items()},
+            taken,
+        )
+        for vals in adjustments:
+            by_agreement[vals["agreement_id"]].amount += vals["amount"]
+        kept = self._revshare_apply_min_payout(plan, agreements_taken, by_agreement)
+        self._revshare_plan_settlements(
+            plan, day, kept, by_agreement, adjustments, periods, covered
+        )
+        return plan
+
+    @api.model
+    def _revshare_plan_candidates(self, plan, day, agreements, partners, companies):
+        """{agreement: first day of its rows to settle} of the agreements with
+        earned, free rows out of a manager's hold up to ``day``, in one grouped
+        read; the agreements of the scope left out for that are added to
+        ``plan``'s skipped ones (another company, all rows held, nothing due:
+        these only when asked by ``agreements``)."""
+        if agreements:
+            elsewhere = agreements.filtered(lambda a: a.company_id not in companies)
+            plan.skip(elsewhere, "company")
+            agreements -= elsewhere
+            if not agreements:
+                return {}
         domain = [
             ("state", "=", "earned"),
             ("settlement_id", "=", False),
-            # Rows a manager put on hold wait for their release.
-            ("hold_reason", "=", False),
             ("date", "<=", day),
             ("company_id", "in", companies.ids),
         ]
@@ -169,70 +214,91 @@ class RevshareSettlement(models.Model):
             domain.append(("agreement_id", "in", agreements.ids))
         if partners:
             domain.append(("partner_id", "in", partners.ids))
-        candidates = Agreement.browse(
-            a.id for (a,) in Line._read_group(domain, ["agreement_id"])
-        )
-        if not candidates:
-            return []
-        periods = {
-            a.id: Period(*a._revshare_last_closed_period(day)) for a in candidates
-        }
-        # Skip agreements already settled up to their target period.
-        covered = {
+        first_days = {}
+        held = self.env["revshare.agreement"].sudo()
+        for agreement, reason, first_day in (
+            self.env["revshare.line"]
+            .sudo()
+            ._read_group(domain, ["agreement_id", "hold_reason"], ["date:min"])
+        ):
+            if reason:
+                # Rows a manager put on hold wait for their release.
+                held |= agreement
+            else:
+                first_days[agreement] = first_day
+        plan.skip(held.filtered(lambda a: a not in first_days), "held")
+        if agreements:
+            plan.skip(
+                agreements - held - held.browse(a.id for a in first_days),
+                "nothing_due",
+            )
+        return first_days
+
+    @api.model
+    def _revshare_covered_until(self, agreements):
+        """{agreement id: last day its live settlements cover}, one grouped read."""
+        return {
             agreement.id: last
             for agreement, last in self.sudo()._read_group(
                 [
                     ("workflow_state", "!=", "cancelled"),
-                    ("agreement_ids", "in", candidates.ids),
+                    ("agreement_ids", "in", agreements.ids),
                 ],
                 ["agreement_ids"],
                 ["date_to:max"],
             )
         }
-        todo = candidates.filtered(
-            lambda a: not covered.get(a.id) or covered[a.id] < periods[a.id].end
-        )
-        if not todo:
-            return []
-        taken = self._revshare_take_rows(day, todo, periods, companies, partners)
-        if not taken:
-            return []
 
-        # Per agreement: taken ids and amounts, and the periods they touch.
-        agr_ids = defaultdict(list)
-        agr_amount = defaultdict(float)
-        agr_key = {}
-        touched = defaultdict(set)  # agreement id -> period starts
+    @api.model
+    def _revshare_taken_by_agreement(self, taken):
+        """{agreement id: :class:`AgreementTaken`} of the :class:`TakenRows`
+        groups ``taken``."""
+        by_agreement = {}
         for group in taken:
             agreement = group.agreement
-            agr_ids[agreement.id] += group.ids
-            agr_amount[agreement.id] += group.amount
-            agr_key[agreement.id] = (group.partner, group.company, group.currency)
-            touched[agreement.id].add(agreement._revshare_period_start(group.month))
-        agreements_taken = Agreement.browse(list(agr_ids))
-        adjustments = self._revshare_plan_adjustments(agreements_taken, touched, taken)
-        for vals in adjustments:
-            agr_amount[vals["agreement_id"]] += vals["amount"]
-
-        # Minimum payout: a small positive balance waits for the next period.
-        kept = agreements_taken.filtered(
-            lambda a: not (
-                a.min_payout
-                and a.currency_id.compare_amounts(agr_amount[a.id], 0) > 0
-                and a.currency_id.compare_amounts(agr_amount[a.id], a.min_payout) < 0
+            item = by_agreement.setdefault(
+                agreement.id,
+                AgreementTaken(key=(group.partner, group.company, group.currency)),
             )
-        )
+            item.ids += group.ids
+            item.amount += group.amount
+            item.starts.add(agreement._revshare_period_start(group.month))
+        return by_agreement
 
-        # Group agreements into settlements.
-        groups = defaultdict(lambda: Agreement.browse())
-        for agreement in kept:
-            groups[agr_key[agreement.id]] |= agreement
+    @api.model
+    def _revshare_apply_min_payout(self, plan, agreements, by_agreement):
+        """``agreements`` but those whose positive balance (:class:`AgreementTaken`
+        of ``by_agreement``) is below their minimum payout: those wait for the
+        next period (skipped in ``plan``)."""
+        kept = agreements.browse()
+        for agreement in agreements:
+            amount = by_agreement[agreement.id].amount
+            compare = agreement.currency_id.compare_amounts
+            if (
+                agreement.min_payout
+                and compare(amount, 0) > 0
+                and compare(amount, agreement.min_payout) < 0
+            ):
+                plan.skip(agreement, "min_payout", amount=amount)
+            else:
+                kept |= agreement
+        return kept
+
+    @api.model
+    def _revshare_plan_settlements(
+        self, plan, day, agreements, by_agreement, adjustments, periods, covered
+    ):
+        """Add to ``plan`` the settlements of ``agreements``: one per partner,
+        company and currency, carrying the negative balance of the previous one
+        when it was not billed."""
+        groups = defaultdict(lambda: agreements.browse())
+        for agreement in agreements:
+            groups[by_agreement[agreement.id].key] |= agreement
         if not groups:
-            return []
+            return
         previous = self._revshare_previous_settlements(
             {key[0].id for key in groups}, {key[1].id for key in groups}
         )
-        plan = []
         for (partner, company, currency), agrs in groups.items():
             prev = previous.get((partner.id, company.id, currency.id))
             carried = 0.0
@@ -246,17 +312,17 @@ class RevshareSettlement(models.Model):
             last_covered = [covered[a.id] for a in agrs if covered.get(a.id)]
             if last_covered:
                 date_from = max(date_from, max(last_covered) + relativedelta(days=1))
-            plan.append(
+            plan.settlements.append(
                 PlannedSettlement(
                     partner=partner,
                     company=company,
                     currency=currency,
                     agreements=agrs,
-                    line_ids=sorted(i for a in agrs for i in agr_ids[a.id]),
+                    line_ids=sorted(i for a in agrs for i in by_agreement[a.id].ids),
                     adjustments=[
                         v for v in adjustments if v["agreement_id"] in agrs.ids
                     ],
-                    amount=currency.round(sum(agr_amount[a.id] for a in agrs)),
+                    amount=currency.round(sum(by_agreement[a.id].amount for a in agrs)),
                     amount_carried=carried,
                     carried_from=prev if carried else self.browse(),
                     date_from=date_from,
@@ -264,8 +330,7 @@ class RevshareSettlement(models.Model):
                     date=day,
                 )
             )
-        plan.sort(key=lambda p: (p.company.id, p.partner.id, p.currency.id))
-        return plan
+        plan.settlements.sort(key=lambda p: (p.company.id, p.partner.id, p.currency.id))
 
     @api.model
     def _revshare_take_rows(self, day, agreements, periods, companies, partners):
@@ -355,191 +420,6 @@ class RevshareSettlement(models.Model):
             latest.setdefault(key, settlement)
         return latest
 
-    @api.model
-    def _revshare_plan_adjustments(self, agreements, touched, taken):
-        """Create values of the ``tier`` and ``cap`` adjustment rows, one of each at
-        most per agreement and period, for the periods ``touched`` by the
-        :class:`TakenRows` groups ``taken``.
-
-        Tiers: the tiered rules' true rate on the period's cumulative base gives
-        one row for the difference with the provisional rates; the ``period_cap``
-        one row for the excess. Both are computed against what is already settled
-        for the period, so late rows only add the difference."""
-        tiered = agreements.filtered(
-            lambda a: any(
-                r.compute == "tiered"
-                for r in a.with_context(active_test=False).rule_ids
-            )
-        )
-        capped = agreements.filtered(lambda a: a.period_cap)
-        concerned = tiered | capped
-        if not concerned:
-            return []
-        bounds = self._revshare_touched_periods(concerned, touched)
-        sums = self._revshare_period_sums(concerned, tiered, bounds, taken)
-        deltas, rates = self._revshare_tier_deltas(tiered, sums)
-        today = fields.Date.context_today(self)
-        vals_list = []
-        for (agreement_id, start), period in sorted(bounds.items()):
-            agreement = concerned.browse(agreement_id)
-            currency = agreement.currency_id
-            key = (agreement_id, start)
-            tier_delta = 0.0
-            if agreement in tiered:
-                tier_delta = currency.round(
-                    deltas[key] - sums.adjusted[(agreement_id, start, "tier")]
-                )
-                if not currency.is_zero(tier_delta):
-                    tier_rules = agreement.rule_ids.filtered(
-                        lambda r: r.compute == "tiered"
-                    )
-                    vals_list.append(
-                        self._revshare_period_adjustment_vals(
-                            agreement,
-                            period,
-                            "tier",
-                            tier_delta,
-                            today,
-                            rule_id=tier_rules.id if len(tier_rules) == 1 else False,
-                            rate=rates.get(key, 0.0),
-                        )
-                    )
-            if agreement.period_cap:
-                period_total = sums.total[key] + tier_delta
-                excess = max(0.0, currency.round(period_total - agreement.period_cap))
-                cap_delta = currency.round(
-                    -excess - sums.adjusted[(agreement_id, start, "cap")]
-                )
-                if not currency.is_zero(cap_delta):
-                    vals_list.append(
-                        self._revshare_period_adjustment_vals(
-                            agreement, period, "cap", cap_delta, today
-                        )
-                    )
-        return vals_list
-
-    @api.model
-    def _revshare_touched_periods(self, agreements, touched):
-        """{(agreement id, period start): :class:`Period`} of the periods
-        ``touched`` ({agreement id: period starts}) of ``agreements``."""
-        return {
-            (agreement.id, start): Period(*agreement._revshare_period_bounds(start))
-            for agreement in agreements
-            for start in touched[agreement.id]
-        }
-
-    @api.model
-    def _revshare_period_sums(self, concerned, tiered, bounds, taken):
-        """The :class:`PeriodSums` of the periods ``bounds`` ({(agreement id,
-        period start): :class:`Period`}): the taken groups plus one grouped read
-        of the rows already in live settlements."""
-        sums = PeriodSums(bounds)
-        for group in taken:
-            if group.agreement in concerned:
-                sums.add(group)
-                if group.agreement in tiered and group.kind in BASE_KINDS:
-                    sums.taken_ids += group.ids
-        settled = (
-            self.env["revshare.line"]
-            .sudo()
-            ._read_group(
-                [
-                    ("agreement_id", "in", concerned.ids),
-                    ("state", "in", EARNED_STATES),
-                    ("settlement_id", "!=", False),
-                    ("date", ">=", sums.date_min),
-                    ("date", "<=", sums.date_max),
-                ],
-                ["agreement_id", "date:month", "kind", "adjustment_reason"],
-                ["amount:sum", "base_amount:sum"],
-            )
-        )
-        for group in settled:
-            sums.add(SettledRows(*group))
-        return sums
-
-    @api.model
-    def _revshare_tier_deltas(self, tiered, sums):
-        """Per (agreement, period start): what the rows of tiered rules would earn at
-        the period's final rate minus what they earned at their provisional rate,
-        each row computed and rounded by the rule like the share computation does;
-        and the final rates. One query for all the rows."""
-        deltas, rates = defaultdict(float), {}
-        if not tiered:
-            return deltas, rates
-        rows = (
-            self.env["revshare.line"]
-            .sudo()
-            .search_fetch(
-                [
-                    ("agreement_id", "in", tiered.ids),
-                    ("rule_id.compute", "=", "tiered"),
-                    ("kind", "in", BASE_KINDS),
-                    ("date", ">=", sums.date_min),
-                    ("date", "<=", sums.date_max),
-                    "|",
-                    ("id", "in", sums.taken_ids),
-                    "&",
-                    ("state", "in", EARNED_STATES),
-                    ("settlement_id", "!=", False),
-                ],
-                [
-                    "agreement_id",
-                    "rule_id",
-                    "date",
-                    "base_amount",
-                    "rate",
-                    "amount",
-                    "currency_id",
-                ],
-            )
-        )
-        for row in rows:
-            agreement = row.agreement_id
-            key = (agreement.id, agreement._revshare_period_start(row.date))
-            if key not in sums.bounds:
-                continue
-            rule = row.rule_id
-            rate = rule._revshare_tier_rate(sums.base[key])
-            rates[key] = rate
-            if abs(rate - row.rate) < 1e-9:
-                continue
-            sign = -1.0 if row.base_amount < 0 else 1.0
-            true_amount = row.currency_id.round(
-                rule._revshare_amount(row.base_amount, sign, rate=rate)
-            )
-            deltas[key] += true_amount - row.amount
-        return deltas, rates
-
-    @api.model
-    def _revshare_period_adjustment_vals(
-        self, agreement, period, reason, amount, today, rule_id=False, rate=0.0
-    ):
-        """Create values of an ``adjustment`` row of ``agreement`` for ``period``,
-        dated at its end, with its company-currency amount at that day's rate."""
-        day = period.end
-        return {
-            "agreement_id": agreement.id,
-            "partner_id": agreement.partner_id.id,
-            "company_id": agreement.company_id.id,
-            "currency_id": agreement.currency_id.id,
-            "date": day,
-            "kind": "adjustment",
-            "state": "earned",
-            "base_amount": 0.0,
-            "rule_id": rule_id,
-            "rate": rate,
-            "amount": amount,
-            "adjustment_reason": reason,
-            "amount_company": agreement.currency_id._convert(
-                amount,
-                agreement.company_id.currency_id,
-                agreement.company_id,
-                min(day, today),
-            ),
-            "amount_invoice_currency": 0.0,
-        }
-
     def _revshare_confirm_safe(self):
         """Confirm these settlements; when that fails (a missing product or
         journal), confirm them one by one and leave the failing ones draft with the
@@ -564,10 +444,10 @@ class RevshareSettlement(models.Model):
 
     def _revshare_link_lines(self, line_ids_list):
         """Put rows in these new settlements (``line_ids_list``: one list of row ids
-        per settlement) with one UPDATE for all; they become ``settled`` when the
-        settlement is confirmed. Only rows still earned and free are taken: a
-        concurrent run that took one of them makes this one fail rather than settle
-        a row twice."""
+        per settlement) with one UPDATE for all, through the ledger's guarded
+        fast path; they become ``settled`` when the settlement is confirmed.
+        Only rows still earned and free are taken: a concurrent run that took
+        one of them makes this one fail rather than settle a row twice."""
         pairs = [
             (line_id, settlement.id)
             for settlement, ids in zip(self, line_ids_list, strict=True)
@@ -575,48 +455,32 @@ class RevshareSettlement(models.Model):
         ]
         if not pairs:
             return
+        rows = self.env["revshare.line"].sudo().browse(i for i, __ in pairs)
         # Only the ledger: the totals of the new settlements are computed once,
         # after the UPDATE, instead of once empty and once again.
-        self.env["revshare.line"].flush_model()
+        rows.flush_model()
         try:
-            self.env.cr.execute(
-                SQL(
-                    """
-                    UPDATE revshare_line AS line
-                       SET settlement_id = link.settlement_id,
-                           write_uid = %(uid)s,
-                           write_date = %(now)s
-                      FROM unnest(%(line_ids)s::int[], %(settlement_ids)s::int[])
-                           AS link(line_id, settlement_id)
-                     WHERE line.id = link.line_id
-                       AND line.settlement_id IS NULL
-                       AND line.state = 'earned'
-                    """,
-                    uid=self.env.uid,
-                    now=fields.Datetime.now(),
-                    line_ids=[line_id for line_id, __ in pairs],
-                    settlement_ids=[settlement_id for __, settlement_id in pairs],
+            taken = [
+                "|",
+                ("settlement_id", "!=", False),
+                ("state", "!=", "earned"),
+            ]
+            if rows.search_count([("id", "in", rows.ids), *taken], limit=1):
+                raise UserError(
+                    self.env._(
+                        "Some revenue-share rows were settled by another run "
+                        "meanwhile: run the settlement again."
+                    )
                 )
-            )
+            rows._revshare_write_fast({"settlement_id": [s for __, s in pairs]})
         except pg_errors.SerializationFailure as error:
             # A run that committed since this one began took some of its rows.
             raise UserError(self._revshare_run_busy_message()) from error
-        if self.env.cr.rowcount != len(pairs):
-            raise UserError(
-                self.env._(
-                    "Some revenue-share rows were settled by another run meanwhile: "
-                    "run the settlement again."
-                )
-            )
-        # The ORM did not see the UPDATE: recompute the totals (flushed by the
-        # invalidation), forget cached rows.
-        self.modified(["line_ids"])
-        self.env.invalidate_all()
         self._check_lines()
 
     @api.model
     def _revshare_execute(self, plan, confirm=False, commit=False):
-        """Create the settlements of a plan (:class:`PlannedSettlement` list): the
+        """Create the settlements of a :class:`SettlementPlan`: the
         adjustment rows and the settlements in batched creates, confirmed (and
         billed) when asked (``confirm="safe"``: a settlement that cannot be
         confirmed stays draft instead of failing the others). With ``commit`` (the
@@ -631,8 +495,9 @@ class RevshareSettlement(models.Model):
         Line = self.env["revshare.line"].sudo()
         settlements = self.browse()
         done = 0
-        for index in range(0, len(plan), CRON_BATCH_PARTNERS):
-            batch = plan[index : index + CRON_BATCH_PARTNERS]
+        planned = plan.settlements
+        for index in range(0, len(planned), CRON_BATCH_PARTNERS):
+            batch = planned[index : index + CRON_BATCH_PARTNERS]
             if commit and index:
                 # The previous commit ended the run's lock.
                 self._revshare_lock_run()
@@ -676,7 +541,7 @@ class RevshareSettlement(models.Model):
             done += len(batch)
             if commit:
                 self.env["ir.cron"]._notify_progress(
-                    done=done, remaining=len(plan) - done
+                    done=done, remaining=len(planned) - done
                 )
                 # Finished partners survive a crash; a re-run skips them. Only
                 # from the cron (never in a request or a test).
@@ -684,7 +549,7 @@ class RevshareSettlement(models.Model):
                 _logger.info(
                     "Revenue share settlement run: %s of %s partners settled",
                     done,
-                    len(plan),
+                    len(planned),
                 )
         return settlements.with_env(self.env)
 

@@ -2,20 +2,18 @@ from markupsafe import Markup
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
-from odoo.tools import format_date, plaintext2html
+from odoo.tools import format_amount, format_date, formatLang, plaintext2html
 
-from .revshare_settlement import PAID_STATES
+from .revshare_line_states import PAID_STATES
 
 
-class RevshareSettlement(models.Model):
+class RevshareSettlementPortal(models.AbstractModel):
     """The statement as its partner sees it: whether it was sent, its totals, and
     what the partner can answer (acknowledge, dispute). The portal, the PDF and the
     backend read these methods, so a figure means the same everywhere."""
 
-    # One file per step of the pipeline (ARCHITECTURE.md), as Odoo splits
-    # account_journal_dashboard.py: the model is extended once per step on purpose.
-    # pylint: disable-next=consider-merging-classes-inherited
-    _inherit = "revshare.settlement"
+    _name = "revshare.settlement.portal"
+    _description = "Revenue Share Settlement on the Portal"
 
     # Statements the partner has received: their rows are settled for the partner.
     # The settlement run links rows to a draft first; until the accounting team
@@ -231,3 +229,85 @@ class RevshareSettlement(models.Model):
                 user_id=responsible.id,
             )
         return True
+
+    def _revshare_statement_sections(self):
+        """The statement's rows grouped by agreement, each with its subtotal, a
+        label per row (adjustments explained) and, for rows earned in another
+        currency, the original amount and the rate it was converted at."""
+        self.ensure_one()
+        # A row's kind is its section: the same word in the ledger and the CSV.
+        kinds = dict(
+            self.env["revshare.line"]
+            ._fields["section"]
+            ._description_selection(self.env)
+        )
+        # Rates and amounts as the reader writes them (the report's language).
+        percent = self.env["revshare.rule"]._revshare_format_percent
+        # sudo: whoever may read the statement sees its rows' invoice numbers and
+        # customers (the partner's own business), even without invoicing rights.
+        rows = self.sudo().line_ids.sorted(
+            lambda r: (r.agreement_id.sequence, r.agreement_id.id, r.date, r.id)
+        )
+        sections = []
+        for agreement in rows.agreement_id:
+            agreement_rows = rows.filtered(lambda r, a=agreement: r.agreement_id == a)
+            labels, conversions = {}, {}
+            for row in agreement_rows:
+                # The values are computed before the message: the translation
+                # extractor cannot read an f-string inside a message's call.
+                if row.adjustment_reason == "tier":
+                    tier_rate = percent(row.rate, digits=None)
+                    labels[row.id] = self.env._(
+                        "Tier adjustment: the period's cumulative base reached the "
+                        "%(rate)s tier",
+                        rate=tier_rate,
+                    )
+                elif row.adjustment_reason == "cap":
+                    cap = format_amount(
+                        self.env, agreement.period_cap, self.currency_id
+                    )
+                    labels[row.id] = self.env._("Period cap of %(cap)s", cap=cap)
+                elif row.adjustment_reason == "bonus":
+                    labels[row.id] = self.env._("Period bonus")
+                elif row.note:
+                    # A manual adjustment or a decline: the manager's reason.
+                    labels[row.id] = self.env._(
+                        "%(kind)s: %(reason)s",
+                        kind=kinds.get(row.section, row.section),
+                        reason=row.note,
+                    )
+                else:
+                    labels[row.id] = kinds.get(row.section, row.section)
+                if (
+                    row.invoice_currency_id
+                    and row.invoice_currency_id != row.currency_id
+                    and not row.invoice_currency_id.is_zero(row.amount_invoice_currency)
+                ):
+                    conversions[row.id] = {
+                        "amount": row.amount_invoice_currency,
+                        "rate": formatLang(
+                            self.env,
+                            row.amount / row.amount_invoice_currency,
+                            digits=6,
+                        ),
+                    }
+            sections.append(
+                {
+                    "agreement": agreement,
+                    "rates": {
+                        row.id: percent(row.rate) for row in agreement_rows if row.rate
+                    },
+                    "lines": agreement_rows,
+                    "labels": labels,
+                    "conversions": conversions,
+                    "has_conversion": bool(conversions),
+                    "total": self.currency_id.round(
+                        sum(agreement_rows.mapped("amount"))
+                    ),
+                }
+            )
+        return sections
+
+    def _get_report_base_filename(self):
+        self.ensure_one()
+        return self.env._("Statement %s", self.name).replace("/", "_")

@@ -1,16 +1,18 @@
 from odoo import api, fields, models
 
 
-class RevshareSettlement(models.Model):
+class RevshareSettlementTax(models.AbstractModel):
     """The taxes of a statement: the untaxed, tax and total amounts of the vendor
     bill that pays it (the statement's own amounts are the ledger's), and whether
     that bill is self-billed, in which case the statement is the partner's copy of
     the invoice."""
 
-    # One file per concept (ARCHITECTURE.md): extended on purpose.
-    # pylint: disable-next=consider-merging-classes-inherited
-    _inherit = "revshare.settlement"
+    _name = "revshare.settlement.tax"
+    _description = "Revenue Share Settlement Taxes"
 
+    # The statement's currency (declared with its terms by revshare.settlement):
+    # the bill figures are in it.
+    currency_id = fields.Many2one("res.currency")
     bill_amount_untaxed = fields.Monetary(
         string="Bill Untaxed", compute="_compute_bill_amounts"
     )

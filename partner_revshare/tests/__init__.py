@@ -24,3 +24,6 @@ from . import test_revshare_model_slices
 from . import test_portal_statement_state
 from . import test_portal_demo_totals
 from . import test_portal_statement_answers
+from . import test_revshare_ledger_guard
+from . import test_settlement_plan
+from . import test_revshare_internals

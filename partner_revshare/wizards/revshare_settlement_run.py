@@ -1,5 +1,3 @@
-from collections import defaultdict
-
 from dateutil.relativedelta import relativedelta
 
 from odoo import fields, models
@@ -82,9 +80,9 @@ class RevshareSettlementRun(models.TransientModel):
                     "amount_carried": item.amount_carried,
                 }
             )
-            for item in plan
+            for item in plan.settlements
         ]
-        self.preview_idle = "\n".join(self._revshare_idle_reasons(plan))
+        self.preview_idle = self._revshare_skipped_text(plan)
         self.state = "preview"
         return self._get_records_action(target="new")
 
@@ -101,11 +99,11 @@ class RevshareSettlementRun(models.TransientModel):
         self._revshare_check_group()
         self.ensure_one()
         plan = self._plan()
-        if not plan:
+        if not plan.settlements:
             raise UserError(
                 self.env._("Nothing to settle up to %(day)s.", day=self.date)
                 + "\n"
-                + "\n".join(self._revshare_idle_reasons(plan))
+                + self._revshare_skipped_text(plan)
             )
         settlements = self.env["revshare.settlement"]._revshare_execute(
             plan, confirm=self.confirm_settlements
@@ -118,86 +116,54 @@ class RevshareSettlementRun(models.TransientModel):
             "domain": [("id", "in", settlements.ids)],
         }
 
-    def _revshare_idle_reasons(self, plan):
-        """Why each agreement in scope is not in ``plan``, one sentence each, in
-        the order the run checks: nothing earned, period not over, rows on hold,
-        already settled, below the minimum payout. Two grouped reads."""
-        self.ensure_one()
-        _ = self.env._
-        planned = {a.id for item in plan for a in item.agreements}
-        Agreement = self.env["revshare.agreement"]
-        agreements = self.agreement_ids or Agreement.search(
-            [("state", "in", ("active", "suspended", "expired"))]
-            + ([("partner_id", "in", self.partner_ids.ids)] if self.partner_ids else [])
-        )
-        agreements = agreements.filtered(lambda a: a.id not in planned)
-        if not agreements:
-            return []
-        # sudo: sums of the ledger for whoever may run settlements.
-        rows = defaultdict(list)
-        domain = [
-            ("agreement_id", "in", agreements.ids),
-            ("state", "=", "earned"),
-            ("settlement_id", "=", False),
-        ]
-        if self.partner_ids:
-            domain.append(("partner_id", "in", self.partner_ids.ids))
-        for agreement, day, amount in (
-            self.env["revshare.line"]
-            .sudo()
-            ._read_group(domain, ["agreement_id", "date:day"], ["amount:sum"])
-        ):
-            rows[agreement.id].append((day, amount))
-        covered = {
-            agreement.id: last
-            for agreement, last in self.env["revshare.settlement"]
-            .sudo()
-            ._read_group(
-                [
-                    ("workflow_state", "!=", "cancelled"),
-                    ("agreement_ids", "in", agreements.ids),
-                ],
-                ["agreement_ids"],
-                ["date_to:max"],
+    def _revshare_skipped_text(self, plan):
+        """The agreements the :class:`SettlementPlan` ``plan`` leaves out, one
+        sentence each saying the plan's reason: the preview renders the plan,
+        it does not judge again."""
+        if not plan.skipped and not plan.settlements:
+            return self.env._("No agreement has earned rows to settle.")
+        return "\n".join(
+            self.env._(
+                "%(agreement)s: %(reason)s",
+                agreement=skipped.agreement.display_name,
+                reason=self._revshare_skip_reason(skipped),
             )
-        }
-        if not self.agreement_ids:
-            # Unasked, agreements with nothing earned are not worth a line each.
-            agreements = agreements.filtered(lambda a: rows[a.id])
-            if not agreements:
-                return [_("No agreement has earned rows to settle.")]
-        reasons = []
-        for agreement in agreements:
-            currency = agreement.currency_id
-            end = agreement._revshare_last_closed_period(self.date)[1]
-            hold_end = min(end, self.date - relativedelta(days=agreement.hold_days))
-            days = rows[agreement.id]
-            due = sum(amount for day, amount in days if day <= hold_end)
-            if not days:
-                reason = _("nothing earned to settle.")
-            elif all(day > end for day, __ in days):
-                reason = _(
-                    "its period has not ended: its rows wait for the period "
-                    "ending after %(end)s.",
-                    end=format_date(self.env, end),
-                )
-            elif all(day > hold_end for day, __ in days):
-                reason = _(
-                    "its rows are on hold %(days)s days after they are earned.",
-                    days=agreement.hold_days,
-                )
-            elif covered.get(agreement.id) and covered[agreement.id] >= end:
-                reason = _(
-                    "already settled up to %(day)s.",
-                    day=format_date(self.env, covered[agreement.id]),
-                )
-            elif currency.compare_amounts(due, agreement.min_payout) < 0:
-                reason = _(
-                    "%(due)s to settle, below the minimum payout of %(minimum)s.",
-                    due=format_amount(self.env, due, currency),
-                    minimum=format_amount(self.env, agreement.min_payout, currency),
-                )
-            else:
-                continue
-            reasons.append(f"{agreement.display_name}: {reason}")
-        return reasons
+            for skipped in sorted(plan.skipped, key=lambda s: s.agreement.display_name)
+        )
+
+    def _revshare_skip_reason(self, skipped):
+        """The sentence of a :class:`SkippedAgreement`'s reason."""
+        _ = self.env._
+        agreement = skipped.agreement
+        currency = agreement.currency_id
+        if skipped.reason == "company":
+            return _(
+                "it belongs to company %(company)s, which this run does not "
+                "settle: select it in the company switcher.",
+                company=agreement.company_id.display_name,
+            )
+        if skipped.reason == "held":
+            return _("its rows to settle are on hold: release them to settle them.")
+        if skipped.reason == "settled":
+            return _(
+                "already settled up to %(day)s.",
+                day=format_date(self.env, skipped.date),
+            )
+        if skipped.reason == "period":
+            return _(
+                "its period has not ended: its rows wait for the period ending "
+                "after %(end)s.",
+                end=format_date(self.env, skipped.date),
+            )
+        if skipped.reason == "hold_days":
+            return _(
+                "its rows are on hold %(days)s days after they are earned.",
+                days=agreement.hold_days,
+            )
+        if skipped.reason == "min_payout":
+            return _(
+                "%(due)s to settle, below the minimum payout of %(minimum)s.",
+                due=format_amount(self.env, skipped.amount, currency),
+                minimum=format_amount(self.env, agreement.min_payout, currency),
+            )
+        return _("nothing earned to settle.")

@@ -1,0 +1,119 @@
+import re
+from pathlib import Path
+
+from odoo.exceptions import UserError
+from odoo.tests import tagged
+
+from .common import RevshareSettlementCommon
+
+ADDONS = Path(__file__).resolve().parents[2]
+# A raw write of the ledger's table, whatever the case and spacing.
+RAW_LEDGER_UPDATE = re.compile(r"UPDATE\s+revshare_line\b", re.IGNORECASE)
+
+
+@tagged("post_install", "-at_install")
+class TestLedgerGuard(RevshareSettlementCommon):
+    """One guarded write path for the ledger: the SQL fast path
+    (``_revshare_write_fast``) crosses the guard of ``write`` and tells the ORM,
+    and every batch write of the ledger goes through it."""
+
+    def _entry_rows(self):
+        """Earned rows of an ``entry`` agreement, booked by their invoice."""
+        self._create_agreement()
+        invoice = self._create_invoice([(self.product_cloud, 1, 100.0)])
+        rows = invoice.revshare_line_ids
+        self.assertEqual(rows.state, "earned")
+        self.assertTrue(rows.move_id)
+        return rows
+
+    def _expected_row(self, agreement, day):
+        """An expected row of 10.00 of ``agreement`` dated ``day``."""
+        return (
+            self.env["revshare.line"]
+            .sudo()
+            .create(
+                {
+                    "agreement_id": agreement.id,
+                    "partner_id": agreement.partner_id.id,
+                    "company_id": agreement.company_id.id,
+                    "currency_id": agreement.currency_id.id,
+                    "date": day,
+                    "amount": 10.0,
+                    "amount_company": 10.0,
+                    "state": "expected",
+                }
+            )
+        )
+
+    def test_fast_path_refuses_a_forbidden_step(self):
+        rows = self._entry_rows()
+        with self._raises(UserError, "cannot go from Earned to Expected"):
+            rows._revshare_write_fast({"state": "expected"})
+        rows.invalidate_recordset()
+        self.assertEqual(rows.state, "earned")
+
+    def test_fast_path_refuses_a_frozen_term(self):
+        rows = self._entry_rows()
+        with self._raises(UserError, "cannot be changed once earned (fields amount)"):
+            rows._revshare_write_fast({"amount": 1.0})
+        with self._raises(UserError, "(fields partner_id)"):
+            rows._revshare_write_fast({"partner_id": [self.techpartner.id]})
+        rows.invalidate_recordset()
+        self.assertEqual(rows.amount, 10.0)
+
+    def test_link_documents_refuses_another_document(self):
+        """Booking links rows to their document through the fast path: a row
+        booked already is not moved to another document."""
+        rows = self._entry_rows()
+        other = self.env["account.move"].create(
+            {"move_type": "entry", "journal_id": self.misc_journal.id}
+        )
+        with self._raises(UserError, "already booked in another accounting document"):
+            rows._revshare_link_documents([(rows.id, other.id, False)])
+
+    def test_settle_lines_refuses_a_forbidden_step(self):
+        """Confirmation settles the statement's rows through the fast path: a row
+        that may not become settled (an expected one) stops it."""
+        agreement = self._periodic()
+        self._earned_rows(agreement, "2026-03-10")
+        settlement = self._run("2026-03-31")
+        expected = self._expected_row(agreement, "2026-03-11")
+        expected.settlement_id = settlement
+        with self._raises(UserError, "cannot go from Expected to Settled"):
+            settlement.action_confirm()
+        self.assertEqual(settlement.workflow_state, "draft")
+
+    def test_link_lines_takes_only_free_earned_rows(self):
+        agreement = self._periodic()
+        rows = self._earned_rows(agreement, "2026-03-10", count=2)
+        settlement = self._run("2026-03-31")
+        self.assertEqual(settlement.line_ids, rows)
+        with self._raises(UserError, "settled by another run"):
+            settlement._revshare_link_lines([rows[:1].ids])
+
+    def test_fast_path_recomputes_what_depends_on_it(self):
+        """Stored computes depending on the written fields are refreshed, as after
+        write(): the earned figure of a row, a statement's totals."""
+        agreement = self._periodic()
+        row = self._expected_row(agreement, "2026-03-10")
+        self.assertEqual((row.amount_earned, row.amount_expected), (0.0, 10.0))
+        row._revshare_write_fast({"state": "earned"})
+        self.assertEqual((row.amount_earned, row.amount_expected), (10.0, 0.0))
+        settlement = self._run("2026-03-31")
+        self.assertEqual(settlement.line_ids, row)
+        self.assertEqual(settlement.amount_total, 10.0)
+        settlement.action_confirm()
+        self.assertEqual(row.state, "settled")
+        self.assertEqual(row.amount_earned, 10.0)
+
+    def test_no_raw_ledger_update_outside_the_fast_path(self):
+        """Every raw UPDATE of the ledger is the fast path's: a new one elsewhere
+        would bypass the guard. (Migrations and tests may write it.)"""
+        offenders = [
+            str(path.relative_to(ADDONS))
+            for addon in ("partner_revshare", "partner_revshare_payment")
+            for path in sorted((ADDONS / addon).rglob("*.py"))
+            if not {"tests", "migrations"} & set(path.relative_to(ADDONS).parts)
+            and RAW_LEDGER_UPDATE.search(path.read_text(encoding="utf-8"))
+        ]
+        self.assertEqual(offenders, [])
