@@ -163,4 +163,5 @@ class TestPortalDemoTotals(HttpCase):
         Settlement = self.env["revshare.settlement"]
         day = fields.Date.context_today(Settlement) - relativedelta(days=1)
         companies = self.env["res.company"].search([])
-        self.assertEqual(Settlement._revshare_plan(day, companies=companies), [])
+        plan = Settlement._revshare_plan(day, companies=companies)
+        self.assertEqual(plan.settlements, [])
