@@ -71,8 +71,12 @@ class RevshareSettlementDispute(models.AbstractModel):
         (``_revshare_dispute_responsible``) a follower, also of the statements a
         run creates without followers: one subscription per accountant."""
         todo = defaultdict(list)
+        # The managers are read once, and only when a statement needs them.
+        managers = None
+        if not all(self.mapped(lambda s: s._revshare_creator_answers())):
+            managers = self._revshare_managers()
         for settlement in self:
-            responsible = settlement._revshare_dispute_responsible()
+            responsible = settlement._revshare_dispute_responsible(managers)
             if responsible:
                 todo[responsible.partner_id].append(settlement.id)
         for partner, ids in todo.items():

@@ -120,22 +120,34 @@ class RevshareSettlementPortal(models.AbstractModel):
             for agreement, section, amount, count in groups
         ]
 
-    def _revshare_dispute_responsible(self):
-        """The accounting user who answers a dispute: the statement's creator when
-        that is a real internal user (not the cron's superuser), else the first
-        revenue-share manager of the company."""
-        self.ensure_one()
+    def _revshare_creator_answers(self):
+        """Whether the statement's creator is a real internal user (not the cron's
+        superuser, not a portal user, still active): then it answers disputes."""
         user = self.create_uid
-        if not user or user._is_superuser() or user.share or not user.active:
-            managers = (
-                self.env.ref("partner_revshare.group_revshare_manager").sudo().users
-            )
-            user = managers.filtered(
-                lambda u: not u.share
-                and not u._is_superuser()
-                and self.company_id in u.company_ids
-            )[:1]
-        return user
+        return bool(
+            user and not user._is_superuser() and not user.share and user.active
+        )
+
+    def _revshare_dispute_responsible(self, managers=None):
+        """The accounting user who answers a dispute: the statement's creator
+        (``_revshare_creator_answers``), else the first revenue-share manager of
+        the company (``managers``: the group's users, when the caller read them
+        once for many statements)."""
+        self.ensure_one()
+        if self._revshare_creator_answers():
+            return self.create_uid
+        if managers is None:
+            managers = self._revshare_managers()
+        return managers.filtered(
+            lambda u: not u.share
+            and not u._is_superuser()
+            and self.company_id in u.company_ids
+        )[:1]
+
+    def _revshare_managers(self):
+        # sudo: who manages the revenue share is not a secret among the users
+        # who answer disputes, and a partner never reads it.
+        return self.env.ref("partner_revshare.group_revshare_manager").sudo().users
 
     def _revshare_check_answerable(self):
         if self.state not in self._revshare_issued_states:

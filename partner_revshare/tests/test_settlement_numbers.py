@@ -1,5 +1,6 @@
 from freezegun import freeze_time
 
+from odoo import SUPERUSER_ID
 from odoo.tests import tagged
 
 from .common import RevshareSettlementCommon, d
@@ -9,6 +10,10 @@ from .common import RevshareSettlementCommon, d
 # still free, and the ledger's guard reading them once; the responsible accountant
 # following them: one subscription per accountant), whatever their number.
 RUN_QUERIES = 34
+# The same run by the daily cron, after a first run warmed the caches: the
+# superuser creates the statements, and their responsible accountant is a
+# manager of the company, read once for the run.
+CRON_RUN_QUERIES = 37
 
 
 @tagged("post_install", "-at_install")
@@ -27,7 +32,7 @@ class TestSettlementNumbers(RevshareSettlementCommon):
                     "name": f"Partner {i}",
                     "property_account_payable_id": cls.payable_account.id,
                 }
-                for i in range(6)
+                for i in range(7)
             ]
         )
 
@@ -151,7 +156,7 @@ class TestSettlementNumbers(RevshareSettlementCommon):
             self.env.invalidate_all()
             with self.assertQueryCount(RUN_QUERIES):
                 two = self._run("2026-03-31")
-            self._agreements_with_rows(self.partners[2:], day="2026-04-10")
+            self._agreements_with_rows(self.partners[2:6], day="2026-04-10")
             self.env.invalidate_all()
             with self.assertQueryCount(RUN_QUERIES):
                 four = self._run("2026-04-30")
@@ -159,3 +164,25 @@ class TestSettlementNumbers(RevshareSettlementCommon):
         self.assertEqual(len(four), 4)
         self.assertEqual(two.mapped("amount_total"), [20.0] * 2)
         self.assertEqual(four.mapped("amount_total"), [20.0] * 4)
+
+    def test_cron_run_queries_do_not_grow_with_settlements(self):
+        """As the daily cron runs it (the superuser creates the statements, so each
+        one's responsible accountant is a manager of its company, read once): two
+        settlements or four, the same number of queries."""
+        root = self.Settlement.with_user(SUPERUSER_ID)
+        self._agreements_with_rows(self.partners[:1])
+        with freeze_time("2026-04-02"):
+            root._revshare_run(d("2026-03-31"))
+            self._agreements_with_rows(self.partners[1:3], day="2026-04-10")
+            self.env.invalidate_all()
+            with self.assertQueryCount(CRON_RUN_QUERIES):
+                two = root._revshare_run(d("2026-04-30"))
+            self._agreements_with_rows(self.partners[3:], day="2026-05-10")
+            self.env.invalidate_all()
+            with self.assertQueryCount(CRON_RUN_QUERIES):
+                four = root._revshare_run(d("2026-05-31"))
+        self.assertEqual(len(two), 2)
+        self.assertEqual(len(four), 4)
+        manager = two[0]._revshare_dispute_responsible()
+        self.assertTrue(manager)
+        self.assertIn(manager.partner_id, (two | four).message_partner_ids)
