@@ -2,7 +2,7 @@ from babel.numbers import format_percent
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
-from odoo.tools import format_amount, format_date
+from odoo.tools import float_compare, format_amount, format_date
 from odoo.tools.misc import babel_locale_parse
 
 
@@ -68,6 +68,17 @@ class RevshareRule(models.Model):
     tier_ids = fields.One2many("revshare.rule.tier", "rule_id", string="Tiers")
     min_amount = fields.Monetary(string="Minimum per Line", help="0 means no minimum.")
     max_amount = fields.Monetary(string="Maximum per Line", help="0 means no maximum.")
+    min_quantity = fields.Float(
+        string="Minimum Quantity",
+        digits="Product Unit of Measure",
+        help="Applies to invoice lines of at least this quantity (0: any quantity).",
+    )
+    min_invoice_amount = fields.Monetary(
+        string="Minimum Invoice",
+        help="Applies to invoices whose untaxed total reaches this amount, in the "
+        "agreement currency (0: any invoice). A credit note is measured by the "
+        "invoice it reverses.",
+    )
 
     @api.depends("name", "agreement_id.code", "sequence")
     def _compute_display_name(self):
@@ -79,7 +90,14 @@ class RevshareRule(models.Model):
             )
 
     @api.constrains(
-        "rate", "amount", "min_amount", "max_amount", "date_start", "date_end"
+        "rate",
+        "amount",
+        "min_amount",
+        "max_amount",
+        "min_quantity",
+        "min_invoice_amount",
+        "date_start",
+        "date_end",
     )
     def _check_values(self):
         for rule in self:
@@ -97,6 +115,14 @@ class RevshareRule(models.Model):
                     self.env._(
                         "The amounts of rule %(rule)s (fixed amount, minimum, "
                         "maximum) cannot be negative.",
+                        rule=rule.display_name,
+                    )
+                )
+            if rule.min_quantity < 0 or rule.min_invoice_amount < 0:
+                raise ValidationError(
+                    self.env._(
+                        "The minimum quantity and minimum invoice of rule %(rule)s "
+                        "cannot be negative (0: no minimum).",
                         rule=rule.display_name,
                     )
                 )
@@ -169,6 +195,8 @@ class RevshareRule(models.Model):
             "tier_ids",
             "min_amount",
             "max_amount",
+            "min_quantity",
+            "min_invoice_amount",
             "date_start",
         }
 
@@ -200,6 +228,24 @@ class RevshareRule(models.Model):
                 agreement=locked[0].agreement_id.display_name,
                 rule=locked[0].display_name,
             )
+        )
+
+    def _revshare_matches_thresholds(self, quantity, invoice_amount):
+        """Whether the rule applies to a line of ``quantity`` (positive) on an
+        invoice of ``invoice_amount`` untaxed, in the agreement currency (None:
+        not measured, as no rule of the agreement has that minimum)."""
+        self.ensure_one()
+        if self.min_quantity and (
+            quantity is None
+            or float_compare(quantity, self.min_quantity, precision_digits=6) < 0
+        ):
+            return False
+        return not self.min_invoice_amount or (
+            invoice_amount is not None
+            and self.currency_id.compare_amounts(
+                invoice_amount, self.min_invoice_amount
+            )
+            >= 0
         )
 
     def _revshare_tier_rate(self, cumulative_base):
@@ -297,6 +343,18 @@ class RevshareRule(models.Model):
             details.append(_("at least %s per line", money(self.min_amount)))
         if self.max_amount:
             details.append(_("at most %s per line", money(self.max_amount)))
+        if self.min_quantity:
+            details.append(
+                _(
+                    "on lines of at least %s units",
+                    self._revshare_format_rate(self.min_quantity),
+                )
+            )
+        if self.min_invoice_amount:
+            details.append(
+                _("on invoices of at least %s untaxed", money(self.min_invoice_amount))
+            )
+        details += self._revshare_invoice_words()
         if self.date_start:
             details.append(_("for invoices from %s", format_date(env, self.date_start)))
         if self.date_end:

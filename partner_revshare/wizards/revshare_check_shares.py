@@ -191,6 +191,15 @@ class RevshareCheckShares(models.AbstractModel):
                 actual=row.customer_month,
                 expected=vals["customer_month"],
             )
+        elif row.customer_invoice != vals["customer_invoice"]:
+            message = self.env._(
+                "Share of %(agreement)s on %(invoice)s was made as the customer's "
+                "invoice %(actual)s; the invoices give number %(expected)s.",
+                agreement=row.agreement_id.display_name,
+                invoice=invoice.display_name,
+                actual=row.customer_invoice,
+                expected=vals["customer_invoice"],
+            )
         else:
             return []
         return [self._revshare_row_mismatch("terms", row, message, row.company_id)]
