@@ -12,7 +12,7 @@ class RevshareRule(models.Model):
     rules do."""
 
     _name = "revshare.rule"
-    _inherit = ["revshare.rule.tenure", "revshare.rule.hooks"]
+    _inherit = ["revshare.rule.tenure", "revshare.rule.formula", "revshare.rule.hooks"]
     _description = "Revenue Share Rule"
     _order = "agreement_id, sequence, id"
     _check_company_auto = True
@@ -55,6 +55,7 @@ class RevshareRule(models.Model):
             ("fixed_unit", "Fixed amount per unit"),
             ("fixed_line", "Fixed amount per invoice line"),
             ("tiered", "Tiered percentage"),
+            ("formula", "Formula"),
         ],
         required=True,
         default="percent",
@@ -62,7 +63,8 @@ class RevshareRule(models.Model):
     rate = fields.Float(
         string="Rate (%)",
         digits=(16, 4),
-        help="Percentage of the base; for tiered rules, the rate below the first tier.",
+        help="Percentage of the base; for tiered rules, the rate below the first "
+        "tier; for formulas with tiers, their tier_rate below the first tier.",
     )
     amount = fields.Monetary(help="Fixed amount, in the agreement currency.")
     tier_ids = fields.One2many("revshare.rule.tier", "rule_id", string="Tiers")
@@ -248,6 +250,14 @@ class RevshareRule(models.Model):
             >= 0
         )
 
+    def _revshare_uses_tiers(self):
+        """Whether the rule's figure depends on the tier the period reached: a
+        tiered rule, or a formula with tiers (its ``tier_rate``)."""
+        self.ensure_one()
+        return self.compute == "tiered" or bool(
+            self.compute == "formula" and self.tier_ids
+        )
+
     def _revshare_tier_rate(self, cumulative_base):
         """Rate (%) of a tiered rule for a cumulative base of the period: the rate of
         the last tier reached, or the rule's own rate below the first tier. A
@@ -259,18 +269,21 @@ class RevshareRule(models.Model):
                 rate = tier.rate
         return rate
 
-    def _revshare_amount(self, base, quantity, rate=None):
+    def _revshare_amount(self, base, quantity, rate=None, variables=None):
         """Raw (unrounded) amount of this rule on one invoice line, in the agreement
         currency. ``base`` and ``quantity`` are signed (negative for credit notes);
-        fixed amounts follow the sign of the base. ``rate`` overrides the percentage
-        (the provisional tier rate of tiered rules). Min/max apply to the absolute
-        amount."""
+        fixed amounts and formulas follow the sign of the base. ``rate`` overrides
+        the percentage (the provisional tier rate of tiered rules); ``variables``
+        are a formula's (:meth:`_revshare_formula_value`, which may raise).
+        Min/max apply to the absolute amount."""
         self.ensure_one()
         sign = -1 if base < 0 or (not base and quantity < 0) else 1
         if self.compute in ("percent", "tiered"):
             raw = base * (self.rate if rate is None else rate) / 100.0
         elif self.compute == "fixed_unit":
             raw = sign * abs(quantity) * self.amount
+        elif self.compute == "formula":
+            raw = sign * self._revshare_formula_value(variables)
         else:
             raw = sign * self.amount
         if self.min_amount and abs(raw) < self.min_amount:
@@ -315,6 +328,8 @@ class RevshareRule(models.Model):
             text = _("%s per unit sold", money(self.amount))
         elif self.compute == "fixed_line":
             text = _("%s per invoice line", money(self.amount))
+        elif self.compute == "formula":
+            text = _("by the formula %s", (self.formula or "").strip())
         else:
             steps = [_("%s%%", rate(self.rate))]
             for tier in self.tier_ids.sorted(lambda t: (t.sequence, t.threshold)):

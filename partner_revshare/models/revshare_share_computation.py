@@ -5,6 +5,7 @@ from odoo.exceptions import UserError
 from odoo.tools import float_is_zero
 
 from .revshare_charged_amounts import charged_totals, product_quantity
+from .revshare_rule_formula import RevshareFormulaError
 from .revshare_share_customers import CustomerHistory
 from .revshare_share_scope import SCOPE_FIELDS, AgreementScope, MoveFacts
 
@@ -38,7 +39,7 @@ class ShareComputation(CustomerHistory):
         for rule in all_rules.sorted(lambda r: (r.sequence, r.id)):
             self.rules[rule.agreement_id.id].append(rule)
         tiered = agreements.filtered(
-            lambda a: any(r.compute == "tiered" for r in self.rules[a.id])
+            lambda a: any(r._revshare_uses_tiers() for r in self.rules[a.id])
         )
         self.tiered = set(tiered.ids)
         self.cumulative = self._tier_cumulative(tiered, moves)
@@ -50,6 +51,7 @@ class ShareComputation(CustomerHistory):
         self._move_facts = {}
         self._in_scope = {}
         self._rule_matches = {}
+        self.bases = {}  # invoice line -> line_bases(), for the formulas' margin
         self.starts = self._customer_starts(lines)
         self.invoice_numbers = self._customer_invoice_numbers(lines)
         # Per agreement: whether any rule has a minimum quantity, a minimum
@@ -129,6 +131,7 @@ class ShareComputation(CustomerHistory):
             bases = {
                 line: self.line_bases(line, charged[line.id]) for line in move_lines
             }
+            self.bases.update(bases)
             move_vals = []
             for agreement in self.agreements:
                 if agreement.company_id == move.company_id:
@@ -379,14 +382,10 @@ class ShareComputation(CustomerHistory):
         # a fixed amount there would exceed its base.
         if float_is_zero(base, precision_rounding=currency.rounding):
             return None
-        rate = rule.rate if rule.compute == "percent" else 0.0
-        if rule.compute == "tiered":
-            rate = rule._revshare_tier_rate(cumulative)
-        sign = -1 if move.move_type == "out_refund" else 1
-        amount = currency.round(
-            rule._revshare_amount(base, sign * product_quantity(line), rate=rate)
+        rate, amount, hold_reason = self._share_amount(
+            agreement, line, rule, base, cumulative
         )
-        if currency.is_zero(amount):
+        if currency.is_zero(amount) and not hold_reason:
             return None
         if currency.compare_amounts(abs(amount), abs(base)) > 0:
             raise UserError(
@@ -435,6 +434,58 @@ class ShareComputation(CustomerHistory):
             "amount_company": amount_company,
             "amount_invoice_currency": amount_invoice,
             "kind": "share",
+            "customer_month": self.customer_month(agreement, move) or 0,
+            "customer_invoice": self.customer_invoice(agreement, move) or 0,
+            **({"hold_reason": hold_reason} if hold_reason else {}),
+        }
+
+    def _share_amount(self, agreement, line, rule, base, cumulative):
+        """(rate, rounded amount, hold reason) of ``rule`` on ``line``: a
+        formula that fails there gives 0.00 and the reason to hold the row."""
+        currency = agreement.currency_id
+        sign = -1 if line.move_id.move_type == "out_refund" else 1
+        quantity = sign * product_quantity(line)
+        rate = rule.rate if rule.compute == "percent" else 0.0
+        if rule._revshare_uses_tiers():
+            rate = rule._revshare_tier_rate(cumulative)
+        if rule.compute != "formula":
+            return rate, currency.round(rule._revshare_amount(base, quantity, rate)), ""
+        variables = self._formula_variables(agreement, line, rule, base, quantity)
+        variables["tier_rate"] = rate if rule.tier_ids else rule.rate
+        try:
+            raw = rule._revshare_amount(base, quantity, variables=variables)
+        except RevshareFormulaError as error:
+            return rate, 0.0, str(error)
+        amount = currency.round(raw)
+        if currency.compare_amounts(abs(amount), abs(base)) > 0:
+            return (
+                rate,
+                0.0,
+                self.env._(
+                    "The formula of rule %(rule)s gives %(amount)s, more than the "
+                    "line's base %(base)s.",
+                    rule=rule.display_name,
+                    amount=amount,
+                    base=base,
+                ),
+            )
+        return rate, amount, ""
+
+    def _formula_variables(self, agreement, line, rule, base, quantity):
+        """The variables of ``rule``'s formula on ``line`` (see the help of
+        ``revshare.rule.formula``), positive."""
+        move = line.move_id
+        margin_company, margin_invoice = self.bases[line]["margin"]
+        if agreement.currency_id == move.currency_id:
+            margin = margin_invoice
+        else:
+            margin = margin_company * self.rate_to_agreement(agreement, move)
+        return {
+            "base": abs(base),
+            "quantity": abs(quantity),
+            "price_unit": line.price_unit,
+            "discount": line.discount,
+            "margin": abs(agreement.currency_id.round(margin)),
             "customer_month": self.customer_month(agreement, move) or 0,
             "customer_invoice": self.customer_invoice(agreement, move) or 0,
         }

@@ -29,7 +29,10 @@ class CustomerHistory:
         draft preview) count as if posted."""
         starts = {}
         tenure = self.agreements.filtered(
-            lambda a: any(r._revshare_has_tenure() for r in self.rules[a.id])
+            lambda a: any(
+                r._revshare_has_tenure() or r._revshare_formula_uses("customer_month")
+                for r in self.rules[a.id]
+            )
         )
         if not tenure:
             return starts
@@ -119,7 +122,11 @@ class CustomerHistory:
         date. One grouped read per distinct agreement start date, whatever the
         number of invoices; the unposted invoices of the batch count as posted."""
         counting = self.agreements.filtered(
-            lambda a: any(r._revshare_counts_invoices() for r in self.rules[a.id])
+            lambda a: any(
+                r._revshare_counts_invoices()
+                or r._revshare_formula_uses("customer_invoice")
+                for r in self.rules[a.id]
+            )
         )
         if not counting:
             return {}

@@ -28,3 +28,4 @@ from . import test_revshare_ledger_guard
 from . import test_settlement_plan
 from . import test_revshare_internals
 from . import test_revshare_rule_conditions
+from . import test_revshare_rule_formula
