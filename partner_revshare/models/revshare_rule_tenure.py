@@ -150,7 +150,7 @@ class RevshareRuleTenure(models.AbstractModel):
         if start <= 1:
             return [_("on each customer's first %s invoices", end)]
         if not end:
-            return [_("on each customer's invoices from the %s-th", start)]
+            return [_("on each customer's invoices from number %s", start)]
         return [
             _(
                 "on each customer's invoices %(first)s to %(last)s",

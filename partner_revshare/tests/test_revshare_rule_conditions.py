@@ -181,6 +181,66 @@ class TestRevshareRuleConditions(RevshareCommon):
         self.assertEqual(overrides.mapped("amount"), [3.0, 1.0, 0.2])
         self.assertEqual(overrides.mapped("customer_invoice"), [1, 2, 3])
 
+    def test_all_conditions_with_tiers_waterfall_and_override(self):
+        tiered = self._create_agreement(
+            sequence=1,
+            rules=[
+                {
+                    **self._tiered_rule(10.0, (300.0, 20.0)),
+                    "customer_invoice_to": 2,
+                    "customer_month_to": 12,
+                    "min_quantity": 2.0,
+                }
+            ],
+        )
+        waterfall = self._create_agreement(
+            partner=self.techpartner,
+            sequence=2,
+            waterfall=True,
+            rules=[{"rate": 50.0, "customer_invoice_from": 2}],
+        )
+        distributor = self._create_agreement(
+            partner=self.env["res.partner"].create({"name": "Distributor"}),
+            rate=10.0,
+            base="shares",
+            override_agreement_ids=[Command.set(tiered.ids)],
+        )
+        customer = self.env["res.partner"].create({"name": "Newcomer"})
+        invoices = self.env["account.move"].browse()
+        for day, quantity in (("2026-03-01", 2), ("2026-03-02", 2), ("2026-03-03", 1)):
+            invoices |= self._create_invoice(
+                [(self.product_cloud, quantity, 100.0)],
+                partner=customer,
+                invoice_date=day,
+            )
+        # 200 at 10 %, then 200 more reach the 300 tier (20 %); the third invoice
+        # is past the first two.
+        self.assertEqual(
+            [self._amounts(invoice, tiered) for invoice in invoices],
+            [[20.0], [40.0], []],
+        )
+        # From the second invoice, half of what the tiered share leaves.
+        self.assertEqual(
+            [self._amounts(invoice, waterfall) for invoice in invoices],
+            [[], [80.0], [50.0]],
+        )
+        self.assertEqual(
+            [self._amounts(invoice, distributor) for invoice in invoices],
+            [[2.0], [4.0], []],
+        )
+        rows = invoices.revshare_line_ids.sorted("id")
+        self.assertEqual(
+            [(r.agreement_id, r.customer_invoice) for r in rows],
+            [
+                (tiered, 1),
+                (distributor, 1),
+                (tiered, 2),
+                (waterfall, 2),
+                (distributor, 2),
+                (waterfall, 3),
+            ],
+        )
+
     def test_referral_date_counts_from_the_referral(self):
         agreement = self._create_agreement(
             rules=TEN_THEN_FIVE, customer_start="referral_date"
