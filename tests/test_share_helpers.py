@@ -5,7 +5,7 @@ from datetime import date
 
 import pytest
 
-from odoo.addons.partner_revshare.models.revshare_share_computation import (
+from odoo.addons.partner_revshare.models.revshare_share_customers import (
     customer_months,
 )
 from odoo.addons.partner_revshare.models.revshare_share_scope import (

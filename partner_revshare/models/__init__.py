@@ -11,6 +11,9 @@ from . import revshare_line_terms
 from . import revshare_line_adjustment
 from . import revshare_line_hold
 from . import revshare_line_approval
+from . import revshare_rule_hooks
+from . import revshare_rule_tenure
+from . import revshare_rule_formula
 from . import revshare_share_computation
 from . import revshare_agreement_accounting
 from . import revshare_agreement_period
@@ -18,8 +21,6 @@ from . import revshare_agreement_approval
 from . import revshare_agreement_tax
 from . import revshare_agreement_portal
 from . import revshare_agreement_terms
-from . import revshare_rule_hooks
-from . import revshare_rule_tenure
 
 # The settlement's mixins, each after the one it extends.
 from . import revshare_settlement_terms

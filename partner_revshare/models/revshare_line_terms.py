@@ -15,6 +15,12 @@ class RevshareLineTerms(models.AbstractModel):
         "date, that chose the rule (0: the first month). Only computed for "
         "agreements whose rules depend on it; frozen on the row.",
     )
+    customer_invoice = fields.Integer(
+        help="The number of the invoice among its customer's invoices under the "
+        "agreement, from 1 (a credit note: the invoice it reverses), that chose the "
+        "rule. Only computed for agreements whose rules depend on it (0 otherwise); "
+        "frozen on the row.",
+    )
     overridden_agreement_id = fields.Many2one(
         "revshare.agreement",
         string="Share Of",
@@ -28,5 +34,6 @@ class RevshareLineTerms(models.AbstractModel):
         # A reversal or an earned part of an expected row keeps them too.
         return super()._revshare_derived_field_names() | {
             "customer_month",
+            "customer_invoice",
             "overridden_agreement_id",
         }

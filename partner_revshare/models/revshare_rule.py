@@ -2,7 +2,7 @@ from babel.numbers import format_percent
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
-from odoo.tools import format_amount, format_date
+from odoo.tools import float_compare, format_amount, format_date
 from odoo.tools.misc import babel_locale_parse
 
 
@@ -12,7 +12,7 @@ class RevshareRule(models.Model):
     rules do."""
 
     _name = "revshare.rule"
-    _inherit = ["revshare.rule.tenure", "revshare.rule.hooks"]
+    _inherit = ["revshare.rule.tenure", "revshare.rule.formula", "revshare.rule.hooks"]
     _description = "Revenue Share Rule"
     _order = "agreement_id, sequence, id"
     _check_company_auto = True
@@ -55,6 +55,7 @@ class RevshareRule(models.Model):
             ("fixed_unit", "Fixed amount per unit"),
             ("fixed_line", "Fixed amount per invoice line"),
             ("tiered", "Tiered percentage"),
+            ("formula", "Formula"),
         ],
         required=True,
         default="percent",
@@ -62,12 +63,24 @@ class RevshareRule(models.Model):
     rate = fields.Float(
         string="Rate (%)",
         digits=(16, 4),
-        help="Percentage of the base; for tiered rules, the rate below the first tier.",
+        help="Percentage of the base; for tiered rules, the rate below the first "
+        "tier; for formulas with tiers, their tier_rate below the first tier.",
     )
     amount = fields.Monetary(help="Fixed amount, in the agreement currency.")
     tier_ids = fields.One2many("revshare.rule.tier", "rule_id", string="Tiers")
     min_amount = fields.Monetary(string="Minimum per Line", help="0 means no minimum.")
     max_amount = fields.Monetary(string="Maximum per Line", help="0 means no maximum.")
+    min_quantity = fields.Float(
+        string="Minimum Quantity",
+        digits="Product Unit of Measure",
+        help="Applies to invoice lines of at least this quantity (0: any quantity).",
+    )
+    min_invoice_amount = fields.Monetary(
+        string="Minimum Invoice",
+        help="Applies to invoices whose untaxed total reaches this amount, in the "
+        "agreement currency (0: any invoice). A credit note is measured by the "
+        "invoice it reverses.",
+    )
 
     @api.depends("name", "agreement_id.code", "sequence")
     def _compute_display_name(self):
@@ -79,7 +92,14 @@ class RevshareRule(models.Model):
             )
 
     @api.constrains(
-        "rate", "amount", "min_amount", "max_amount", "date_start", "date_end"
+        "rate",
+        "amount",
+        "min_amount",
+        "max_amount",
+        "min_quantity",
+        "min_invoice_amount",
+        "date_start",
+        "date_end",
     )
     def _check_values(self):
         for rule in self:
@@ -97,6 +117,14 @@ class RevshareRule(models.Model):
                     self.env._(
                         "The amounts of rule %(rule)s (fixed amount, minimum, "
                         "maximum) cannot be negative.",
+                        rule=rule.display_name,
+                    )
+                )
+            if rule.min_quantity < 0 or rule.min_invoice_amount < 0:
+                raise ValidationError(
+                    self.env._(
+                        "The minimum quantity and minimum invoice of rule %(rule)s "
+                        "cannot be negative (0: no minimum).",
                         rule=rule.display_name,
                     )
                 )
@@ -169,6 +197,8 @@ class RevshareRule(models.Model):
             "tier_ids",
             "min_amount",
             "max_amount",
+            "min_quantity",
+            "min_invoice_amount",
             "date_start",
         }
 
@@ -202,6 +232,32 @@ class RevshareRule(models.Model):
             )
         )
 
+    def _revshare_matches_thresholds(self, quantity, invoice_amount):
+        """Whether the rule applies to a line of ``quantity`` (positive) on an
+        invoice of ``invoice_amount`` untaxed, in the agreement currency (None:
+        not measured, as no rule of the agreement has that minimum)."""
+        self.ensure_one()
+        if self.min_quantity and (
+            quantity is None
+            or float_compare(quantity, self.min_quantity, precision_digits=6) < 0
+        ):
+            return False
+        return not self.min_invoice_amount or (
+            invoice_amount is not None
+            and self.currency_id.compare_amounts(
+                invoice_amount, self.min_invoice_amount
+            )
+            >= 0
+        )
+
+    def _revshare_uses_tiers(self):
+        """Whether the rule's figure depends on the tier the period reached: a
+        tiered rule, or a formula with tiers (its ``tier_rate``)."""
+        self.ensure_one()
+        return self.compute == "tiered" or bool(
+            self.compute == "formula" and self.tier_ids
+        )
+
     def _revshare_tier_rate(self, cumulative_base):
         """Rate (%) of a tiered rule for a cumulative base of the period: the rate of
         the last tier reached, or the rule's own rate below the first tier. A
@@ -213,18 +269,21 @@ class RevshareRule(models.Model):
                 rate = tier.rate
         return rate
 
-    def _revshare_amount(self, base, quantity, rate=None):
+    def _revshare_amount(self, base, quantity, rate=None, variables=None):
         """Raw (unrounded) amount of this rule on one invoice line, in the agreement
         currency. ``base`` and ``quantity`` are signed (negative for credit notes);
-        fixed amounts follow the sign of the base. ``rate`` overrides the percentage
-        (the provisional tier rate of tiered rules). Min/max apply to the absolute
-        amount."""
+        fixed amounts and formulas follow the sign of the base. ``rate`` overrides
+        the percentage (the provisional tier rate of tiered rules); ``variables``
+        are a formula's (:meth:`_revshare_formula_value`, which may raise).
+        Min/max apply to the absolute amount."""
         self.ensure_one()
         sign = -1 if base < 0 or (not base and quantity < 0) else 1
         if self.compute in ("percent", "tiered"):
             raw = base * (self.rate if rate is None else rate) / 100.0
         elif self.compute == "fixed_unit":
             raw = sign * abs(quantity) * self.amount
+        elif self.compute == "formula":
+            raw = sign * self._revshare_formula_value(variables)
         else:
             raw = sign * self.amount
         if self.min_amount and abs(raw) < self.min_amount:
@@ -269,6 +328,8 @@ class RevshareRule(models.Model):
             text = _("%s per unit sold", money(self.amount))
         elif self.compute == "fixed_line":
             text = _("%s per invoice line", money(self.amount))
+        elif self.compute == "formula":
+            text = _("by the formula %s", (self.formula or "").strip())
         else:
             steps = [_("%s%%", rate(self.rate))]
             for tier in self.tier_ids.sorted(lambda t: (t.sequence, t.threshold)):
@@ -297,6 +358,18 @@ class RevshareRule(models.Model):
             details.append(_("at least %s per line", money(self.min_amount)))
         if self.max_amount:
             details.append(_("at most %s per line", money(self.max_amount)))
+        if self.min_quantity:
+            details.append(
+                _(
+                    "on lines of at least %s units",
+                    self._revshare_format_rate(self.min_quantity),
+                )
+            )
+        if self.min_invoice_amount:
+            details.append(
+                _("on invoices of at least %s untaxed", money(self.min_invoice_amount))
+            )
+        details += self._revshare_invoice_words()
         if self.date_start:
             details.append(_("for invoices from %s", format_date(env, self.date_start)))
         if self.date_end:

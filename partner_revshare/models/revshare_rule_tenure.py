@@ -29,6 +29,43 @@ class RevshareRuleTenure(models.AbstractModel):
         "first twelve months only; 0: no end).",
     )
 
+    customer_invoice_from = fields.Integer(
+        string="From Customer Invoice",
+        default=0,
+        help="Applies from the customer's N-th invoice under the agreement, counted "
+        "from 1 among its posted customer invoices from its customer start (0: from "
+        "the first). A credit note counts as the invoice it reverses.",
+    )
+    customer_invoice_to = fields.Integer(
+        string="To Customer Invoice",
+        default=0,
+        help="Applies up to the customer's N-th invoice under the agreement, "
+        "included (3: the first three invoices; 0: no end).",
+    )
+
+    @api.constrains("customer_invoice_from", "customer_invoice_to")
+    def _check_customer_invoices(self):
+        for rule in self:
+            start, end = rule.customer_invoice_from, rule.customer_invoice_to
+            if start < 0 or end < 0:
+                raise ValidationError(
+                    self.env._(
+                        "The customer invoices of rule %(rule)s cannot be negative.",
+                        rule=rule.display_name,
+                    )
+                )
+            if end and end < start:
+                raise ValidationError(
+                    self.env._(
+                        "Rule %(rule)s ends at the customer's invoice %(to)s, before "
+                        "it starts (invoice %(start)s): set an end from the start "
+                        "on, or 0 for no end.",
+                        rule=rule.display_name,
+                        to=end,
+                        start=start,
+                    )
+                )
+
     @api.constrains(
         "customer_month_from",
         "customer_month_to",
@@ -85,7 +122,42 @@ class RevshareRuleTenure(models.AbstractModel):
         return super()._revshare_history_field_names() | {
             "customer_month_from",
             "customer_month_to",
+            "customer_invoice_from",
+            "customer_invoice_to",
         }
+
+    def _revshare_counts_invoices(self):
+        self.ensure_one()
+        return bool(self.customer_invoice_from or self.customer_invoice_to)
+
+    def _revshare_matches_invoice(self, number):
+        """Whether the rule applies to the customer's ``number``-th invoice under
+        the agreement (None: unknown, which only rules without bounds match)."""
+        self.ensure_one()
+        if not self._revshare_counts_invoices():
+            return True
+        if number is None or number < self.customer_invoice_from:
+            return False
+        return not self.customer_invoice_to or number <= self.customer_invoice_to
+
+    def _revshare_invoice_words(self):
+        """The customer invoices the rule applies to in plain words, as a list of
+        at most one detail."""
+        _ = self.env._
+        start, end = self.customer_invoice_from, self.customer_invoice_to
+        if start <= 1 and not end:
+            return []
+        if start <= 1:
+            return [_("on each customer's first %s invoices", end)]
+        if not end:
+            return [_("on each customer's invoices from number %s", start)]
+        return [
+            _(
+                "on each customer's invoices %(first)s to %(last)s",
+                first=start,
+                last=end,
+            )
+        ]
 
     def _revshare_has_tenure(self):
         self.ensure_one()

@@ -1,26 +1,16 @@
 from collections import defaultdict
 
-from dateutil.relativedelta import relativedelta
-
 from odoo import models
 from odoo.exceptions import UserError
 from odoo.tools import float_is_zero
 
 from .revshare_charged_amounts import charged_totals, product_quantity
+from .revshare_rule_formula import RevshareFormulaError
+from .revshare_share_customers import CustomerHistory
 from .revshare_share_scope import SCOPE_FIELDS, AgreementScope, MoveFacts
 
 
-def customer_months(start, day):
-    """The customer's age at ``day`` in whole months since ``start``: the largest
-    ``n`` with ``start + n months <= day`` (a customer who started on 31 January
-    completes its first month on 28 February), negative before ``start``."""
-    months = (day.year - start.year) * 12 + day.month - start.month
-    if start + relativedelta(months=months) > day:
-        months -= 1
-    return months
-
-
-class ShareComputation:
+class ShareComputation(CustomerHistory):
     """The state of one call of ``_revshare_compute_shares``, read once for the
     whole batch of invoice lines: the active rules of each agreement by sequence
     (``rules``), the tiered agreements and their cumulative bases per period
@@ -49,7 +39,7 @@ class ShareComputation:
         for rule in all_rules.sorted(lambda r: (r.sequence, r.id)):
             self.rules[rule.agreement_id.id].append(rule)
         tiered = agreements.filtered(
-            lambda a: any(r.compute == "tiered" for r in self.rules[a.id])
+            lambda a: any(r._revshare_uses_tiers() for r in self.rules[a.id])
         )
         self.tiered = set(tiered.ids)
         self.cumulative = self._tier_cumulative(tiered, moves)
@@ -61,7 +51,18 @@ class ShareComputation:
         self._move_facts = {}
         self._in_scope = {}
         self._rule_matches = {}
+        self.bases = {}  # invoice line -> line_bases(), for the formulas' margin
         self.starts = self._customer_starts(lines)
+        self.invoice_numbers = self._customer_invoice_numbers(lines)
+        # Per agreement: whether any rule has a minimum quantity, a minimum
+        # invoice; only those facts of a line are read and enter the rule cache.
+        self.minimums = {
+            a.id: (
+                any(r.min_quantity for r in self.rules[a.id]),
+                any(r.min_invoice_amount for r in self.rules[a.id]),
+            )
+            for a in agreements
+        }
         self.overriders = defaultdict(list)
         for agreement in agreements.filtered(lambda a: a.base == "shares"):
             for source in agreement.override_agreement_ids & agreements:
@@ -90,91 +91,6 @@ class ShareComputation:
                 base_sum
             )
         return cumulative
-
-    def _customer_starts(self, lines):
-        """{(agreement id, customer id): the day the customer started with the
-        agreement}, for the agreements whose rules count customer months: the
-        customer's referral date (``customer_start = referral_date``), else the
-        date of its first posted customer invoice with a line in the agreement's
-        products and sales journals, from the agreement's start. One grouped read
-        per distinct agreement start date; the unposted invoices of the batch (a
-        draft preview) count as if posted."""
-        starts = {}
-        tenure = self.agreements.filtered(
-            lambda a: any(r._revshare_has_tenure() for r in self.rules[a.id])
-        )
-        if not tenure:
-            return starts
-
-        def found(agreement, customer, day):
-            key = (agreement.id, customer.id)
-            if key not in starts or day < starts[key]:
-                starts[key] = day
-
-        customers = lines.move_id.commercial_partner_id
-        Line = self.env["account.move.line"]
-        for date_start, agreements in tenure.grouped("date_start").items():
-            domain = [
-                ("partner_id", "in", customers.ids),
-                ("company_id", "in", agreements.company_id.ids),
-                ("display_type", "=", "product"),
-                ("parent_state", "=", "posted"),
-                ("move_id.move_type", "=", "out_invoice"),
-                ("move_id.revshare_origin", "=", False),
-            ]
-            if date_start:
-                domain.append(("invoice_date", ">=", date_start))
-            for customer, company, product, journal, first in Line._read_group(
-                domain,
-                ["partner_id", "company_id", "product_id", "journal_id"],
-                ["invoice_date:min"],
-            ):
-                for agreement in agreements:
-                    if agreement.company_id == company and self._starts_with(
-                        agreement, product, journal
-                    ):
-                        found(agreement, customer, first)
-        for line in lines.filtered(lambda line: line.move_id.state != "posted"):
-            move = line.move_id
-            day = move.invoice_date or move.date
-            if move.move_type != "out_invoice" or not day:
-                continue
-            for agreement in tenure:
-                if (
-                    agreement.company_id == move.company_id
-                    and not (agreement.date_start and day < agreement.date_start)
-                    and self._starts_with(agreement, line.product_id, move.journal_id)
-                ):
-                    found(agreement, move.commercial_partner_id, day)
-        for agreement in tenure.filtered(lambda a: a.customer_start == "referral_date"):
-            for customer in customers.filtered("revshare_referral_date"):
-                starts[(agreement.id, customer.id)] = customer.revshare_referral_date
-        return starts
-
-    def _starts_with(self, agreement, product, journal):
-        """Whether an invoice line of ``product`` in ``journal`` starts a customer
-        with the agreement (its product and sales journal scope)."""
-        if agreement.product_ids and product not in agreement.product_ids:
-            return False
-        if agreement.product_category_ids and not (
-            set(agreement.product_category_ids.ids) & self.categ_path(product)
-        ):
-            return False
-        return not agreement.journal_ids or journal in agreement.journal_ids
-
-    def customer_month(self, agreement, move):
-        """The customer's age with ``agreement`` in whole months at the date of
-        ``move`` (a credit note: at the date of the invoice it reverses, so that
-        it takes back at the invoice's rule), or None when the agreement's rules
-        do not count customer months."""
-        key = (agreement.id, move.id)
-        if key not in self._months:
-            start = self.starts.get((agreement.id, move.commercial_partner_id.id))
-            day = move.invoice_date or move.date
-            if move.move_type == "out_refund" and move.reversed_entry_id:
-                day = move.reversed_entry_id.invoice_date or day
-            self._months[key] = customer_months(start, day) if start else None
-        return self._months[key]
 
     def categ_path(self, product):
         """Ids of the product's category and of its parents."""
@@ -215,6 +131,7 @@ class ShareComputation:
             bases = {
                 line: self.line_bases(line, charged[line.id]) for line in move_lines
             }
+            self.bases.update(bases)
             move_vals = []
             for agreement in self.agreements:
                 if agreement.company_id == move.company_id:
@@ -301,6 +218,8 @@ class ShareComputation:
             vals["overridden_agreement_id"] = source_vals[0]["agreement_id"]
             if month is None:
                 vals["customer_month"] = source_vals[0]["customer_month"]
+            if not vals["customer_invoice"]:
+                vals["customer_invoice"] = source_vals[0]["customer_invoice"]
         return vals_list
 
     def _match_lines(self, agreement, move, move_lines, bases):
@@ -356,19 +275,49 @@ class ShareComputation:
 
     def _match_rule(self, agreement, line, month=None):
         """First active rule (by sequence) of the agreement matching the line, in
-        ``month`` of the customer's tenure (once per agreement, day, product and
-        month: nothing else of the line is tested)."""
-        invoice_date = line.move_id.invoice_date or line.move_id.date
-        key = (agreement.id, invoice_date, line.product_id.id, month)
+        ``month`` of the customer's tenure (once per agreement, day, product,
+        month and the line's facts the agreement's rules test: its quantity, its
+        invoice's untaxed total, its number among the customer's invoices)."""
+        move = line.move_id
+        invoice_date = move.invoice_date or move.date
+        facts = self._line_facts(agreement, line)
+        key = (agreement.id, invoice_date, line.product_id.id, month, *facts)
         if key not in self._rule_matches:
             self._rule_matches[key] = self._first_rule(
-                agreement, line.product_id, invoice_date, month
+                agreement, line.product_id, invoice_date, month, facts
             )
         return self._rule_matches[key]
 
-    def _first_rule(self, agreement, product, invoice_date, month):
+    def _line_facts(self, agreement, line):
+        """(quantity, invoice untaxed total in the agreement currency, customer
+        invoice number) of ``line`` as the agreement's rules test them, None for
+        what none of them tests. A credit note is measured by the invoice it
+        reverses."""
+        move = line.move_id
+        by_quantity, by_amount = self.minimums[agreement.id]
+        quantity = abs(line.quantity) if by_quantity else None
+        amount = None
+        if by_amount:
+            invoice = move
+            if move.move_type == "out_refund" and move.reversed_entry_id:
+                invoice = move.reversed_entry_id
+            if agreement.currency_id == invoice.currency_id:
+                amount = invoice.amount_untaxed
+            else:
+                amount = agreement.currency_id.round(
+                    abs(invoice.amount_untaxed_signed)
+                    * self.rate_to_agreement(agreement, invoice)
+                )
+        return quantity, amount, self.customer_invoice(agreement, move)
+
+    def _first_rule(self, agreement, product, invoice_date, month, facts):
+        quantity, amount, number = facts
         for rule in self.rules[agreement.id]:
             if not rule._revshare_matches_tenure(month):
+                continue
+            if not rule._revshare_matches_invoice(number):
+                continue
+            if not rule._revshare_matches_thresholds(quantity, amount):
                 continue
             if rule.date_start and invoice_date < rule.date_start:
                 continue
@@ -433,14 +382,10 @@ class ShareComputation:
         # a fixed amount there would exceed its base.
         if float_is_zero(base, precision_rounding=currency.rounding):
             return None
-        rate = rule.rate if rule.compute == "percent" else 0.0
-        if rule.compute == "tiered":
-            rate = rule._revshare_tier_rate(cumulative)
-        sign = -1 if move.move_type == "out_refund" else 1
-        amount = currency.round(
-            rule._revshare_amount(base, sign * product_quantity(line), rate=rate)
+        rate, amount, hold_reason = self._share_amount(
+            agreement, line, rule, base, cumulative
         )
-        if currency.is_zero(amount):
+        if currency.is_zero(amount) and not hold_reason:
             return None
         if currency.compare_amounts(abs(amount), abs(base)) > 0:
             raise UserError(
@@ -490,6 +435,59 @@ class ShareComputation:
             "amount_invoice_currency": amount_invoice,
             "kind": "share",
             "customer_month": self.customer_month(agreement, move) or 0,
+            "customer_invoice": self.customer_invoice(agreement, move) or 0,
+            **({"hold_reason": hold_reason} if hold_reason else {}),
+        }
+
+    def _share_amount(self, agreement, line, rule, base, cumulative):
+        """(rate, rounded amount, hold reason) of ``rule`` on ``line``: a
+        formula that fails there gives 0.00 and the reason to hold the row."""
+        currency = agreement.currency_id
+        sign = -1 if line.move_id.move_type == "out_refund" else 1
+        quantity = sign * product_quantity(line)
+        rate = rule.rate if rule.compute == "percent" else 0.0
+        if rule._revshare_uses_tiers():
+            rate = rule._revshare_tier_rate(cumulative)
+        if rule.compute != "formula":
+            return rate, currency.round(rule._revshare_amount(base, quantity, rate)), ""
+        variables = self._formula_variables(agreement, line, rule, base, quantity)
+        variables["tier_rate"] = rate if rule.tier_ids else rule.rate
+        try:
+            raw = rule._revshare_amount(base, quantity, variables=variables)
+        except RevshareFormulaError as error:
+            return rate, 0.0, str(error)
+        amount = currency.round(raw)
+        if currency.compare_amounts(abs(amount), abs(base)) > 0:
+            return (
+                rate,
+                0.0,
+                self.env._(
+                    "The formula of rule %(rule)s gives %(amount)s, more than the "
+                    "line's base %(base)s.",
+                    rule=rule.display_name,
+                    amount=amount,
+                    base=base,
+                ),
+            )
+        return rate, amount, ""
+
+    def _formula_variables(self, agreement, line, rule, base, quantity):
+        """The variables of ``rule``'s formula on ``line`` (see the help of
+        ``revshare.rule.formula``), positive."""
+        move = line.move_id
+        margin_company, margin_invoice = self.bases[line]["margin"]
+        if agreement.currency_id == move.currency_id:
+            margin = margin_invoice
+        else:
+            margin = margin_company * self.rate_to_agreement(agreement, move)
+        return {
+            "base": abs(base),
+            "quantity": abs(quantity),
+            "price_unit": line.price_unit,
+            "discount": line.discount,
+            "margin": abs(agreement.currency_id.round(margin)),
+            "customer_month": self.customer_month(agreement, move) or 0,
+            "customer_invoice": self.customer_invoice(agreement, move) or 0,
         }
 
 

@@ -108,9 +108,9 @@ class RevshareCheckShares(models.AbstractModel):
     @api.model
     def _revshare_check_terms(self, originals):
         """Recompute the shares of the invoices with the agreements that earned on
-        them, and compare their amounts and bases with the ledger. Tiered rules are
-        left out: their rate depends on the period's running total, settled later
-        by an adjustment."""
+        them, and compare their amounts and bases with the ledger (a formula is
+        evaluated again on the invoice's figures). Tiered rules and formulas with
+        tiers are left out: their rate depends on the period's running total."""
         mismatches = []
         rows_by_invoice = defaultdict(lambda: self.env["revshare.line"])
         for row in originals:
@@ -138,7 +138,7 @@ class RevshareCheckShares(models.AbstractModel):
                         row.overridden_agreement_id.id,
                     )
                     seen.add(key)
-                    if row.rule_id.compute != "tiered":
+                    if not row.rule_id._revshare_uses_tiers():
                         mismatches += self._revshare_row_terms(row, computed.get(key))
             mismatches += self._revshare_missing_shares(computed, seen)
         return mismatches
@@ -191,6 +191,15 @@ class RevshareCheckShares(models.AbstractModel):
                 actual=row.customer_month,
                 expected=vals["customer_month"],
             )
+        elif row.customer_invoice != vals["customer_invoice"]:
+            message = self.env._(
+                "Share of %(agreement)s on %(invoice)s was made as the customer's "
+                "invoice %(actual)s; the invoices give number %(expected)s.",
+                agreement=row.agreement_id.display_name,
+                invoice=invoice.display_name,
+                actual=row.customer_invoice,
+                expected=vals["customer_invoice"],
+            )
         else:
             return []
         return [self._revshare_row_mismatch("terms", row, message, row.company_id)]
@@ -203,7 +212,7 @@ class RevshareCheckShares(models.AbstractModel):
         rules = self.env["revshare.rule"].browse(
             {vals["rule_id"] for vals in computed.values()}
         )
-        tiered_rules = set(rules.filtered(lambda r: r.compute == "tiered").ids)
+        tiered_rules = set(rules.filtered(lambda r: r._revshare_uses_tiers()).ids)
         mismatches = []
         for key, vals in computed.items():
             if key in seen or vals["rule_id"] in tiered_rules:
