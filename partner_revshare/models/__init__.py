@@ -20,6 +20,7 @@ from . import revshare_agreement_portal
 from . import revshare_agreement_terms
 from . import revshare_rule_hooks
 from . import revshare_rule_tenure
+from . import revshare_alert_detection
 
 # The settlement's mixins, each after the one it extends.
 from . import revshare_settlement_terms
@@ -43,6 +44,7 @@ from . import res_partner
 from . import account_move_line
 from . import account_move
 from . import revshare_settlement
+from . import revshare_alert
 from . import revshare_review
 
 # Reporting.

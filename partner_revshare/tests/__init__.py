@@ -27,3 +27,4 @@ from . import test_portal_statement_answers
 from . import test_revshare_ledger_guard
 from . import test_settlement_plan
 from . import test_revshare_internals
+from . import test_revshare_alert
