@@ -91,8 +91,8 @@ class RevshareAlert(models.Model):
     def _revshare_key(self, vals):
         """The key of an alert's values (see the ``key`` field)."""
         if vals["kind"] == "spike":
-            return "spike-%s-%s" % (vals["partner_id"], vals["month"])
-        return "%s-%s-%s" % (vals["kind"], vals["agreement_id"], vals["invoice_id"])
+            return f"spike-{vals['partner_id']}-{vals['month']}"
+        return f"{vals['kind']}-{vals['agreement_id']}-{vals['invoice_id']}"
 
     @api.model
     def _revshare_raise(self, vals_list):

@@ -188,8 +188,8 @@ class RevshareAlertDetection(models.AbstractModel):
             discounts = sorted(set(group.invoice_line_id.mapped("discount")))
             reason = self.env._(
                 "discount of %(discounts)s %% (threshold %(threshold)s %%)",
-                discounts=", ".join("%g" % value for value in discounts),
-                threshold="%g" % group[0].company_id.revshare_alert_discount,
+                discounts=", ".join(f"{value:g}" for value in discounts),
+                threshold=f"{group[0].company_id.revshare_alert_discount:g}",
             )
             vals_list.append(self._revshare_alert_vals("deep_discount", group, reason))
         return vals_list
@@ -279,7 +279,7 @@ class RevshareAlertDetection(models.AbstractModel):
                         "%(current)s earned this month, %(factor)s times the "
                         "median %(usual)s of the months before",
                         current=company.currency_id.format(current),
-                        factor="%.1f" % (current / usual),
+                        factor=f"{current / usual:.1f}",
                         usual=company.currency_id.format(usual),
                     ),
                 }

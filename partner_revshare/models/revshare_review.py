@@ -7,9 +7,9 @@ from .base import USER_GROUP
 class RevshareReview(models.Model):
     """The review queue (Revenue Share > To Review): what waits for a manager,
     with the amount at stake. Earned rows on hold, adjustments waiting for
-    approval, statements with an open dispute and open alerts, read from the ledger and the
-    statements by a database view, so that the list is always exactly the open
-    items."""
+    approval, statements with an open dispute and open alerts, read from the
+    ledger, the statements and the alerts by a database view, so that the list is
+    always exactly the open items."""
 
     _name = "revshare.review"
     _description = "Revenue Share Item to Review"
@@ -66,7 +66,7 @@ class RevshareReview(models.Model):
     settlement_id = fields.Many2one(
         "revshare.settlement", string="Statement", readonly=True
     )
-    alert_id = fields.Many2one("revshare.alert", string="Alert", readonly=True)
+    alert_id = fields.Many2one("revshare.alert", readonly=True)
     date = fields.Date(readonly=True)
     reason = fields.Char(readonly=True)
     amount = fields.Monetary(string="Amount at Stake", readonly=True)

@@ -75,7 +75,7 @@ class TestRevshareAlert(RevshareSettlementCommon):
         for signal, (vals, bank, text) in signals.items():
             with self.subTest(signal=signal):
                 customer = self.env["res.partner"].create(
-                    dict(vals, name="Customer %s" % signal)
+                    dict(vals, name=f"Customer {signal}")
                 )
                 if bank:
                     self.env["res.partner.bank"].create(
@@ -272,12 +272,12 @@ class TestRevshareAlert(RevshareSettlementCommon):
         def partners(count, start):
             created = self.env["res.partner"].create(
                 [
-                    {"name": "P%s" % n, "vat": "BE%010d" % n, "street": "S %s" % n}
+                    {"name": f"P{n}", "vat": f"BE{n:010d}", "street": f"S {n}"}
                     for n in range(start, start + count)
                 ]
             )
             self.env["res.partner.bank"].create(
-                [{"partner_id": p.id, "acc_number": "NL%014d" % p.id} for p in created]
+                [{"partner_id": p.id, "acc_number": f"NL{p.id:014d}"} for p in created]
             )
             return created
 
