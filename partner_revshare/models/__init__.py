@@ -11,6 +11,7 @@ from . import revshare_line_terms
 from . import revshare_line_adjustment
 from . import revshare_line_hold
 from . import revshare_line_approval
+from . import revshare_line_alert
 from . import revshare_share_computation
 from . import revshare_agreement_accounting
 from . import revshare_agreement_period
