@@ -1,5 +1,5 @@
 from odoo import Command
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 from odoo.tests import tagged
 
 from .common import RevshareSettlementCommon, d
@@ -257,6 +257,21 @@ class TestRevshareAlert(RevshareSettlementCommon):
             self._earned_rows(self.agreement, day)
         self._earned_rows(self.agreement, "2026-06-02", count=10)
         self.assertFalse(self._spikes("2026-06-15"))
+
+    def test_alerts_are_internal(self):
+        invoice = self._create_invoice(
+            [(self.product_cloud, 1, 100.0)], partner=self.reseller
+        )
+        alert = self._alerts(invoice)
+        portal = self._create_user("alert_portal", "base.group_portal")
+        portal.partner_id.parent_id = self.reseller
+        with self.assertRaises(AccessError):
+            alert.with_user(portal).read(["reason"])
+        user = self._create_user("alert_user", "partner_revshare.group_revshare_user")
+        self.assertEqual(alert.with_user(user).read(["amount"])[0]["amount"], 10.0)
+        with self._raises(AccessError, "Only members"):
+            alert.with_user(user).action_confirm()
+        self.assertEqual(alert.state, "open")
 
     def test_settings_defaults(self):
         settings = self.env["res.config.settings"].create({})
