@@ -87,6 +87,14 @@ class RevshareAlert(models.Model):
                 if part
             )
 
+    def write(self, vals):
+        # Managers write the note; the rest is the detection's and the buttons'.
+        if not self.env.su and set(vals) - {"note"}:
+            raise UserError(
+                self.env._("Only the note of an alert can be edited; use its buttons.")
+            )
+        return super().write(vals)
+
     @api.model
     def _revshare_key(self, vals):
         """The key of an alert's values (see the ``key`` field)."""

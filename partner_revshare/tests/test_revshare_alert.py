@@ -271,7 +271,13 @@ class TestRevshareAlert(RevshareSettlementCommon):
         self.assertEqual(alert.with_user(user).read(["amount"])[0]["amount"], 10.0)
         with self._raises(AccessError, "Only members"):
             alert.with_user(user).action_confirm()
-        self.assertEqual(alert.state, "open")
+        manager = self._create_user(
+            "alert_manager", "partner_revshare.group_revshare_manager"
+        )
+        with self._raises(UserError, "Only the note"):
+            alert.with_user(manager).write({"state": "dismissed"})
+        alert.with_user(manager).write({"note": "Checking"})
+        self.assertEqual((alert.state, alert.note), ("open", "Checking"))
 
     def test_settings_defaults(self):
         settings = self.env["res.config.settings"].create({})
