@@ -40,6 +40,7 @@
         "wizards/revshare_settlement_resolve_views.xml",
         "views/revshare_line_operation_views.xml",
         "views/revshare_line_operation_templates.xml",
+        "views/revshare_alert_views.xml",
         "views/revshare_review_views.xml",
         "views/revshare_forecast_views.xml",
         "views/partner_revshare_menus.xml",

@@ -14,6 +14,7 @@ from . import revshare_line_approval
 from . import revshare_rule_hooks
 from . import revshare_rule_tenure
 from . import revshare_rule_formula
+from . import revshare_line_alert
 from . import revshare_share_computation
 from . import revshare_agreement_accounting
 from . import revshare_agreement_period
@@ -21,6 +22,7 @@ from . import revshare_agreement_approval
 from . import revshare_agreement_tax
 from . import revshare_agreement_portal
 from . import revshare_agreement_terms
+from . import revshare_alert_detection
 
 # The settlement's mixins, each after the one it extends.
 from . import revshare_settlement_terms
@@ -44,6 +46,7 @@ from . import res_partner
 from . import account_move_line
 from . import account_move
 from . import revshare_settlement
+from . import revshare_alert
 from . import revshare_review
 
 # Reporting.

@@ -206,6 +206,7 @@ class AccountMove(models.Model):
                 earned_by_invoice[row.invoice_id].append(row.id)
         for invoice, row_ids in earned_by_invoice.items():
             rows.browse(row_ids)._revshare_book(date=invoice.date, ref=invoice.name)
+        self.env["revshare.alert"]._revshare_detect(rows)
         return rows
 
     def _revshare_undo_lines(self):

@@ -57,3 +57,27 @@ class ResCompany(models.Model):
         "sign) wait until a second revenue-share manager approves them. 0: none "
         "waits.",
     )
+    revshare_alert_clawback_days = fields.Integer(
+        string="Revenue Share Quick Clawback Days",
+        default=30,
+        help="A credit note dated within these days after a share of the invoice "
+        "it reverses was settled raises an alert.",
+    )
+    revshare_alert_spike_factor = fields.Float(
+        string="Revenue Share Spike Factor",
+        default=3.0,
+        help="A beneficiary earning more in a month than this factor times its "
+        "median of the six months before (three at least) raises an alert. 0: none.",
+    )
+    revshare_alert_discount = fields.Float(
+        string="Revenue Share Deep Discount (%)",
+        default=50.0,
+        help="An invoice line with at least this discount that earns a share "
+        "raises an alert. 0: none.",
+    )
+    revshare_alert_hold = fields.Boolean(
+        string="Hold Self-Dealing Shares",
+        default=True,
+        help="The earned rows of a self-dealing alert are held until a manager "
+        "dismisses the alert.",
+    )

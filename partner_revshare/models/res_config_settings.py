@@ -43,3 +43,15 @@ class ResConfigSettings(models.TransientModel):
         currency_field="currency_id",
         readonly=False,
     )
+    revshare_alert_clawback_days = fields.Integer(
+        related="company_id.revshare_alert_clawback_days", readonly=False
+    )
+    revshare_alert_spike_factor = fields.Float(
+        related="company_id.revshare_alert_spike_factor", readonly=False
+    )
+    revshare_alert_discount = fields.Float(
+        related="company_id.revshare_alert_discount", readonly=False
+    )
+    revshare_alert_hold = fields.Boolean(
+        related="company_id.revshare_alert_hold", readonly=False
+    )

@@ -132,6 +132,11 @@ class ResPartner(models.Model):
         "revshare.agreement", "partner_id", string="Revenue Share Agreements"
     )
     revshare_agreement_count = fields.Integer(compute="_compute_revshare_amounts")
+    revshare_alert_count = fields.Integer(
+        string="Open Alerts",
+        compute="_compute_revshare_alert_count",
+        groups="partner_revshare.group_revshare_user",
+    )
     revshare_currency_id = fields.Many2one(
         "res.currency", compute="_compute_revshare_amounts"
     )
@@ -251,6 +256,22 @@ class ResPartner(models.Model):
             partner.revshare_amount_expected = figures.get("expected", 0.0)
             partner.revshare_agreement_count = counts[pid]
 
+    def _compute_revshare_alert_count(self):
+        """Open alerts of each beneficiary, in one grouped read."""
+        ids = [pid for pid in self._origin.ids if pid]
+        counts = {}
+        if ids:
+            counts = {
+                partner.id: count
+                for partner, count in self.env["revshare.alert"]._read_group(
+                    [("partner_id", "in", ids), ("state", "=", "open")],
+                    ["partner_id"],
+                    ["__count"],
+                )
+            }
+        for partner in self:
+            partner.revshare_alert_count = counts.get(partner._origin.id, 0)
+
     def _revshare_running_account(self, today=None, companies=None, currencies=None):
         """The running account of this beneficiary (and its contacts) per currency
         of its agreements, over the twelve months up to ``today``: the figures the
@@ -358,6 +379,17 @@ class ResPartner(models.Model):
             "domain": [("partner_id", "=", self.id)],
             "context": {"default_partner_id": self.id},
         }
+
+    def action_view_revshare_alerts(self):
+        """Open the open alerts of this beneficiary."""
+        self._revshare_check_group(USER_GROUP)
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "partner_revshare.revshare_alert_action"
+        )
+        action["domain"] = [("partner_id", "=", self.id)]
+        action["context"] = {"search_default_open": 1}
+        return action
 
     def action_view_revshare_lines(self):
         """Open the revenue-share rows of this beneficiary."""

@@ -13,6 +13,7 @@ class RevshareLine(models.Model):
 
     _name = "revshare.line"
     _inherit = [
+        "revshare.line.alert",
         "revshare.line.approval",
         "revshare.line.hold",
         "revshare.line.adjustment",

@@ -7,9 +7,9 @@ from .base import USER_GROUP
 class RevshareReview(models.Model):
     """The review queue (Revenue Share > To Review): what waits for a manager,
     with the amount at stake. Earned rows on hold, adjustments waiting for
-    approval and statements with an open dispute, read from the ledger and the
-    statements by a database view, so that the list is always exactly the open
-    items."""
+    approval, statements with an open dispute and open alerts, read from the
+    ledger, the statements and the alerts by a database view, so that the list is
+    always exactly the open items."""
 
     _name = "revshare.review"
     _description = "Revenue Share Item to Review"
@@ -38,6 +38,14 @@ class RevshareReview(models.Model):
             "amount_total",
         ],
         "mail.activity": ["res_model", "res_id", "activity_type_id"],
+        "revshare.alert": [
+            "state",
+            "partner_id",
+            "company_id",
+            "agreement_id",
+            "reason",
+            "amount",
+        ],
     }
 
     review_type = fields.Selection(
@@ -45,6 +53,7 @@ class RevshareReview(models.Model):
             ("hold", "On hold"),
             ("approval", "To approve"),
             ("dispute", "Disputed statement"),
+            ("alert", "Alert"),
         ],
         string="To Review",
         readonly=True,
@@ -57,18 +66,19 @@ class RevshareReview(models.Model):
     settlement_id = fields.Many2one(
         "revshare.settlement", string="Statement", readonly=True
     )
+    alert_id = fields.Many2one("revshare.alert", readonly=True)
     date = fields.Date(readonly=True)
     reason = fields.Char(readonly=True)
     amount = fields.Monetary(string="Amount at Stake", readonly=True)
 
     def init(self):
         tools.drop_view_if_exists(self.env.cr, self._table)
-        # Ids: even for ledger rows, odd for statements (one item each).
+        # Ids: 3n for ledger rows, 3n + 1 for statements, 3n + 2 for alerts.
         self.env.cr.execute(
             SQL(
                 """
                 CREATE VIEW %(table)s AS (
-                    SELECT line.id * 2 AS id,
+                    SELECT line.id * 3 AS id,
                            CASE WHEN line.state = 'to_approve' THEN 'approval'
                                 ELSE 'hold' END AS review_type,
                            line.partner_id,
@@ -77,6 +87,7 @@ class RevshareReview(models.Model):
                            line.agreement_id,
                            line.id AS line_id,
                            line.settlement_id,
+                           NULL::integer AS alert_id,
                            line.date,
                            COALESCE(line.hold_reason, line.note) AS reason,
                            line.amount
@@ -86,7 +97,7 @@ class RevshareReview(models.Model):
                             AND line.settlement_id IS NULL
                             AND COALESCE(line.hold_reason, '') != '')
                     UNION ALL
-                    SELECT statement.id * 2 + 1 AS id,
+                    SELECT statement.id * 3 + 1 AS id,
                            'dispute' AS review_type,
                            statement.partner_id,
                            statement.company_id,
@@ -94,6 +105,7 @@ class RevshareReview(models.Model):
                            NULL AS agreement_id,
                            NULL AS line_id,
                            statement.id AS settlement_id,
+                           NULL::integer AS alert_id,
                            statement.date_to AS date,
                            statement.name AS reason,
                            statement.amount_total AS amount
@@ -108,6 +120,22 @@ class RevshareReview(models.Model):
                               AND imd.name = 'mail_activity_type_dispute'
                             WHERE activity.res_model = 'revshare.settlement'
                               AND activity.res_id = statement.id)
+                    UNION ALL
+                    SELECT alert.id * 3 + 2 AS id,
+                           'alert' AS review_type,
+                           alert.partner_id,
+                           alert.company_id,
+                           company.currency_id,
+                           alert.agreement_id,
+                           NULL AS line_id,
+                           NULL AS settlement_id,
+                           alert.id AS alert_id,
+                           alert.create_date::date AS date,
+                           alert.reason,
+                           alert.amount
+                      FROM revshare_alert alert
+                      JOIN res_company company ON company.id = alert.company_id
+                     WHERE alert.state = 'open'
                 )
                 """,
                 table=SQL.identifier(self._table),
@@ -115,7 +143,9 @@ class RevshareReview(models.Model):
         )
 
     def action_open_document(self):
-        """Open the ledger row or the statement this item is about."""
+        """Open the ledger row, the statement or the alert this item is about."""
         self._revshare_check_group(USER_GROUP)
         self.ensure_one()
-        return (self.line_id or self.settlement_id)._get_records_action()
+        return (
+            self.line_id or self.settlement_id or self.alert_id
+        )._get_records_action()

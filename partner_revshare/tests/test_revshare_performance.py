@@ -14,8 +14,10 @@ COMPUTE_QUERIES = 28
 # its lines with their analytic distribution given, and the rows read their booking
 # terms: one more query). 114 since 18.0.4.0.0 (was 120): the rows are inserted with
 # their stored figures, no recomputation (nor its grouped read of earned rows) and
-# no UPDATE after the INSERT.
-POST_QUERIES = 114
+# no UPDATE after the INSERT. 117 with the alerts: the two grouped reads of the
+# parties' details (revshare.alert.detection), whatever the number of partners,
+# and the search of open alerts the booked rows join (revshare.line.alert).
+POST_QUERIES = 117
 
 
 @tagged("post_install", "-at_install")

@@ -14,3 +14,4 @@ from . import test_payment_operations_default_config
 from . import test_payment_terms_override
 from . import test_payment_early_discount_base
 from . import test_revshare_forecast
+from . import test_payment_alert

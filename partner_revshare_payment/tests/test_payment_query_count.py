@@ -11,9 +11,10 @@ class TestPaymentQueryCount(RevsharePaymentCommon):
 
     # Queries of js_assign_outstanding_line for one invoice and one payment, with one
     # matching entry-mode agreement: Odoo's reconciliation plus our earning, the
-    # posted journal entry, and one grouped read that updates what the expected
-    # rows still have to earn.
-    QUERIES = 114
+    # posted journal entry, one grouped read that updates what the expected
+    # rows still have to earn, and the search of the open self-dealing alerts the
+    # earned rows join (revshare.line.alert).
+    QUERIES = 115
 
     @classmethod
     def setUpClass(cls):

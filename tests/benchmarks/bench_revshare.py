@@ -287,10 +287,12 @@ class Bench:
                 todo.action_suspend()
         self.env.flush_all()
 
-    def create_invoices(self, count, offset=0, taxes=None):
+    def create_invoices(self, count, offset=0, taxes=None, customers=None):
         """Draft customer invoices of 5 lines (created in batches, not measured),
-        with the products' taxes or ``taxes``."""
+        with the products' taxes or ``taxes``, to the bench customers (or
+        ``customers``) in turn."""
         Command = __import__("odoo").fields.Command
+        customers = customers or self.customers
         moves = self.env["account.move"]
         batch = 100
         for start in range(0, count, batch):
@@ -300,7 +302,7 @@ class Bench:
                 vals_list.append(
                     {
                         "move_type": "out_invoice",
-                        "partner_id": self.customers[n % len(self.customers)].id,
+                        "partner_id": customers[n % len(customers)].id,
                         "invoice_date": self.invoice_date,
                         "date": self.invoice_date,
                         "journal_id": self.sale_journal.id,
@@ -369,6 +371,78 @@ class Bench:
         }
         if rows != n * LINES_PER_INVOICE * 3:
             self.note(f"posting: {rows} expected rows, not {n * LINES_PER_INVOICE * 3}")
+        self.part_posting_alerts()
+
+    def _alert_prone_customers(self):
+        """Customers holding a bank account and a VAT number, one in two sharing
+        its VAT number with a beneficiary of the 10 agreements, among ``partners``
+        more partners holding both (the beneficiaries too): what self-dealing
+        detection reads."""
+        env = self.env
+        count = len(self.customers)
+        beneficiaries = self.agreements_10.partner_id
+        for j, partner in enumerate(beneficiaries):
+            partner.vat = f"BE{9000000000 + j}"
+        customers = env["res.partner"].create(
+            [
+                {
+                    "name": f"Bench alert-prone customer {i}",
+                    "vat": beneficiaries[i % len(beneficiaries)].vat
+                    if i % 2
+                    else f"NL{800000000 + i}B01",
+                }
+                for i in range(count)
+            ]
+        )
+        others = env["res.partner"].create(
+            [
+                {"name": f"Bench partner {i}", "vat": f"DE{700000000 + i}"}
+                for i in range(self.sizes["partners"])
+            ]
+        )
+        env["res.partner.bank"].create(
+            [
+                {"partner_id": partner.id, "acc_number": f"BENCH{partner.id:012d}"}
+                for partner in beneficiaries | customers | others
+            ]
+        )
+        self.commit()
+        return customers
+
+    def part_posting_alerts(self):
+        """Part 1, alerts: the same posting (10 agreements active) to alert-prone
+        customers against plain ones, sides interleaved."""
+        s = self.sizes
+        n, batch = max(s["invoices"] // 4, s["batch"]), s["batch"]
+        prone = self.create_invoices(
+            n, offset=0, customers=self._alert_prone_customers()
+        )
+        plain = self.create_invoices(n, offset=0)
+        self.set_active(self.agreements_10, True)
+        self.log("part 1: posting %s alert-prone + %s plain invoices", n, n)
+        for r, start in enumerate(range(0, n, batch)):
+            order = (True, False) if r % 2 else (False, True)
+            for alert_prone in order:
+                moves = (prone if alert_prone else plain)[start : start + batch]
+                name = "post_alert_prone" if alert_prone else "post_plain"
+                with self.meter.measure(name, count=len(moves)):
+                    moves.action_post()
+            self.commit()
+        alerts = self.env["revshare.alert"].search_count(
+            [("invoice_id", "in", prone.ids)]
+        )
+        on_m = self.meter.get("post_alert_prone")
+        off_m = self.meter.get("post_plain")
+        self.results["parts"]["posting_alerts"] = {
+            "invoices": n,
+            "partners": s["partners"],
+            "seconds_alert_prone": on_m["seconds"],
+            "seconds_plain": off_m["seconds"],
+            "ratio": on_m["seconds"] / off_m["seconds"] if off_m["seconds"] else None,
+            "queries_per_invoice_alert_prone": on_m["queries"] / n,
+            "queries_per_invoice_plain": off_m["queries"] / n,
+            "alerts": alerts,
+        }
 
     def part_tenure(self):
         """Posting with customer-month rules against the same agreements without
@@ -1015,6 +1089,59 @@ def _render_fingerprint(fingerprint):
     ]
 
 
+def _render_posting(parts):
+    """The table rows of part 1: posting, then posting to alert-prone customers."""
+    rows = []
+    p = parts.get("posting")
+    if p:
+        rows.append(
+            _row(
+                1,
+                f"Post {p['invoices']:,} invoices of 5 lines, 10 agreements "
+                "(3 match each line): seconds",
+                _fmt(p["seconds_active"]),
+                _fmt(p["seconds_inactive"]),
+                _fmt(p["ratio"]),
+                "<= 1.15",
+            )
+        )
+        rows.append(
+            _row(
+                1,
+                "Queries per invoice",
+                _fmt(p["queries_per_invoice_active"], 1),
+                _fmt(p["queries_per_invoice_inactive"], 1),
+                "",
+                "",
+            )
+        )
+    p = parts.get("posting_alerts")
+    if p:
+        rows.append(
+            _row(
+                1,
+                f"Post {p['invoices']:,} invoices to customers holding bank accounts "
+                f"and VAT numbers ({p['alerts']:,} self-dealing alerts, "
+                f"{p['partners']:,} partners more) / to plain customers: seconds",
+                _fmt(p["seconds_alert_prone"]),
+                _fmt(p["seconds_plain"]),
+                _fmt(p["ratio"]),
+                "",
+            )
+        )
+        rows.append(
+            _row(
+                1,
+                "Queries per invoice (alert-prone / plain)",
+                _fmt(p["queries_per_invoice_alert_prone"], 1),
+                _fmt(p["queries_per_invoice_plain"], 1),
+                "",
+                "",
+            )
+        )
+    return rows
+
+
 def render(results, sizes):
     """The result table (Markdown), machine facts first."""
     facts = results["facts"]
@@ -1034,29 +1161,7 @@ def render(results, sizes):
         _row("#", "Measure", "Revenue share on", "Off / peer", "Ratio", "Target"),
         _row(*["---"] * 6),
     ]
-    p = parts.get("posting")
-    if p:
-        out.append(
-            _row(
-                1,
-                f"Post {p['invoices']:,} invoices of 5 lines, 10 agreements "
-                "(3 match each line): seconds",
-                _fmt(p["seconds_active"]),
-                _fmt(p["seconds_inactive"]),
-                _fmt(p["ratio"]),
-                "<= 1.15",
-            )
-        )
-        out.append(
-            _row(
-                1,
-                "Queries per invoice",
-                _fmt(p["queries_per_invoice_active"], 1),
-                _fmt(p["queries_per_invoice_inactive"], 1),
-                "",
-                "",
-            )
-        )
+    out += _render_posting(parts)
     p = parts.get("tenure")
     if p:
         out.append(
