@@ -134,16 +134,18 @@ class TestPortalTax(RevsharePortalCommon):
             self.assertIn(text, page)
 
     def test_self_billing_mention_in_partner_words(self):
-        """The mention names a party without a VAT number alone (no "VAT -")
-        and dates the acceptance as the partner writes dates."""
+        """The mention is in the partner's language, names a party without a
+        VAT number alone (no "VAT -") and dates the acceptance as the partner
+        writes dates."""
         self.env["res.lang"]._activate_lang("fr_FR")
         self.reseller.write({"lang": "fr_FR", "vat": False})
         self.company.vat = False
         vals = self.env["account.move"]._revshare_self_billing_vals(
             self.agreement_vat, self.company, self.reseller
         )
+        # In the partner's language (French here, the shipped translation).
         mention = vals["narration"]
-        self.assertNotIn("VAT", mention)
-        self.assertIn(f"issued by {self.company.name} in the name", mention)
+        self.assertNotIn("TVA", mention)
+        self.assertIn(f"émise par {self.company.name} au nom", mention)
         accepted = self.agreement_vat.self_billing_accepted_date
         self.assertIn(accepted.strftime("%d/%m/%Y"), mention)
