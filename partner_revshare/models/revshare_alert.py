@@ -54,7 +54,7 @@ class RevshareAlert(models.Model):
     )
     reason = fields.Text(readonly=True, help="What matched.")
     state = fields.Selection(
-        [("open", "Open"), ("dismissed", "Dismissed"), ("confirmed", "Confirmed")],
+        [("open", "To Review"), ("dismissed", "Dismissed"), ("confirmed", "Confirmed")],
         required=True,
         default="open",
         readonly=True,

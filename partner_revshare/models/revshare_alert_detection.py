@@ -186,10 +186,14 @@ class RevshareAlertDetection(models.AbstractModel):
         vals_list = []
         for group in rows.grouped(lambda r: (r.agreement_id, r.invoice_id)).values():
             discounts = sorted(set(group.invoice_line_id.mapped("discount")))
+            # The values are formatted before the message: the translation
+            # extractor cannot read an f-string inside a message's call.
+            shown = ", ".join(f"{value:g}" for value in discounts)
+            threshold = f"{group[0].company_id.revshare_alert_discount:g}"
             reason = self.env._(
                 "discount of %(discounts)s %% (threshold %(threshold)s %%)",
-                discounts=", ".join(f"{value:g}" for value in discounts),
-                threshold=f"{group[0].company_id.revshare_alert_discount:g}",
+                discounts=shown,
+                threshold=threshold,
             )
             vals_list.append(self._revshare_alert_vals("deep_discount", group, reason))
         return vals_list
@@ -267,6 +271,7 @@ class RevshareAlertDetection(models.AbstractModel):
                     ("date", "<", month + relativedelta(months=1)),
                 ]
             )
+            factor = f"{current / usual:.1f}"
             vals_list.append(
                 {
                     "kind": "spike",
@@ -279,7 +284,7 @@ class RevshareAlertDetection(models.AbstractModel):
                         "%(current)s earned this month, %(factor)s times the "
                         "median %(usual)s of the months before",
                         current=company.currency_id.format(current),
-                        factor=f"{current / usual:.1f}",
+                        factor=factor,
                         usual=company.currency_id.format(usual),
                     ),
                 }
