@@ -29,6 +29,8 @@
         "views/account_move_views.xml",
         "views/res_config_settings_views.xml",
         "views/revshare_portal_templates.xml",
+        "views/revshare_settlement_templates.xml",
+        "views/revshare_forecast_templates.xml",
         "views/revshare_portal_tax_templates.xml",
         "views/revshare_settlement_views.xml",
         "views/revshare_tax_views.xml",

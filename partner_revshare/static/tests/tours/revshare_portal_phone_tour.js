@@ -64,6 +64,27 @@ function assertAmountsOnScreen() {
     }
 }
 
+function assertEveryMonthAmountShown() {
+    // Each month of the running account shows its five amounts: in their own
+    // columns, or repeated under the month where the screen is too narrow.
+    const visible = (el) => el.getClientRects().length > 0;
+    for (const row of document.querySelectorAll(
+        "tr.o_revshare_month, tr.o_revshare_months_total"
+    )) {
+        const cells = [...row.querySelectorAll("td.text-end")].filter(visible).length;
+        const repeated = [
+            ...row.querySelectorAll(".o_revshare_phone .d-flex > div:last-child"),
+        ].filter(visible).length;
+        if (cells + repeated !== 5) {
+            throw new Error(
+                `${cells + repeated} amounts of 5 shown for "${row.textContent
+                    .trim()
+                    .slice(0, 20)}" on a ${window.innerWidth}px screen`
+            );
+        }
+    }
+}
+
 registry.category("web_tour.tours").add("partner_revshare_portal_phone_tour", {
     url: "/my/revshare",
     steps: () => [
@@ -94,6 +115,7 @@ registry.category("web_tour.tours").add("partner_revshare_portal_phone_tour", {
                     }
                 }
                 assertAmountsOnScreen();
+                assertEveryMonthAmountShown();
             },
         },
         {
