@@ -61,7 +61,7 @@ class ResCompany(models.Model):
         string="Revenue Share Quick Clawback Days",
         default=30,
         help="A credit note dated within these days after a share of the invoice "
-        "it reverses was settled raises an alert.",
+        "it reverses was settled or paid raises an alert.",
     )
     revshare_alert_spike_factor = fields.Float(
         string="Revenue Share Spike Factor",

@@ -7,6 +7,8 @@ from dateutil.relativedelta import relativedelta
 from odoo import api, fields, models
 from odoo.tools import SQL
 
+from .revshare_line_states import PAID_STATES
+
 # Mail providers anyone can use: a shared domain of these says nothing. A short
 # list of the largest, on purpose: a rarer public domain only raises an alert a
 # manager dismisses.
@@ -201,33 +203,98 @@ class RevshareAlertDetection(models.AbstractModel):
     @api.model
     def _revshare_quick_clawback_vals(self, rows):
         """Alerts of credit notes dated within the company's days after a share
-        of the invoice they reverse was settled."""
+        of the invoice they reverse was settled, or paid on its own document."""
         rows = rows.filtered(lambda r: r.amount < 0 and r.invoice_id.reversed_entry_id)
+        paid = self._revshare_paid_shares(rows.invoice_id.reversed_entry_id)
         vals_list = []
         for (agreement, refund), group in rows.grouped(
             lambda r: (r.agreement_id, r.invoice_id)
         ).items():
-            days = refund.company_id.revshare_alert_clawback_days
-            settled = refund.reversed_entry_id.revshare_line_ids.filtered(
+            shares = refund.reversed_entry_id.revshare_line_ids.filtered(
                 lambda r, agreement=agreement: r.agreement_id == agreement
-                and r.settlement_id
-                and r.settlement_id.state != "cancelled"
-            ).settlement_id
-            dates = [s.date for s in settled if s.date and s.date <= refund.date]
-            if not dates or (refund.date - max(dates)).days > days:
-                continue
-            reason = self.env._(
-                "credit note %(refund)s %(days)s days after the share of "
-                "%(invoice)s was settled",
-                refund=refund.name,
-                days=(refund.date - max(dates)).days,
-                invoice=refund.reversed_entry_id.name,
             )
+            # (date, payment): a settlement counts on its own date.
+            events = [
+                (s.date, False)
+                for s in shares.settlement_id
+                if s.state != "cancelled" and s.date
+            ] + [paid[row] for row in shares if row in paid]
+            events = [event for event in events if event[0] <= refund.date]
+            if not events:
+                continue
+            day, payment = max(events, key=lambda event: event[0])
+            delay = (refund.date - day).days
+            if delay > refund.company_id.revshare_alert_clawback_days:
+                continue
+            if payment:
+                reason = self.env._(
+                    "credit note %(refund)s %(days)s days after the share of "
+                    "%(invoice)s was paid by %(payment)s",
+                    refund=refund.name,
+                    days=delay,
+                    invoice=refund.reversed_entry_id.name,
+                    payment=payment,
+                )
+            else:
+                reason = self.env._(
+                    "credit note %(refund)s %(days)s days after the share of "
+                    "%(invoice)s was settled",
+                    refund=refund.name,
+                    days=delay,
+                    invoice=refund.reversed_entry_id.name,
+                )
             vals = self._revshare_alert_vals("quick_clawback", group, reason)
-            # At stake: what the credit note takes back from a share already settled.
+            # At stake: what the credit note takes back from a share already
+            # settled or paid.
             vals["amount"] = -vals["amount"]
             vals_list.append(vals)
         return vals_list
+
+    @api.model
+    def _revshare_paid_shares(self, invoices):
+        """{share row: (date, payment name)} of the shares of ``invoices`` booked
+        by a document of their own (entry or bill mode) whose payable of the
+        beneficiary is paid (a bill ``paid`` or ``in_payment``, an entry's line
+        matched), dated by its latest payment. The documents' matches are read at
+        once; a periodic share is paid through its settlement (settled)."""
+        shares = invoices.revshare_line_ids.filtered(
+            lambda r: r.amount > 0
+            and r.move_id
+            and r.settlement_mode in ("entry", "bill")
+        )
+        payables = shares.move_id.line_ids.filtered(
+            lambda line: line.account_type == "liability_payable"
+            and (
+                line.move_id.payment_state in PAID_STATES
+                if line.move_id.is_invoice()
+                else line.reconciled
+            )
+        )
+        found = defaultdict(list)
+        for partial in payables.matched_debit_ids | payables.matched_credit_ids:
+            for line, other in (
+                (partial.debit_move_id, partial.credit_move_id),
+                (partial.credit_move_id, partial.debit_move_id),
+            ):
+                payment = other.move_id.origin_payment_id
+                if line in payables and (payment or other.move_id.statement_line_id):
+                    key = (line.move_id, line.partner_id.commercial_partner_id)
+                    name = (payment or other.move_id).name
+                    found[key].append((partial.max_date, name))
+        # Odoo 18 payments without a journal entry of their own pay a bill
+        # without any match.
+        for bill in payables.move_id.filtered(lambda m: m.is_invoice()):
+            key = (bill, bill.commercial_partner_id)
+            found[key] += [
+                (payment.date, payment.name)
+                for payment in bill.matched_payment_ids
+                if not payment.move_id
+            ]
+        return {
+            row: max(found[key])
+            for row in shares
+            if found.get(key := (row.move_id, row.partner_id.commercial_partner_id))
+        }
 
     @api.model
     def _cron_revshare_spike(self, today=None):
