@@ -37,40 +37,52 @@ class CustomerHistory:
         if not tenure:
             return starts
 
-        def found(agreement, customer, day):
+        for agreement, customer, __, day in self._customer_invoices(tenure, lines):
             key = (agreement.id, customer.id)
             if key not in starts or day < starts[key]:
                 starts[key] = day
-
         customers = lines.move_id.commercial_partner_id
-        Line = self.env["account.move.line"]
-        for date_start, agreements in tenure.grouped("date_start").items():
-            for customer, company, product, journal, first in Line._read_group(
-                self._customer_lines_domain(customers, agreements, date_start),
-                ["partner_id", "company_id", "product_id", "journal_id"],
+        for agreement in tenure.filtered(lambda a: a.customer_start == "referral_date"):
+            for customer in customers.filtered("revshare_referral_date"):
+                starts[(agreement.id, customer.id)] = customer.revshare_referral_date
+        return starts
+
+    def _customer_invoices(self, agreements, lines, by_invoice=False):
+        """(agreement, customer, invoice id, day) of each customer invoice that
+        counts for ``agreements``: the posted ones with a line in the agreement's
+        products and sales journals, from its start (one grouped read per
+        distinct start date, per product and journal; per invoice with
+        ``by_invoice``, else the invoice id is None), and the unposted invoices
+        of ``lines`` (a draft preview) as if they were posted."""
+        customers = lines.move_id.commercial_partner_id
+        groupby = ["partner_id", "company_id", "product_id", "journal_id"]
+        if by_invoice:
+            groupby.append("move_id")
+        for date_start, group in agreements.grouped("date_start").items():
+            for *keys, day in self.env["account.move.line"]._read_group(
+                self._customer_lines_domain(customers, group, date_start),
+                groupby,
                 ["invoice_date:min"],
             ):
-                for agreement in agreements:
+                customer, company, product, journal = keys[:4]
+                move_id = keys[4].id if by_invoice else None
+                for agreement in group:
                     if agreement.company_id == company and self._starts_with(
                         agreement, product, journal
                     ):
-                        found(agreement, customer, first)
+                        yield agreement, customer, move_id, day
         for line in lines.filtered(lambda line: line.move_id.state != "posted"):
             move = line.move_id
             day = move.invoice_date or move.date
             if move.move_type != "out_invoice" or not day:
                 continue
-            for agreement in tenure:
+            for agreement in agreements:
                 if (
                     agreement.company_id == move.company_id
                     and not (agreement.date_start and day < agreement.date_start)
                     and self._starts_with(agreement, line.product_id, move.journal_id)
                 ):
-                    found(agreement, move.commercial_partner_id, day)
-        for agreement in tenure.filtered(lambda a: a.customer_start == "referral_date"):
-            for customer in customers.filtered("revshare_referral_date"):
-                starts[(agreement.id, customer.id)] = customer.revshare_referral_date
-        return starts
+                    yield agreement, move.commercial_partner_id, move.id, day
 
     @staticmethod
     def _customer_lines_domain(customers, agreements, date_start):
@@ -131,32 +143,11 @@ class CustomerHistory:
         if not counting:
             return {}
         invoices = defaultdict(dict)  # (agreement, customer) -> {move id: date}
+        for agreement, customer, move_id, day in self._customer_invoices(
+            counting, lines, by_invoice=True
+        ):
+            invoices[(agreement.id, customer.id)][move_id] = day
         customers = lines.move_id.commercial_partner_id
-        Line = self.env["account.move.line"]
-        for date_start, agreements in counting.grouped("date_start").items():
-            for customer, company, product, journal, move, day in Line._read_group(
-                self._customer_lines_domain(customers, agreements, date_start),
-                ["partner_id", "company_id", "product_id", "journal_id", "move_id"],
-                ["invoice_date:min"],
-            ):
-                for agreement in agreements:
-                    if agreement.company_id == company and self._starts_with(
-                        agreement, product, journal
-                    ):
-                        invoices[(agreement.id, customer.id)][move.id] = day
-        for line in lines.filtered(lambda line: line.move_id.state != "posted"):
-            move = line.move_id
-            day = move.invoice_date or move.date
-            if move.move_type != "out_invoice" or not day:
-                continue
-            for agreement in counting:
-                if (
-                    agreement.company_id == move.company_id
-                    and not (agreement.date_start and day < agreement.date_start)
-                    and self._starts_with(agreement, line.product_id, move.journal_id)
-                ):
-                    key = (agreement.id, move.commercial_partner_id.id)
-                    invoices[key][move.id] = day
         numbers = {}
         for (agreement_id, customer_id), days in invoices.items():
             agreement = counting.browse(agreement_id)
