@@ -225,9 +225,10 @@ class RevshareSettlementCommon(RevshareCommon):
         values.update(vals)
         return cls._create_agreement(**values)
 
-    def _earned_rows(self, agreements, day, count=1):
-        """``count`` earned rows of 10.00 (10 % of 100.00) per agreement of
-        ``agreements``, dated ``day``, made directly in the ledger."""
+    def _earned_rows(self, agreements, day, count=1, state="earned"):
+        """``count`` rows of 10.00 (10 % of 100.00) per agreement of
+        ``agreements``, dated ``day``, made directly in the ledger (earned, or in
+        ``state``)."""
         return (
             self.env["revshare.line"]
             .sudo()
@@ -243,7 +244,7 @@ class RevshareSettlementCommon(RevshareCommon):
                         "rate": 10.0,
                         "amount": 10.0,
                         "amount_company": 10.0,
-                        "state": "earned",
+                        "state": state,
                     }
                     for agreement in agreements
                     for __ in range(count)

@@ -26,25 +26,6 @@ class TestLedgerGuard(RevshareSettlementCommon):
         self.assertTrue(rows.move_id)
         return rows
 
-    def _expected_row(self, agreement, day):
-        """An expected row of 10.00 of ``agreement`` dated ``day``."""
-        return (
-            self.env["revshare.line"]
-            .sudo()
-            .create(
-                {
-                    "agreement_id": agreement.id,
-                    "partner_id": agreement.partner_id.id,
-                    "company_id": agreement.company_id.id,
-                    "currency_id": agreement.currency_id.id,
-                    "date": day,
-                    "amount": 10.0,
-                    "amount_company": 10.0,
-                    "state": "expected",
-                }
-            )
-        )
-
     def test_fast_path_refuses_a_forbidden_step(self):
         rows = self._entry_rows()
         with self._raises(UserError, "cannot go from Earned to Expected"):
@@ -77,7 +58,7 @@ class TestLedgerGuard(RevshareSettlementCommon):
         agreement = self._periodic()
         self._earned_rows(agreement, "2026-03-10")
         settlement = self._run("2026-03-31")
-        expected = self._expected_row(agreement, "2026-03-11")
+        expected = self._earned_rows(agreement, "2026-03-11", state="expected")
         expected.settlement_id = settlement
         with self._raises(UserError, "cannot go from Expected to Settled"):
             settlement.action_confirm()
@@ -95,7 +76,7 @@ class TestLedgerGuard(RevshareSettlementCommon):
         """Stored computes depending on the written fields are refreshed, as after
         write(): the earned figure of a row, a statement's totals."""
         agreement = self._periodic()
-        row = self._expected_row(agreement, "2026-03-10")
+        row = self._earned_rows(agreement, "2026-03-10", state="expected")
         self.assertEqual((row.amount_earned, row.amount_expected), (0.0, 10.0))
         row._revshare_write_fast({"state": "earned"})
         self.assertEqual((row.amount_earned, row.amount_expected), (10.0, 0.0))
