@@ -158,5 +158,12 @@ registry.category("web_tour.tours").add("partner_revshare_portal_phone_tour", {
             trigger: "tr.o_revshare_statement_total",
             run: assertAmountsOnScreen,
         },
+        {
+            // The tour ends only when the chatter has fetched its messages: a request still
+            // running when the browser closes is logged as an error ("Failed to fetch").
+            content: "The statement's conversation is loaded",
+            trigger:
+                "#chatterRoot:shadow .o-mail-Message, #chatterRoot:shadow .o-mail-Thread-empty .fs-1",
+        },
     ],
 });

@@ -42,5 +42,10 @@ registry.category("web_tour.tours").add("partner_revshare_portal_tour", {
             content: "The dispute is confirmed",
             trigger: ".o_revshare_feedback:contains(Your dispute was sent)",
         },
+        {
+            // As in the phone tour: no chatter request left running when the browser closes.
+            content: "The dispute is in the statement's conversation",
+            trigger: "#chatterRoot:shadow .o-mail-Message",
+        },
     ],
 });
