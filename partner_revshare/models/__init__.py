@@ -8,6 +8,7 @@ from . import revshare_line_fast_write
 from . import revshare_line_booking
 from . import revshare_line_portal
 from . import revshare_line_terms
+from . import revshare_line_payee
 from . import revshare_line_adjustment
 from . import revshare_line_hold
 from . import revshare_line_approval
@@ -17,6 +18,7 @@ from . import revshare_rule_formula
 from . import revshare_line_alert
 from . import revshare_share_computation
 from . import revshare_agreement_accounting
+from . import revshare_agreement_payee
 from . import revshare_agreement_period
 from . import revshare_agreement_approval
 from . import revshare_agreement_tax

@@ -300,11 +300,14 @@ class ResPartner(models.Model):
             month: self._revshare_month_labels(month)
             for month in (date_from + relativedelta(months=i) for i in range(12))
         }
-        scope = [("partner_id", "child_of", self.ids)]
+        scope = []
         if companies is not None:
             scope.append(("company_id", "in", companies.ids))
         if currencies is not None:
             scope.append(("currency_id", "in", currencies.ids))
+        # Rows earned or paid to the partner; statements paying it (the payee's).
+        rows_scope = self.env["revshare.line"]._revshare_partner_rows_domain(self)
+        scope_statements = [("partner_id", "child_of", self.ids), *scope]
         accounts = {}
 
         def account(currency):
@@ -319,11 +322,11 @@ class ResPartner(models.Model):
             issued,
             earned,
             expected,
-        ) in self._revshare_running_rows(scope):
+        ) in self._revshare_running_rows([*rows_scope, *scope]):
             account(currency).add_rows(section, month, issued, earned, expected)
         Settlement = self.env["revshare.settlement"]
         for currency, state, month, amount in Settlement._read_group(
-            [*scope, ("state", "in", Settlement._revshare_issued_states)],
+            [*scope_statements, ("state", "in", Settlement._revshare_issued_states)],
             ["currency_id", "state", "date_to:month"],
             ["amount_total:sum"],
         ):

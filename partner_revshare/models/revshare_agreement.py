@@ -10,11 +10,11 @@ from .revshare_line_states import EARNED_STATES
 
 
 class RevshareAgreement(models.Model):
-    """A partner's revenue-share agreement: who is paid (``partner_id``), on which
-    customer invoice lines (the scope fields), how much (``rule_ids``), when it is
-    earned (``trigger``) and how it is booked (``settlement_mode``). Each concept
-    is a mixin of its own (``revshare.agreement.tax``...), in the file of its
-    name."""
+    """A partner's revenue-share agreement: who earns (``partner_id``, paid
+    through ``payee_id``), on which customer invoice lines (the scope fields), how
+    much (``rule_ids``), when it is earned (``trigger``) and how it is booked
+    (``settlement_mode``). Each concept is a mixin of its own
+    (``revshare.agreement.tax``...), in the file of its name."""
 
     _name = "revshare.agreement"
     _inherit = [
@@ -27,6 +27,7 @@ class RevshareAgreement(models.Model):
         "revshare.agreement.approval",
         "revshare.agreement.period",
         "revshare.agreement.accounting",
+        "revshare.agreement.payee",
     ]
     _description = "Revenue Share Agreement"
     _order = "sequence, id"

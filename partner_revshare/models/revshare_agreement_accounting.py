@@ -4,6 +4,7 @@ from odoo.exceptions import UserError
 # Terms that the ledger rows of an agreement are made with: fixed once it has rows.
 ROW_TERM_FIELDS = (
     "partner_id",
+    "payee_id",
     "company_id",
     "currency_id",
     "settlement_mode",
@@ -32,13 +33,14 @@ class RevshareAgreementAccounting(models.AbstractModel):
         return (
             self.payable_account_id
             or self.company_id.revshare_payable_account_id
-            or self.partner_id.with_company(self.company_id).property_account_payable_id
+            or self.payee_id.with_company(self.company_id).property_account_payable_id
         )
 
     def _revshare_row_terms(self):
         """Booking terms a new ledger row of this agreement is made with."""
         self.ensure_one()
         return {
+            "payee_id": self.payee_id.id,
             "settlement_mode": self.settlement_mode,
             "expense_account_id": self._revshare_get_expense_account().id,
             "payable_account_id": self._revshare_get_payable_account().id,
@@ -131,10 +133,10 @@ class RevshareAgreementAccounting(models.AbstractModel):
             ):
                 raise UserError(
                     self.env._(
-                        "Agreement %(agreement)s: partner %(partner)s has no payable "
-                        "account. Set one on the agreement or on the partner.",
+                        "Agreement %(agreement)s: payee %(partner)s has no payable "
+                        "account. Set one on the agreement or on the payee.",
                         agreement=agreement.display_name,
-                        partner=agreement.partner_id.display_name,
+                        partner=agreement.payee_id.display_name,
                     )
                 )
             if agreement.settlement_mode in ("bill", "periodic"):

@@ -15,9 +15,12 @@ class RevshareAgreementPortal(models.AbstractModel):
 
     @api.model
     def _revshare_portal_domain(self, partner):
-        """Agreements shown to ``partner`` (its commercial entity and contacts)."""
+        """Agreements shown to ``partner`` (its commercial entity and contacts),
+        as beneficiary or payee."""
         return [
+            "|",
             ("partner_id", "child_of", partner.ids),
+            ("payee_id", "child_of", partner.ids),
             ("state", "in", self._revshare_portal_states),
         ]
 

@@ -44,11 +44,11 @@ class RevshareAgreementTax(models.AbstractModel):
                 )
 
     def _revshare_fiscal_position(self, partner=None):
-        """The fiscal position of ``partner`` (default: the beneficiary) in the
+        """The fiscal position of ``partner`` (default: the payee) in the
         agreement's company, as Odoo finds it for a vendor bill of that partner
         (set on the partner, else the automatic one)."""
         self.ensure_one()
-        partner = (partner or self.partner_id).with_company(self.company_id)
+        partner = (partner or self.payee_id).with_company(self.company_id)
         delivery = self.env["res.partner"].browse(
             partner.address_get(["delivery"])["delivery"]
         )
@@ -109,7 +109,7 @@ class RevshareAgreementTax(models.AbstractModel):
                             agreement=agreement.display_name,
                             taxes=", ".join(taxes.mapped("name")),
                             product=agreement._revshare_get_product().display_name,
-                            partner=agreement.partner_id.display_name,
+                            partner=agreement.payee_id.display_name,
                         )
                     )
             if not agreement.self_billing:
@@ -131,7 +131,7 @@ class RevshareAgreementTax(models.AbstractModel):
                         agreement=agreement.display_name,
                     )
                 )
-            partner = agreement.partner_id.commercial_partner_id
+            partner = agreement.payee_id.commercial_partner_id
             if agreement._revshare_company_in_vat_country() and not partner.vat:
                 raise UserError(
                     self.env._(

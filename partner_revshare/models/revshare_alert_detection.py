@@ -254,7 +254,7 @@ class RevshareAlertDetection(models.AbstractModel):
     def _revshare_paid_shares(self, invoices):
         """{share row: (date, payment name)} of the shares of ``invoices`` booked
         by a document of their own (entry or bill mode) whose payable of the
-        beneficiary is paid (a bill ``paid`` or ``in_payment``, an entry's line
+        payee is paid (a bill ``paid`` or ``in_payment``, an entry's line
         matched), dated by its latest payment. The documents' matches are read at
         once; a periodic share is paid through its settlement (settled)."""
         shares = invoices.revshare_line_ids.filtered(
@@ -293,7 +293,7 @@ class RevshareAlertDetection(models.AbstractModel):
         return {
             row: max(found[key])
             for row in shares
-            if found.get(key := (row.move_id, row.partner_id.commercial_partner_id))
+            if found.get(key := (row.move_id, row.payee_id.commercial_partner_id))
         }
 
     @api.model

@@ -18,6 +18,7 @@ class RevshareLine(models.Model):
         "revshare.line.hold",
         "revshare.line.adjustment",
         "revshare.line.terms",
+        "revshare.line.payee",
         "revshare.line.portal",
         "revshare.line.booking",
         "revshare.line.fast.write",
@@ -26,10 +27,18 @@ class RevshareLine(models.Model):
     _description = "Revenue Share Ledger Row"
     _order = "date desc, id desc"
     _check_company_auto = True
-    _rec_names_search = ["agreement_id", "invoice_id", "partner_id"]
+    _rec_names_search = ["agreement_id", "invoice_id", "partner_id", "payee_id"]
 
     # Stored figures of a row computed from its own values, given in the create
     # values of new rows (:meth:`_revshare_fill_figures`).
+    # Terms a new row takes from the row it derives from, else from its agreement
+    # (:meth:`_revshare_fill_terms`).
+    _revshare_row_term_names = (
+        "payee_id",
+        "settlement_mode",
+        "expense_account_id",
+        "payable_account_id",
+    )
     _revshare_figure_fields = (
         "role",
         "company_currency_id",
@@ -229,8 +238,8 @@ class RevshareLine(models.Model):
     payable_account_id = fields.Many2one(
         "account.account",
         ondelete="restrict",
-        help="The beneficiary's account credited for this row, as it was when the "
-        "row was made.",
+        help="The payee's account credited for this row, as it was when the row "
+        "was made.",
         groups="base.group_user",
     )
 
@@ -369,13 +378,18 @@ class RevshareLine(models.Model):
 
     @api.model
     def _revshare_fill_terms(self, vals_list):
-        """Give each new row the booking terms it is made with: those of the row it
-        derives from (a reversal keeps its original's), else its agreement's. The
-        source rows and agreements of the whole batch are read at once."""
-        todo = [vals for vals in vals_list if not vals.get("settlement_mode")]
+        """Give each new row the terms it is made with that its values do not
+        say (the booking terms, the payee): those of the row it derives from (a
+        reversal keeps its original's), else its agreement's. The source rows
+        and agreements of the whole batch are read at once."""
+        todo = [
+            vals
+            for vals in vals_list
+            if not vals.get("settlement_mode") or not vals.get("payee_id")
+        ]
         source_ids = [self._revshare_terms_source_id(vals) for vals in todo]
         sources = self.browse(sid for sid in source_ids if sid)
-        sources.fetch(["settlement_mode", "expense_account_id", "payable_account_id"])
+        sources.fetch(self._revshare_row_term_names)
         agreements = self.env["revshare.agreement"].browse(
             {
                 vals["agreement_id"]
@@ -389,13 +403,17 @@ class RevshareLine(models.Model):
         for vals, source_id in zip(todo, source_ids, strict=True):
             if source_id:
                 source = sources.browse(source_id)
-                vals.update(
-                    settlement_mode=source.settlement_mode,
-                    expense_account_id=source.expense_account_id.id,
-                    payable_account_id=source.payable_account_id.id,
-                )
+                row_terms = {
+                    fname: self._fields[fname].convert_to_write(source[fname], source)
+                    for fname in self._revshare_row_term_names
+                }
             else:
-                vals.update(terms[vals["agreement_id"]])
+                row_terms = terms[vals["agreement_id"]]
+            if vals.get("payee_id"):
+                row_terms = dict(row_terms, payee_id=vals["payee_id"])
+            if vals.get("settlement_mode"):
+                row_terms = {"payee_id": row_terms["payee_id"]}
+            vals.update(row_terms)
 
     @api.model
     def _revshare_terms_source_id(self, vals):

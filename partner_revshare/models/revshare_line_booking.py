@@ -32,7 +32,7 @@ class RevshareLineBooking(models.AbstractModel):
     def _revshare_book(self, date=None, ref=None):
         """Turn earned rows of one event into accounting documents, by the
         agreement's settlement mode: ``entry`` one posted journal entry per company,
-        ``bill`` one posted vendor bill (or credit note) per beneficiary, company and
+        ``bill`` one posted vendor bill (or credit note) per payee, company and
         currency, ``periodic`` nothing (the settlement run bills later). An event
         is whatever its caller books at once: an invoice, or a whole
         reconciliation batch of the payment addon (many payments, one document).
@@ -58,7 +58,7 @@ class RevshareLineBooking(models.AbstractModel):
             move_vals.append(company_rows._revshare_prepare_entry_vals(date, ref))
             move_rows.append(list(company_rows._revshare_entry_groups().values()))
         by_partner = bill_rows.grouped(
-            lambda r: (r.partner_id, r.company_id, r.currency_id)
+            lambda r: (r.payee_id, r.company_id, r.currency_id)
         )
         for group_rows in by_partner.values():
             move_vals.append(group_rows._revshare_prepare_bill_vals(date, ref))
@@ -112,7 +112,7 @@ class RevshareLineBooking(models.AbstractModel):
     def _revshare_link_documents(self, links):
         """Link rows to the document and document line booking them: ``links`` is
         a list of (row id, move id, move line id), written with one UPDATE (a batch
-        document has as many lines to link as it has beneficiaries) through the
+        document has as many lines to link as it has payees) through the
         ledger's guarded fast path."""
         if not links:
             return
@@ -128,11 +128,11 @@ class RevshareLineBooking(models.AbstractModel):
         )
 
     def _revshare_entry_groups(self):
-        """{(beneficiary, currency, expense account, payable account): rows}: the
+        """{(payee, currency, expense account, payable account): rows}: the
         rows of one journal entry, each group one expense and one payable line."""
         return self.grouped(
             lambda r: (
-                r.partner_id,
+                r.payee_id,
                 r.currency_id,
                 r.expense_account_id,
                 r.payable_account_id,
@@ -140,10 +140,10 @@ class RevshareLineBooking(models.AbstractModel):
         )
 
     def _revshare_prepare_entry_vals(self, date=None, ref=None):
-        """One journal entry for these rows (one company): per beneficiary, accounts
+        """One journal entry for these rows (one company): per payee, accounts
         and currency the rows were made with (:meth:`_revshare_entry_groups`),
         debit the expense account and credit the payable account with the
-        beneficiary as partner (negative totals swap sides)."""
+        payee as partner (negative totals swap sides)."""
         company = self.company_id
         journal = self[0].agreement_id._revshare_get_journal("general")
         day = self._revshare_accounting_date(
@@ -209,7 +209,7 @@ class RevshareLineBooking(models.AbstractModel):
 
     def _revshare_prepare_bill_vals(self, date=None, ref=None):
         """One vendor bill (credit note when the total is negative) for these rows
-        (one beneficiary, company and currency), one line per row. In a foreign
+        (one payee, company and currency), one line per row. In a foreign
         agreement currency, Odoo converts the bill at its own date's rate, as for
         any vendor bill."""
         first = self[0]
@@ -236,7 +236,7 @@ class RevshareLineBooking(models.AbstractModel):
         return self._revshare_prepare_vendor_bill_vals(
             first.agreement_id,
             first.company_id,
-            first.partner_id,
+            first.payee_id,
             first.currency_id,
             date or max(self.mapped("date")),
             ref,

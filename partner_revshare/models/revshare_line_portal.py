@@ -11,8 +11,12 @@ class RevshareLinePortal(models.AbstractModel):
 
     @api.model
     def _revshare_portal_domain(self, partner):
-        """Rows shown to ``partner`` (its commercial entity and contacts)."""
-        return [("partner_id", "child_of", partner.ids), ("state", "!=", "cancelled")]
+        """Rows shown to ``partner`` (its commercial entity and contacts), as
+        beneficiary or payee."""
+        return [
+            *self._revshare_partner_rows_domain(partner),
+            ("state", "!=", "cancelled"),
+        ]
 
     @api.model
     def _revshare_partner_state_domain(self, state):

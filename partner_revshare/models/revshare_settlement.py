@@ -5,6 +5,7 @@ from odoo.exceptions import UserError, ValidationError
 
 from .base import USER_GROUP
 from .revshare_line_states import PAID_STATES
+from .revshare_settlement_engine import SETTLED_PARTNER_FIELD
 
 
 class RevshareSettlement(models.Model):
@@ -45,6 +46,8 @@ class RevshareSettlement(models.Model):
         index=True,
         tracking=True,
         check_company=True,
+        help="The partner billed and paid: the payee of the rows, which may hold "
+        "the rows of several beneficiaries delegating their payments to it.",
     )
     company_id = fields.Many2one(
         "res.company", required=True, default=lambda self: self.env.company, index=True
@@ -269,7 +272,7 @@ class RevshareSettlement(models.Model):
 
     @api.constrains("line_ids", "company_id", "partner_id", "currency_id")
     def _check_lines(self):
-        """Rows of one company, partner and currency only. One grouped read."""
+        """Rows of one company, payee and currency only. One grouped read."""
         if not self.ids:
             return
         groups = (
@@ -277,7 +280,7 @@ class RevshareSettlement(models.Model):
             .sudo()
             ._read_group(
                 [("settlement_id", "in", self.ids)],
-                ["settlement_id", "company_id", "partner_id", "currency_id"],
+                ["settlement_id", "company_id", SETTLED_PARTNER_FIELD, "currency_id"],
             )
         )
         for settlement, company, partner, currency in groups:
@@ -295,9 +298,9 @@ class RevshareSettlement(models.Model):
             if partner != settlement.partner_id or currency != settlement.currency_id:
                 raise ValidationError(
                     self.env._(
-                        "Settlement %(settlement)s holds rows of another partner or "
-                        "currency (%(partner)s, %(currency)s): a settlement holds the "
-                        "rows of one partner in one currency.",
+                        "Settlement %(settlement)s holds rows paid to another partner "
+                        "or in another currency (%(partner)s, %(currency)s): a "
+                        "settlement holds the rows of one payee in one currency.",
                         settlement=settlement.display_name,
                         partner=partner.display_name,
                         currency=currency.name,

@@ -19,7 +19,11 @@ CRON_BATCH_PARTNERS = 100
 # PostgreSQL advisory lock held by a settlement run until its transaction ends.
 RUN_LOCK_KEY = 0x52535331  # "RSS1"
 
-# One group of the rows a run takes (its grouped read): per partner, company,
+# The row field whose partner a settlement is for: the partner billed and paid
+# (the statement's and vendor bill's partner), the one key of the grouping.
+SETTLED_PARTNER_FIELD = "payee_id"
+
+# One group of the rows a run takes (its grouped read): per payee, company,
 # currency, agreement, month, kind and adjustment reason, the sums and the row ids.
 TakenRows = namedtuple(
     "TakenRows",
@@ -29,7 +33,7 @@ TakenRows = namedtuple(
 
 @dataclass
 class PlannedSettlement:
-    """One settlement a run will create: a partner's earned rows of one company
+    """One settlement a run will create: a payee's earned rows of one company
     and currency, from ``date_from`` to ``date_to`` (``date``: the run's day).
     ``line_ids`` are the rows taken, ``adjustments`` the create values of the
     ``tier`` and ``cap`` rows the run adds, ``amount`` their total in
@@ -213,7 +217,7 @@ class RevshareSettlementEngine(models.AbstractModel):
         if agreements:
             domain.append(("agreement_id", "in", agreements.ids))
         if partners:
-            domain.append(("partner_id", "in", partners.ids))
+            domain.append((SETTLED_PARTNER_FIELD, "in", partners.ids))
         first_days = {}
         held = self.env["revshare.agreement"].sudo()
         for agreement, reason, first_day in (
@@ -361,7 +365,7 @@ class RevshareSettlementEngine(models.AbstractModel):
             ("company_id", "in", companies.ids),
         ]
         if partners:
-            domain.append(("partner_id", "in", partners.ids))
+            domain.append((SETTLED_PARTNER_FIELD, "in", partners.ids))
         domain += ["|"] * (len(alternatives) - 1) + [
             leaf for alt in alternatives for leaf in alt
         ]
@@ -371,7 +375,7 @@ class RevshareSettlementEngine(models.AbstractModel):
             ._read_group(
                 domain,
                 [
-                    "partner_id",
+                    SETTLED_PARTNER_FIELD,
                     "company_id",
                     "currency_id",
                     "agreement_id",

@@ -93,7 +93,8 @@ class RevshareSettlementPortal(models.AbstractModel):
 
     def _revshare_portal_totals(self):
         """Totals of the statement per agreement and section, as on the PDF (one
-        grouped read)."""
+        grouped read), with the beneficiary of the rows when it is not the
+        statement's partner (a payee paid for several beneficiaries)."""
         self.ensure_one()
         sections = dict(
             self.env["revshare.line"]
@@ -106,7 +107,7 @@ class RevshareSettlementPortal(models.AbstractModel):
             .sudo()
             ._read_group(
                 [("settlement_id", "=", self.id)],
-                ["agreement_id", "section"],
+                ["agreement_id", "section", "partner_id"],
                 ["amount:sum", "__count"],
             )
         )
@@ -114,11 +115,20 @@ class RevshareSettlementPortal(models.AbstractModel):
             {
                 "agreement": agreement.display_name,
                 "section": sections.get(section, section),
+                "beneficiary": self._revshare_beneficiary_name(partner),
                 "count": count,
                 "amount": self.currency_id.round(amount),
             }
-            for agreement, section, amount, count in groups
+            for agreement, section, partner, amount, count in groups
         ]
+
+    def _revshare_beneficiary_name(self, beneficiary):
+        """The name of a row's ``beneficiary`` on the statement, or "" when it is
+        the statement's partner (the payee) itself."""
+        self.ensure_one()
+        if beneficiary.commercial_partner_id == self.partner_id.commercial_partner_id:
+            return ""
+        return beneficiary.display_name
 
     def _revshare_creator_answers(self):
         """Whether the statement's creator is a real internal user (not the cron's
@@ -244,7 +254,8 @@ class RevshareSettlementPortal(models.AbstractModel):
 
     def _revshare_statement_sections(self):
         """The statement's rows grouped by agreement, each with its subtotal, a
-        label per row (adjustments explained) and, for rows earned in another
+        label per row (adjustments explained), the beneficiary of a row paid to
+        another partner (``beneficiaries``) and, for rows earned in another
         currency, the original amount and the rate it was converted at."""
         self.ensure_one()
         # A row's kind is its section: the same word in the ledger and the CSV.
@@ -311,6 +322,11 @@ class RevshareSettlementPortal(models.AbstractModel):
                     },
                     "lines": agreement_rows,
                     "labels": labels,
+                    "beneficiaries": {
+                        row.id: name
+                        for row in agreement_rows
+                        if (name := self._revshare_beneficiary_name(row.partner_id))
+                    },
                     "conversions": conversions,
                     "has_conversion": bool(conversions),
                     "total": self.currency_id.round(

@@ -55,6 +55,8 @@ class TestRevshareModelSlices(TransactionCase):
                 # revshare.line.terms
                 "customer_month",
                 "overridden_agreement_id",
+                # revshare.line.payee
+                "payee_id",
             },
             names,
         )
@@ -85,6 +87,7 @@ class TestRevshareModelSlices(TransactionCase):
                 "revshare.line.hold",
                 "revshare.line.adjustment",
                 "revshare.line.terms",
+                "revshare.line.payee",
                 "revshare.line.portal",
                 "revshare.line.booking",
                 "revshare.line.hooks",
@@ -97,6 +100,7 @@ class TestRevshareModelSlices(TransactionCase):
                 "revshare.agreement.approval",
                 "revshare.agreement.period",
                 "revshare.agreement.accounting",
+                "revshare.agreement.payee",
             },
             "revshare.rule": {"revshare.rule.tenure", "revshare.rule.hooks"},
         }

@@ -308,16 +308,16 @@ class RevshareCheck(models.TransientModel):
         return mismatches
 
     # ------------------------------------------------------------------
-    # 3. Our documents on each beneficiary's payable = the ledger
+    # 3. Our documents on each payee's payable = the ledger
     # ------------------------------------------------------------------
 
     @api.model
     def _revshare_check_payables(self, company, date_from, date_to):
-        """Per beneficiary and currency, over the documents dated in the range: the
+        """Per payee and currency, over the documents dated in the range: the
         payable items of our documents against what the ledger booked in them (rows
         with a document, and the billable amount of settlements with a bill).
 
-        Beneficiaries are compared by commercial partner: a bill puts its payable on
+        Payees are compared by commercial partner: a bill puts its payable on
         the commercial partner of a contact."""
         ledger = self._revshare_ledger_payables(company, date_from, date_to)
         books = defaultdict(float)
@@ -376,7 +376,7 @@ class RevshareCheck(models.TransientModel):
                 ("move_id.date", "<=", date_to),
                 ("move_id.state", "=", "posted"),
             ],
-            ["partner_id", "currency_id"],
+            ["payee_id", "currency_id"],
             ["amount:sum"],
         ):
             ledger[(partner.commercial_partner_id, currency)] += amount
@@ -438,11 +438,11 @@ class RevshareCheck(models.TransientModel):
                     "is still in the cancelled settlement %s", settlement.display_name
                 )
             elif (settlement.partner_id, settlement.company_id) != (
-                row.partner_id,
+                row.payee_id,
                 row.company_id,
             ):
                 problem = self.env._(
-                    "is in settlement %s of another partner or company",
+                    "is in settlement %s of another payee or company",
                     settlement.display_name,
                 )
             elif settlement.state != "draft" and row.state != "settled":

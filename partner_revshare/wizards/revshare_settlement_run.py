@@ -22,7 +22,10 @@ class RevshareSettlementRun(models.TransientModel):
         "days before it.",
     )
     partner_ids = fields.Many2many(
-        "res.partner", string="Partners", help="Empty: every partner."
+        "res.partner",
+        string="Payees",
+        help="The partners paid (a statement each): a beneficiary delegating its "
+        "payments is settled with its payee. Empty: every partner.",
     )
     agreement_ids = fields.Many2many(
         "revshare.agreement", string="Agreements", help="Empty: every agreement."
