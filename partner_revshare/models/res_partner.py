@@ -235,10 +235,12 @@ class ResPartner(models.Model):
         counts = defaultdict(int)
         ids = [pid for pid in self._origin.ids if pid]
         if ids:
-            for partner, count in self.env["revshare.agreement"]._read_group(
-                [("partner_id", "in", ids)], ["partner_id"], ["__count"]
+            # The agreements it earns by and those it is paid for (as payee).
+            for agreement in self.env["revshare.agreement"].search_fetch(
+                self._revshare_agreements_domain(ids), ["partner_id", "payee_id"]
             ):
-                counts[partner.id] = count
+                for pid in {agreement.partner_id.id, agreement.payee_id.id}:
+                    counts[pid] += 1
         for partner in self:
             pid = partner._origin.id
             account = (
@@ -379,7 +381,7 @@ class ResPartner(models.Model):
             "name": self.env._("Revenue Share Agreements"),
             "res_model": "revshare.agreement",
             "view_mode": "list,form",
-            "domain": [("partner_id", "=", self.id)],
+            "domain": self._revshare_agreements_domain(self.ids),
             "context": {"default_partner_id": self.id},
         }
 
@@ -395,12 +397,18 @@ class ResPartner(models.Model):
         return action
 
     def action_view_revshare_lines(self):
-        """Open the revenue-share rows of this beneficiary."""
+        """Open the revenue-share rows of this partner, as beneficiary or
+        payee."""
         self._revshare_check_group(USER_GROUP)
         self.ensure_one()
         return self.env["revshare.line"]._revshare_action(
-            [("partner_id", "=", self.id)]
+            ["|", ("partner_id", "=", self.id), ("payee_id", "=", self.id)]
         )
+
+    @api.model
+    def _revshare_agreements_domain(self, ids):
+        """Agreements of the partners ``ids``: as beneficiary or as payee."""
+        return ["|", ("partner_id", "in", ids), ("payee_id", "in", ids)]
 
     def _increase_rank(self, field, n=1):
         # While our documents are posted (_revshare_batched_ranks), Odoo's posting

@@ -15,7 +15,6 @@ class RevshareAgreementPayee(models.AbstractModel):
 
     payee_id = fields.Many2one(
         "res.partner",
-        string="Payee",
         compute="_compute_payee_id",
         store=True,
         readonly=False,

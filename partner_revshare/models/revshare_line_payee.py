@@ -14,7 +14,6 @@ class RevshareLinePayee(models.AbstractModel):
 
     payee_id = fields.Many2one(
         "res.partner",
-        string="Payee",
         required=True,
         index=True,
         help="The partner paid for this row (its bill, payable and statement), as "

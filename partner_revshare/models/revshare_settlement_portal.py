@@ -122,6 +122,15 @@ class RevshareSettlementPortal(models.AbstractModel):
             for agreement, section, partner, amount, count in groups
         ]
 
+    def _revshare_beneficiary_names(self, rows):
+        """{row id: name of its beneficiary} of the ``rows`` of this statement
+        earned by another partner than the statement's (the payee's)."""
+        return {
+            row.id: name
+            for row in rows
+            if (name := self._revshare_beneficiary_name(row.partner_id))
+        }
+
     def _revshare_beneficiary_name(self, beneficiary):
         """The name of a row's ``beneficiary`` on the statement, or "" when it is
         the statement's partner (the payee) itself."""
@@ -254,9 +263,9 @@ class RevshareSettlementPortal(models.AbstractModel):
 
     def _revshare_statement_sections(self):
         """The statement's rows grouped by agreement, each with its subtotal, a
-        label per row (adjustments explained), the beneficiary of a row paid to
-        another partner (``beneficiaries``) and, for rows earned in another
-        currency, the original amount and the rate it was converted at."""
+        label per row (adjustments explained), its beneficiary when another
+        partner's and, for rows earned in another currency, the original amount
+        and the rate it was converted at."""
         self.ensure_one()
         # A row's kind is its section: the same word in the ledger and the CSV.
         kinds = dict(
@@ -322,11 +331,7 @@ class RevshareSettlementPortal(models.AbstractModel):
                     },
                     "lines": agreement_rows,
                     "labels": labels,
-                    "beneficiaries": {
-                        row.id: name
-                        for row in agreement_rows
-                        if (name := self._revshare_beneficiary_name(row.partner_id))
-                    },
+                    "beneficiaries": self._revshare_beneficiary_names(agreement_rows),
                     "conversions": conversions,
                     "has_conversion": bool(conversions),
                     "total": self.currency_id.round(

@@ -196,7 +196,15 @@ class TestRevsharePayee(RevshareSettlementCommon):
             sorted((t["beneficiary"], t["amount"]) for t in totals),
             [("Reseller", 100.0), ("Tech Partner", 50.0)],
         )
-        # The settlement run's partner filter is the payee's.
+        # The partner form counts the agreements a partner is paid for.
+        self.assertEqual(self.agency.revshare_agreement_count, 2)
+        self.assertEqual(self.techpartner.revshare_agreement_count, 2)
+        self.assertEqual(
+            self.env["revshare.line"].search(
+                self.agency.action_view_revshare_lines()["domain"]
+            ),
+            statement.line_ids,
+        )
         self.assertEqual(
             self.env["revshare.check"]._revshare_check(
                 self.company, "2026-01-01", "2026-12-31"
@@ -249,3 +257,16 @@ class TestRevsharePayee(RevshareSettlementCommon):
         self.assertFalse(Line.with_user(as_outsider).search([]))
         self.assertFalse(Agreement.with_user(as_outsider).search([]))
         self.assertFalse(Settlement.with_user(as_outsider).search([]))
+
+    def test_run_for_a_payee_settles_its_beneficiaries(self):
+        """The run's partners are the partners paid: asking for the agency
+        settles both beneficiaries delegating to it, and nothing else."""
+        reseller = self._delegated("periodic", rate=10.0)
+        tech = self._delegated("periodic", partner=self.techpartner, rate=5.0)
+        own = self._periodic(partner_id=self.techpartner.id)
+        self._create_invoice([(self.product_cloud, 10, 100.0)])
+        statement = self._run("2026-04-10", partners=self.agency)
+        self.assertEqual(statement.partner_id, self.agency)
+        self.assertEqual(statement.agreement_ids, reseller | tech)
+        self.assertEqual(statement.amount_total, 150.0)
+        self.assertFalse(own.line_ids.settlement_id)
