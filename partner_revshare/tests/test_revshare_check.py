@@ -340,7 +340,8 @@ class TestRevshareCheck(RevshareCommon):
         )
         self.assertIn("Customer Two", found[0]["message"])
 
-    def test_changed_row_beneficiary_is_found_on_the_payable(self):
+    def test_changed_row_beneficiary_is_found(self):
+        """The beneficiary is a term of the row; the payable is the payee's."""
         row = self.invoice.revshare_line_ids.filtered(
             lambda r: r.agreement_id == self.entry_agreement
         )[0]
@@ -349,7 +350,35 @@ class TestRevshareCheck(RevshareCommon):
             [self.customer2.id, row.id],
         )
         kinds = {m["kind"] for m in self._check()}
-        self.assertEqual(kinds, {"ledger", "payable"})
+        self.assertEqual(kinds, {"ledger"})
+
+    def test_changed_row_payee_is_found_on_the_payable(self):
+        rows = self.invoice.revshare_line_ids.filtered(
+            lambda r: r.agreement_id == self.entry_agreement
+        )
+        row = rows[0]
+        self.env.cr.execute(
+            "UPDATE revshare_line SET payee_id = %s WHERE id = %s",
+            [self.customer2.id, row.id],
+        )
+        found = self._check()
+        self.assertEqual({m["kind"] for m in found}, {"ledger", "payable"})
+        # The books owe the reseller the whole entry; the ledger now says part
+        # of it is the other partner's.
+        booked = sum(rows.mapped("amount"))
+        self.assertEqual(
+            sorted(
+                (m["res_id"], m["expected_amount"], m["actual_amount"])
+                for m in found
+                if m["kind"] == "payable"
+            ),
+            sorted(
+                [
+                    (self.customer2.id, row.amount, 0.0),
+                    (self.reseller.id, booked - row.amount, booked),
+                ]
+            ),
+        )
 
     def test_row_taken_back_to_expected_is_found(self):
         row = self.invoice.revshare_line_ids.filtered(

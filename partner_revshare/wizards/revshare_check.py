@@ -11,6 +11,8 @@ from ..models.revshare_line_states import EARNED_STATES
 _logger = logging.getLogger(__name__)
 
 BOOKED_MODES = ("entry", "bill")
+# What a row holds of its agreement's terms, compared by _revshare_check_changed_terms.
+ROW_TERMS = ["agreement_id", "partner_id", "payee_id", "currency_id", "settlement_mode"]
 
 
 class RevshareCheck(models.TransientModel):
@@ -23,13 +25,13 @@ class RevshareCheck(models.TransientModel):
     * what each share earned later is right (``_revshare_check_earned``: the payment
       addon checks the expected share times the paid part of its invoice);
     * each earned ``entry`` or ``bill`` row has a posted document of the same amount;
-    * our documents (``revshare_origin``) on each beneficiary's payable add up to what
+    * our documents (``revshare_origin``) on each payee's payable add up to what
       the ledger booked for them (booked rows, billed settlements) plus the taxes our
       bills owe on top of it (tax lines are counted, not reported);
     * each settled row is in one settlement (``settlement_id`` is a single link, so
-      never in two), of its own partner and company, not cancelled; a row released
+      never in two), of its own payee and company, not cancelled; a row released
       from a cancelled settlement whose bill stayed posted shows on the payable;
-    * each row still holds its agreement's terms (beneficiary, company, currency,
+    * each row still holds its agreement's terms (beneficiary, payee, company, currency,
       settlement mode), a row that left the ledger (expected or cancelled) carries
       no document nor settlement, a periodic row is billed by its settlement only,
       and no agreement has negative period terms.
@@ -316,9 +318,8 @@ class RevshareCheck(models.TransientModel):
         """Per payee and currency, over the documents dated in the range: the
         payable items of our documents against what the ledger booked in them (rows
         with a document, and the billable amount of settlements with a bill).
-
-        Payees are compared by commercial partner: a bill puts its payable on
-        the commercial partner of a contact."""
+        Payees are compared by commercial partner: a bill puts its payable on the
+        commercial partner of a contact."""
         ledger = self._revshare_ledger_payables(company, date_from, date_to)
         books = defaultdict(float)
         for partner, currency, amount in self.env["account.move.line"]._read_group(
@@ -485,14 +486,12 @@ class RevshareCheck(models.TransientModel):
         row made with other terms than its agreement's."""
         Line = self.env["revshare.line"]
         mismatches = []
-        for agreement, partner, currency, mode, count in Line._read_group(
-            domain + [("state", "!=", "cancelled")],
-            ["agreement_id", "partner_id", "currency_id", "settlement_mode"],
-            ["__count"],
+        for agreement, partner, payee, currency, mode, count in Line._read_group(
+            domain + [("state", "!=", "cancelled")], ROW_TERMS, ["__count"]
         ):
-            held = (partner, currency, mode, company)
+            held = (partner | payee, currency, mode, company)
             says = (
-                agreement.partner_id,
+                agreement.partner_id | agreement.payee_id,
                 agreement.currency_id,
                 agreement.settlement_mode,
                 agreement.company_id,
@@ -511,7 +510,7 @@ class RevshareCheck(models.TransientModel):
                             count=count,
                             held=self._revshare_terms_label(*held),
                         ),
-                        partner=partner,
+                        partner=partner[:1],
                         company=company,
                     )
                 )
@@ -589,12 +588,8 @@ class RevshareCheck(models.TransientModel):
         ]
 
     @api.model
-    def _revshare_terms_label(self, partner, currency, mode, company):
-        modes = dict(
-            self.env["revshare.agreement"]
-            ._fields["settlement_mode"]
-            ._description_selection(self.env)
-        )
-        return f"{partner.display_name}, {currency.name}, {modes.get(mode, mode)}, " + (
-            company.display_name
-        )
+    def _revshare_terms_label(self, partners, currency, mode, company):
+        field = self.env["revshare.agreement"]._fields["settlement_mode"]
+        mode = dict(field._description_selection(self.env)).get(mode, mode)
+        names = ", ".join(partners.mapped("display_name"))
+        return f"{names}, {currency.name}, {mode}, {company.display_name}"
