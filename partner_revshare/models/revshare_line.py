@@ -29,8 +29,6 @@ class RevshareLine(models.Model):
     _check_company_auto = True
     _rec_names_search = ["agreement_id", "invoice_id", "partner_id", "payee_id"]
 
-    # Stored figures of a row computed from its own values, given in the create
-    # values of new rows (:meth:`_revshare_fill_figures`).
     # Terms a new row takes from the row it derives from, else from its agreement
     # (:meth:`_revshare_fill_terms`).
     _revshare_row_term_names = (
@@ -39,6 +37,8 @@ class RevshareLine(models.Model):
         "expense_account_id",
         "payable_account_id",
     )
+    # Stored figures of a row computed from its own values, given in the create
+    # values of new rows (:meth:`_revshare_fill_figures`).
     _revshare_figure_fields = (
         "role",
         "company_currency_id",
@@ -409,6 +409,7 @@ class RevshareLine(models.Model):
                 }
             else:
                 row_terms = terms[vals["agreement_id"]]
+            # What the values say stays: a given payee, given booking terms.
             if vals.get("payee_id"):
                 row_terms = dict(row_terms, payee_id=vals["payee_id"])
             if vals.get("settlement_mode"):
