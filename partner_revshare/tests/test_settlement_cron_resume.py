@@ -92,17 +92,16 @@ class TestSettlementCronResume(TransactionCase):
             cr.transaction = api.Transaction(self.registry)
             env = api.Environment(cr, SUPERUSER_ID, {})
             cron = env.ref("partner_revshare.ir_cron_revshare_settle")
-            cron, progress = cron._add_progress()
+            __, progress = cron._add_progress()
             settlements = (
                 env["revshare.settlement"]
-                .with_context(cron.env.context)
+                .with_context(ir_cron_progress_id=progress.id)
                 ._cron_settle(chunk_rows=ROWS_PER_PARTNER)
             )
             result = (set(settlements.partner_id.ids), progress.remaining)
-            if commit:
-                cr.commit()
-            else:
+            if not commit:
                 cr.rollback()
+            # Else the cursor commits when the block ends, as the cron runner.
         return result
 
     @freeze_time("2031-02-01")

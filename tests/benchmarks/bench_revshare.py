@@ -921,7 +921,8 @@ class Bench:
             check_seconds=c["seconds"],
             check_queries=c["queries"],
             check_mismatches=len(found),
-            peak_rss_mib=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+            check_peak_rss_mib=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+            / 1024,
         )
 
     # ------------------------------------------------------------------ check
@@ -1300,6 +1301,16 @@ def _render_million(p):
                 "",
                 "",
                 "<= 60 s",
+            )
+        )
+        rows.append(
+            _row(
+                "M",
+                "Peak memory of the process after the check (RSS, MiB)",
+                _fmt(p["check_peak_rss_mib"], 0),
+                "",
+                "",
+                "",
             )
         )
     return rows
