@@ -1,5 +1,6 @@
 from odoo import api, fields, models
 from odoo.exceptions import UserError
+from odoo.tools import SQL, sql
 
 from .revshare_line_states import EARNED_STATES
 
@@ -159,7 +160,6 @@ class RevshareLine(models.Model):
         ],
         required=True,
         default="expected",
-        index=True,
     )
     move_id = fields.Many2one(
         "account.move",
@@ -242,6 +242,28 @@ class RevshareLine(models.Model):
         "was made.",
         groups="base.group_user",
     )
+
+    def init(self):
+        """Partial indexes instead of one on the state (an entry per row and
+        write, a fifth of a settlement run's ``UPDATE``): rows linked or settled
+        leave both. The free earned rows: what a run reads."""
+        cr = self.env.cr
+        sql.create_index(
+            cr,
+            "revshare_line_free_earned_index",
+            self._table,
+            ["agreement_id", "date"],
+            where="state = 'earned' AND settlement_id IS NULL",
+        )
+        sql.create_index(
+            cr,
+            "revshare_line_to_approve_index",
+            self._table,
+            ["agreement_id"],
+            where="state = 'to_approve'",
+        )
+        # Odoo keeps the index of a field that no longer asks for one.
+        cr.execute(SQL("DROP INDEX IF EXISTS revshare_line__state_index"))
 
     @api.depends("agreement_id.code", "invoice_id.name", "kind")
     def _compute_display_name(self):

@@ -1,7 +1,6 @@
 from collections import defaultdict
 
 from odoo import fields, models
-from odoo.models import PREFETCH_MAX
 from odoo.tools import SQL
 
 
@@ -83,9 +82,14 @@ class RevshareLineFastWrite(models.AbstractModel):
         self.invalidate_recordset([*columns, "write_uid", "write_date"])
         for fname in relational:
             self._revshare_invalidate_inverses(self._fields[fname])
-        if len(self) > PREFETCH_MAX:
-            # modified() would read the new links a thousand rows at a time.
-            self.fetch(relational)
+        # The cache gets the values just written, as write() puts them there:
+        # modified() would read them back a thousand rows at a time.
+        for field in fields_:
+            self.env.cache.update(
+                self,
+                field,
+                [field.convert_to_cache(v, self, False) for v in columns[field.name]],
+            )
         self.modified(list(columns))
 
     def _revshare_inverse_links(self):

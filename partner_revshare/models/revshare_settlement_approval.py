@@ -10,11 +10,11 @@ class RevshareSettlementApproval(models.AbstractModel):
     _inherit = "revshare.settlement.engine"
 
     @api.model
-    def _cron_settle(self):
+    def _cron_settle(self, **kwargs):
         self.env["revshare.line"]._revshare_auto_approve(
             fields.Date.context_today(self)
         )
-        return super()._cron_settle()
+        return super()._cron_settle(**kwargs)
 
     @api.model
     def _revshare_run(self, day=None, agreements=None, partners=None, confirm=False):

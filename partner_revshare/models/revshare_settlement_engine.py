@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 from dateutil.relativedelta import relativedelta
 from psycopg2 import errors as pg_errors
 
-from odoo import api, fields, models, tools
+from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.fields import Command
 from odoo.tools import SQL
@@ -14,8 +14,9 @@ from .revshare_settlement_terms import Period
 
 _logger = logging.getLogger(__name__)
 
-# Partners settled between two commits when the cron runs.
-CRON_BATCH_PARTNERS = 100
+# Rows settled per call of the cron (Odoo commits after each call): bounds the
+# memory and the work a killed worker loses.
+CRON_CHUNK_ROWS = 100000
 # PostgreSQL advisory lock held by a settlement run until its transaction ends.
 RUN_LOCK_KEY = 0x52535331  # "RSS1"
 
@@ -109,15 +110,49 @@ class RevshareSettlementEngine(models.AbstractModel):
     _description = "Revenue Share Settlement Engine"
 
     @api.model
-    def _cron_settle(self):
+    def _cron_settle(self, chunk_rows=CRON_CHUNK_ROWS):
         """Daily: settle every agreement whose period has ended (up to yesterday),
-        confirming and billing, committing after each batch of partners so that a
-        crash loses no finished work; a re-run continues where it stopped."""
+        confirming and billing, one chunk of settlements per call, as Odoo's
+        batched crons do: the chunk's settlements, their linked rows and bills
+        commit together when the call returns, and the cron calls again while
+        :meth:`ir.cron._notify_progress` says settlements remain. A worker
+        killed in the middle loses its uncommitted chunk only; the next call
+        plans again over the rows still free, so nothing is settled twice.
+        ``chunk_rows``: rows per chunk (a chunk holds at least one settlement)."""
         day = fields.Date.context_today(self) - relativedelta(days=1)
         # Every company, not only the cron user's current ones.
         companies = self.env["res.company"].sudo().search([])
         plan = self._revshare_plan(day, companies=companies)
-        return self._revshare_execute(plan, confirm="safe", commit=True)
+        chunk = self._revshare_plan_chunk(plan, chunk_rows)
+        settlements = self._revshare_execute(chunk, confirm="safe")
+        done, remaining = (
+            len(chunk.settlements),
+            len(plan.settlements) - len(chunk.settlements),
+        )
+        self.env["ir.cron"]._notify_progress(done=done, remaining=remaining)
+        _logger.info(
+            "Revenue share settlement run: %s settlements, %s left for the next call",
+            done,
+            remaining,
+        )
+        # The chunk is written: forget its rows, so that a long cron run's
+        # memory does not grow with the chunks.
+        self.env.flush_all()
+        self.env.invalidate_all()
+        return settlements
+
+    @api.model
+    def _revshare_plan_chunk(self, plan, chunk_rows):
+        """The first settlements of ``plan`` (its order: company, payee,
+        currency) up to ``chunk_rows`` rows, at least one, as a plan."""
+        chunk = SettlementPlan(skipped=plan.skipped)
+        rows = 0
+        for item in plan.settlements:
+            if chunk.settlements and rows + item.line_count > chunk_rows:
+                break
+            chunk.settlements.append(item)
+            rows += item.line_count
+        return chunk
 
     @api.model
     def _revshare_run(self, day=None, agreements=None, partners=None, confirm=False):
@@ -464,12 +499,15 @@ class RevshareSettlementEngine(models.AbstractModel):
         # after the UPDATE, instead of once empty and once again.
         rows.flush_model()
         try:
-            taken = [
-                "|",
-                ("settlement_id", "!=", False),
-                ("state", "!=", "earned"),
-            ]
-            if rows.search_count([("id", "in", rows.ids), *taken], limit=1):
+            # The ids as one array (a domain would send 100,000 parameters).
+            self.env.cr.execute(
+                SQL(
+                    "SELECT 1 FROM revshare_line WHERE id = ANY(%s) AND "
+                    "(settlement_id IS NOT NULL OR state != 'earned') LIMIT 1",
+                    list(rows._ids),
+                )
+            )
+            if self.env.cr.rowcount:
                 raise UserError(
                     self.env._(
                         "Some revenue-share rows were settled by another run "
@@ -483,78 +521,51 @@ class RevshareSettlementEngine(models.AbstractModel):
         self._check_lines()
 
     @api.model
-    def _revshare_execute(self, plan, confirm=False, commit=False):
-        """Create the settlements of a :class:`SettlementPlan`: the
-        adjustment rows and the settlements in batched creates, confirmed (and
-        billed) when asked (``confirm="safe"``: a settlement that cannot be
-        confirmed stays draft instead of failing the others). With ``commit`` (the
-        cron; never in tests), commits after each batch of partners and reports the
-        progress to the cron."""
-        # Never commit inside tests (the test transaction is rolled back).
-        commit = (
-            commit
-            and not tools.config["test_enable"]
-            and not self.env.registry.in_test_mode()
-        )
-        Line = self.env["revshare.line"].sudo()
-        settlements = self.browse()
-        done = 0
+    def _revshare_execute(self, plan, confirm=False):
+        """Create the settlements of a :class:`SettlementPlan` in the current
+        transaction: the adjustment rows and the settlements in batched creates,
+        then the rows linked with one guarded ``UPDATE``; confirmed (and billed)
+        when asked (``confirm="safe"``: a settlement that cannot be confirmed
+        stays draft instead of failing the others). The cron commits a plan by
+        chunks (:meth:`_cron_settle`)."""
         planned = plan.settlements
-        for index in range(0, len(planned), CRON_BATCH_PARTNERS):
-            batch = planned[index : index + CRON_BATCH_PARTNERS]
-            if commit and index:
-                # The previous commit ended the run's lock.
-                self._revshare_lock_run()
-            new_rows = Line.create([v for item in batch for v in item.adjustments])
-            adjustment_rows, offset = [], 0
-            for item in batch:
-                count = len(item.adjustments)
-                adjustment_rows.append(new_rows[offset : offset + count])
-                offset += count
-            # sudo: the run is allowed to revenue-share managers (menu, cron); the
-            # settlements are built from the ledger only. No creation message per
-            # settlement (thousands per run): the chatter starts at confirmation.
-            batch_settlements = (
-                self.sudo()
-                .with_context(
-                    tracking_disable=True,
-                    mail_create_nolog=True,
-                    mail_create_nosubscribe=True,
-                )
-                .create([self._revshare_prepare_planned_vals(item) for item in batch])
-                .with_env(self.sudo().env)
+        if not planned:
+            return self.browse()
+        Line = self.env["revshare.line"].sudo()
+        new_rows = Line.create([v for item in planned for v in item.adjustments])
+        adjustment_rows, offset = [], 0
+        for item in planned:
+            count = len(item.adjustments)
+            adjustment_rows.append(new_rows[offset : offset + count])
+            offset += count
+        # sudo: the run is allowed to revenue-share managers (menu, cron); the
+        # settlements are built from the ledger only. No creation message per
+        # settlement (thousands per run): the chatter starts at confirmation.
+        settlements = (
+            self.sudo()
+            .with_context(
+                tracking_disable=True,
+                mail_create_nolog=True,
+                mail_create_nosubscribe=True,
             )
-            # Adjustments of journal-entry and vendor-bill agreements are booked
-            # like their other rows (periodic ones are billed at confirmation).
-            for settlement, rows in zip(
-                batch_settlements, adjustment_rows, strict=True
-            ):
-                if rows.filtered(lambda r: r.settlement_mode != "periodic"):
-                    rows._revshare_book(date=settlement.date_to, ref=settlement.name)
-            batch_settlements._revshare_link_lines(
-                [
-                    item.line_ids + rows.ids
-                    for item, rows in zip(batch, adjustment_rows, strict=True)
-                ]
-            )
-            if confirm == "safe":
-                batch_settlements._revshare_confirm_safe()
-            elif confirm:
-                batch_settlements.action_confirm()
-            settlements |= batch_settlements
-            done += len(batch)
-            if commit:
-                self.env["ir.cron"]._notify_progress(
-                    done=done, remaining=len(planned) - done
-                )
-                # Finished partners survive a crash; a re-run skips them. Only
-                # from the cron (never in a request or a test).
-                self.env.cr.commit()  # pylint: disable=invalid-commit
-                _logger.info(
-                    "Revenue share settlement run: %s of %s partners settled",
-                    done,
-                    len(planned),
-                )
+            .create([self._revshare_prepare_planned_vals(item) for item in planned])
+            .with_env(self.sudo().env)
+        )
+        # Adjustments of journal-entry and vendor-bill agreements are booked
+        # like their other rows (periodic ones are billed at confirmation).
+        for settlement, rows in zip(settlements, adjustment_rows, strict=True):
+            if rows.filtered(lambda r: r.settlement_mode != "periodic"):
+                rows._revshare_book(date=settlement.date_to, ref=settlement.name)
+        settlements._revshare_link_lines(
+            [
+                item.line_ids + rows.ids
+                for item, rows in zip(planned, adjustment_rows, strict=True)
+            ]
+        )
+        if confirm == "safe":
+            settlements._revshare_confirm_safe()
+        elif confirm:
+            settlements.action_confirm()
         return settlements.with_env(self.env)
 
     @api.model

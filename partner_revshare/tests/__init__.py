@@ -31,3 +31,4 @@ from . import test_revshare_rule_conditions
 from . import test_revshare_rule_formula
 from . import test_revshare_alert
 from . import test_revshare_payee
+from . import test_settlement_cron_resume

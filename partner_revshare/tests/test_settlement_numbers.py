@@ -7,13 +7,17 @@ from .common import RevshareSettlementCommon, d
 
 # Queries of a settlement run that creates settlements for several partners (plan,
 # adjustments, numbers, settlements, link of the rows: a check that the rows are
-# still free, and the ledger's guard reading them once; the responsible accountant
-# following them: one subscription per accountant), whatever their number.
-RUN_QUERIES = 34
+# still free (one array parameter), and the ledger's guard reading them once; the
+# responsible accountant following them: one subscription per accountant), whatever
+# their number. 34 before the written links went straight into the cache.
+RUN_QUERIES = 33
 # The same run by the daily cron, after a first run warmed the caches: the
 # superuser creates the statements, and their responsible accountant is a
-# manager of the company, read once for the run.
-CRON_RUN_QUERIES = 37
+# manager of the company, read once for the run. 37 before.
+CRON_RUN_QUERIES = 36
+# One call of the chunked cron settling two partners, confirming and billing
+# them, whatever the number of their rows.
+CRON_CHUNK_QUERIES = 99
 
 
 @tagged("post_install", "-at_install")
@@ -186,3 +190,60 @@ class TestSettlementNumbers(RevshareSettlementCommon):
         manager = two[0]._revshare_dispute_responsible()
         self.assertTrue(manager)
         self.assertIn(manager.partner_id, (two | four).message_partner_ids)
+
+    def _cron_chunk(self, chunk_rows):
+        """One call of the settlement cron as Odoo's cron runner makes it (a
+        progress record in its context): the settlements and the progress."""
+        cron = self.env.ref("partner_revshare.ir_cron_revshare_settle")
+        __, progress = cron._add_progress()
+        settlements = self.Settlement.with_context(
+            ir_cron_progress_id=progress.id
+        )._cron_settle(chunk_rows=chunk_rows)
+        return settlements, progress
+
+    def test_cron_settles_by_chunks(self):
+        """The cron settles a chunk of rows per call and tells the cron runner
+        how many settlements remain; it is called again until none remain, and a
+        further call settles nothing twice."""
+        self._agreements_with_rows(self.partners[:5])
+        with freeze_time("2026-04-01"):
+            first, progress = self._cron_chunk(chunk_rows=4)
+            self.assertEqual(first.partner_id, self.partners[:2])
+            self.assertEqual((progress.done, progress.remaining), (2, 3))
+            second, progress = self._cron_chunk(chunk_rows=4)
+            self.assertEqual(second.partner_id, self.partners[2:4])
+            self.assertEqual((progress.done, progress.remaining), (2, 1))
+            # A settlement bigger than a chunk makes a chunk of its own.
+            third, progress = self._cron_chunk(chunk_rows=1)
+            self.assertEqual(third.partner_id, self.partners[4])
+            self.assertEqual((progress.done, progress.remaining), (1, 0))
+            again, progress = self._cron_chunk(chunk_rows=4)
+        self.assertFalse(again)
+        self.assertEqual((progress.done, progress.remaining), (0, 0))
+        settlements = first | second | third
+        self.assertEqual(settlements.mapped("amount_total"), [20.0] * 5)
+        self.assertEqual(set(settlements.mapped("state")), {"confirmed"})
+        self.assertEqual(len(settlements.line_ids), 10)
+
+    def test_cron_chunk_queries_do_not_grow_with_rows(self):
+        """A chunk of two settlements, after a first call warmed the caches: the
+        same queries with 2 rows each or 40 (plan, settlements, the guarded
+        link, bills)."""
+        self._agreements_with_rows(self.partners[:1])
+        few = self._agreements_with_rows(self.partners[1:3], day="2026-04-10")
+        many = self._agreements_with_rows(self.partners[3:5], day="2026-05-10")
+        self._earned_rows(many, "2026-05-11", 38)
+        with freeze_time("2026-04-01"):
+            self._cron_chunk(chunk_rows=1000)
+        with freeze_time("2026-05-01"):
+            self.env.invalidate_all()
+            with self.assertQueryCount(CRON_CHUNK_QUERIES):
+                small, __ = self._cron_chunk(chunk_rows=1000)
+        with freeze_time("2026-06-01"):
+            self.env.invalidate_all()
+            with self.assertQueryCount(CRON_CHUNK_QUERIES):
+                big, __ = self._cron_chunk(chunk_rows=1000)
+        self.assertEqual(small.agreement_ids, few)
+        self.assertEqual(big.agreement_ids, many)
+        self.assertEqual(big.mapped("line_count"), [40, 40])
+        self.assertEqual(big.mapped("amount_total"), [400.0, 400.0])

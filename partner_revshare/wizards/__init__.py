@@ -1,6 +1,7 @@
 from . import revshare_settlement_run
 from . import revshare_settlement_run_line
 from . import revshare_check_shares
+from . import revshare_check_settlements
 from . import revshare_check
 from . import revshare_check_mismatch
 from . import revshare_line_adjust

@@ -41,7 +41,7 @@ class RevshareCheck(models.TransientModel):
     """
 
     _name = "revshare.check"
-    _inherit = ["revshare.check.shares"]
+    _inherit = ["revshare.check.shares", "revshare.check.settlements"]
     _description = "Revenue Share Check"
 
     company_id = fields.Many2one(
@@ -410,58 +410,6 @@ class RevshareCheck(models.TransientModel):
             currency = self.env["res.currency"].browse(currency_id)
             ledger[(move.partner_id.commercial_partner_id, currency)] += amount
         return ledger
-
-    # ------------------------------------------------------------------
-    # 4. Settlements: each row in at most one, settled rows in one
-    # ------------------------------------------------------------------
-
-    @api.model
-    def _revshare_check_settlements(self, company, date_from, date_to):
-        Line = self.env["revshare.line"]
-        mismatches = []
-        rows = Line.search(
-            [
-                ("company_id", "=", company.id),
-                ("date", ">=", date_from),
-                ("date", "<=", date_to),
-                "|",
-                ("settlement_id", "!=", False),
-                ("state", "=", "settled"),
-            ]
-        )
-        for row in rows:
-            settlement = row.settlement_id
-            problem = None
-            if not settlement:
-                problem = self.env._("is settled but in no settlement")
-            elif settlement.state == "cancelled":
-                problem = self.env._(
-                    "is still in the cancelled settlement %s", settlement.display_name
-                )
-            elif (settlement.partner_id, settlement.company_id) != (
-                row.payee_id,
-                row.company_id,
-            ):
-                problem = self.env._(
-                    "is in settlement %s of another payee or company",
-                    settlement.display_name,
-                )
-            elif settlement.state != "draft" and row.state != "settled":
-                problem = self.env._(
-                    "is in the confirmed settlement %(settlement)s but is %(state)s",
-                    settlement=settlement.display_name,
-                    state=row.state,
-                )
-            if problem:
-                mismatches.append(
-                    self._revshare_row_mismatch(
-                        "settlement",
-                        row,
-                        self._revshare_row_problem(row, problem),
-                        company,
-                    )
-                )
-        return mismatches
 
     # ------------------------------------------------------------------
     # 5. Rows hold their agreement's terms and follow the ledger's steps

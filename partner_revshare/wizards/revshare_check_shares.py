@@ -112,14 +112,19 @@ class RevshareCheckShares(models.AbstractModel):
         evaluated again on the invoice's figures). Tiered rules and formulas with
         tiers are left out: their rate depends on the period's running total."""
         mismatches = []
-        rows_by_invoice = defaultdict(lambda: self.env["revshare.line"])
+        # Ids first, records after: a recordset grown row by row is quadratic.
+        ids_by_invoice = defaultdict(list)
         for row in originals:
-            rows_by_invoice[row.invoice_id] |= row
+            ids_by_invoice[row.invoice_id].append(row.id)
+        rows_by_invoice = {
+            invoice: originals.browse(ids) for invoice, ids in ids_by_invoice.items()
+        }
         # One computation per set of agreements (most invoices share the same set).
-        by_agreements = defaultdict(lambda: self.env["account.move"])
+        by_agreements = defaultdict(list)
         for invoice, rows in rows_by_invoice.items():
-            by_agreements[frozenset(rows.agreement_id.ids)] |= invoice
-        for agreement_ids, invoices in by_agreements.items():
+            by_agreements[frozenset(rows.agreement_id.ids)].append(invoice.id)
+        for agreement_ids, invoice_ids in by_agreements.items():
+            invoices = self.env["account.move"].browse(invoice_ids)
             agreements = self.env["revshare.agreement"].browse(agreement_ids)
             computed = {}
             for vals in agreements._revshare_compute_shares(invoices.invoice_line_ids):

@@ -35,6 +35,7 @@ import json
 import logging
 import os
 import platform
+import resource
 import sys
 import time
 import traceback
@@ -54,6 +55,8 @@ FULL = {
     "partners": 1000,
     "customers": 200,
     "cash_basis": 200,
+    "million_rows": 1000000,
+    "million_partners": 10000,
 }
 SMALL = {
     "invoices": 50,
@@ -66,6 +69,8 @@ SMALL = {
     "partners": 50,
     "customers": 20,
     "cash_basis": 10,
+    "million_rows": 1000000,
+    "million_partners": 10000,
 }
 LINES_PER_INVOICE = 5
 
@@ -84,6 +89,12 @@ def parse_args():
         "--parts",
         default="1,tenure,2,check,3,4",
         help="parts to run, e.g. 1,2 (default: all)",
+    )
+    parser.add_argument(
+        "--million",
+        action="store_true",
+        help="also run part million: the settlement cron over --million-rows earned "
+        "rows of --million-partners partners, then the integrity check (long)",
     )
     for key, value in FULL.items():
         parser.add_argument(
@@ -810,6 +821,110 @@ class Bench:
                 f"confirmation, of {s['rows']}"
             )
 
+    # ------------------------------------------------------------------ million
+
+    def _million_agreements(self, count):
+        """``count`` more beneficiaries with one monthly periodic agreement each,
+        created in batches (their own, not part 3's)."""
+        env = self.env
+        Command = __import__("odoo").fields.Command
+        agreements = env["revshare.agreement"]
+        for start in range(0, count, 1000):
+            size = min(1000, count - start)
+            partners = env["res.partner"].create(
+                [{"name": f"Million partner {start + j}"} for j in range(size)]
+            )
+            batch = env["revshare.agreement"].create(
+                [
+                    {
+                        "name": f"Million periodic {start + j}",
+                        "partner_id": partners[j].id,
+                        "trigger": "invoice",
+                        "settlement_mode": "periodic",
+                        "settlement_period": "monthly",
+                        "expense_account_id": self.expense.id,
+                        "product_id": self.fee_product.id,
+                        "product_ids": [Command.set(self.fee_product.ids)],
+                        "rule_ids": [
+                            Command.create({"compute": "percent", "rate": 5.0})
+                        ],
+                    }
+                    for j in range(size)
+                ]
+            )
+            batch.action_activate()
+            self.commit()
+            agreements |= batch
+        return agreements
+
+    def part_million(self):
+        """Issue 30: the daily settlement cron over a million earned rows of
+        10,000 partners, called as Odoo's cron runner calls a batched cron (one
+        chunk per call, a commit after each, again while the progress says
+        settlements remain); its time, chunks and the process's peak memory;
+        then the integrity check over the whole ledger."""
+        s = self.sizes
+        env = self.env
+        rows, partners = s["million_rows"], s["million_partners"]
+        self.log("million: %s agreements", partners)
+        agreements = self._million_agreements(partners)
+        self.log("million: inserting %s earned rows", rows)
+        self.insert_earned_rows(agreements, rows)
+        res = self.results["parts"]["million"] = {"rows": rows, "partners": partners}
+        rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        cron = env.ref("partner_revshare.ir_cron_revshare_settle")
+        Settlement = env["revshare.settlement"]
+        chunks = 0
+        self.log("million: the settlement cron, chunk by chunk")
+        with self.meter.measure("million_cron"):
+            while True:
+                job, progress = cron._add_progress()
+                self.commit()
+                Settlement.with_context(job.env.context)._cron_settle()
+                self.commit()
+                chunks += 1
+                self.log(
+                    "million: chunk %s, %s settlements left", chunks, progress.remaining
+                )
+                if not progress.remaining:
+                    break
+        m = self.meter.get("million_cron")
+        env.cr.execute(
+            "SELECT count(*) FILTER (WHERE settlement_id IS NOT NULL), "
+            "count(*) FILTER (WHERE state = 'settled'), count(DISTINCT settlement_id) "
+            "FROM revshare_line WHERE agreement_id = ANY(%s)",
+            [agreements.ids],
+        )
+        linked, settled, settlements = env.cr.fetchone()
+        res.update(
+            seconds=m["seconds"],
+            queries=m["queries"],
+            chunks=chunks,
+            rows_linked=linked,
+            rows_settled=settled,
+            settlements=settlements,
+            peak_rss_mib=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+            peak_rss_before_mib=rss_before / 1024,
+        )
+        _write(self.out, self.results, self.sizes)
+        if linked != rows or settled != rows:
+            self.note(f"million: {linked} rows linked, {settled} settled, of {rows}")
+        ledger = env["revshare.line"].search_count([])
+        self.log("million: the integrity check over %s rows", ledger)
+        with self.meter.measure("million_check"):
+            found = env["revshare.check"]._revshare_check(
+                self.company, self.invoice_date.replace(day=1), self.today
+            )
+        c = self.meter.get("million_check")
+        res.update(
+            check_rows=ledger,
+            check_seconds=c["seconds"],
+            check_queries=c["queries"],
+            check_mismatches=len(found),
+            check_peak_rss_mib=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+            / 1024,
+        )
+
     # ------------------------------------------------------------------ check
 
     def part_check(self):
@@ -1142,6 +1257,65 @@ def _render_posting(parts):
     return rows
 
 
+def _render_million(p):
+    """Rows of part million (issue 30): the chunked cron and the check."""
+    if not p or "seconds" not in p:
+        return []
+    m = f"{p['rows']:,} earned rows, {p['partners']:,} partners"
+    rows = [
+        _row(
+            "M",
+            f"Settlement cron, {m}, chunk by chunk (confirm and bill): seconds "
+            "/ chunks / queries",
+            f"{_fmt(p['seconds'])} / {p['chunks']} / {_fmt(p['queries'])}",
+            "",
+            "",
+            "chunks committed",
+        ),
+        _row(
+            "M",
+            "Rows linked / settled / settlements",
+            f"{_fmt(p['rows_linked'])} / {_fmt(p['rows_settled'])} / "
+            f"{_fmt(p['settlements'])}",
+            "",
+            "",
+            f"{p['rows']:,} / {p['rows']:,} / {p['partners']:,}",
+        ),
+        _row(
+            "M",
+            "Peak memory of the process (RSS, MiB): before the part / after",
+            f"{_fmt(p['peak_rss_before_mib'], 0)} / {_fmt(p['peak_rss_mib'], 0)}",
+            "",
+            "",
+            "< 1,024",
+        ),
+    ]
+    if "check_seconds" in p:
+        rows.append(
+            _row(
+                "M",
+                f"Integrity check over the ledger ({p['check_rows']:,} rows): "
+                "seconds / queries / mismatches",
+                f"{_fmt(p['check_seconds'])} / {_fmt(p['check_queries'])} / "
+                f"{p['check_mismatches']}",
+                "",
+                "",
+                "<= 60 s",
+            )
+        )
+        rows.append(
+            _row(
+                "M",
+                "Peak memory of the process after the check (RSS, MiB)",
+                _fmt(p["check_peak_rss_mib"], 0),
+                "",
+                "",
+                "",
+            )
+        )
+    return rows
+
+
 def render(results, sizes):
     """The result table (Markdown), machine facts first."""
     facts = results["facts"]
@@ -1305,6 +1479,7 @@ def render(results, sizes):
                 "",
             )
         )
+    out += _render_million(parts.get("million"))
     p = parts.get("oca")
     if p and p.get("skipped"):
         out.append(_row(4, "OCA commission", f"skipped: {p['skipped']}", "", "", ""))
@@ -1375,6 +1550,8 @@ def main():
         for key, value in preset.items()
     }
     parts = {p.strip() for p in args.parts.split(",")}
+    if args.million:
+        parts.add("million")
     out = args.out or os.path.join(os.getcwd(), ".local", "bench")
     os.makedirs(out, exist_ok=True)
 
@@ -1392,6 +1569,7 @@ def main():
             ("check", bench.part_check),
             ("3", bench.part_settlement),
             ("4", bench.part_oca),
+            ("million", bench.part_million),
         ]
         for part, step in steps:
             if part not in parts:
