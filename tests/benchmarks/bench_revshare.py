@@ -730,17 +730,18 @@ class Bench:
                        AS t(id, move_id, product_id, customer_id, base)
             ), agreements AS (
                 SELECT row_number() OVER (ORDER BY a.id) - 1 AS n, a.id, a.partner_id,
-                       a.currency_id, a.company_id, a.settlement_mode,
+                       a.payee_id, a.currency_id, a.company_id, a.settlement_mode,
                        a.expense_account_id, a.payable_account_id
                   FROM revshare_agreement a WHERE a.id = ANY(%(agreement_ids)s)
             )
             INSERT INTO revshare_line (
-                agreement_id, partner_id, company_id, invoice_id, invoice_line_id,
-                customer_id, product_id, date, currency_id, invoice_currency_id,
+                agreement_id, partner_id, payee_id, company_id, invoice_id,
+                invoice_line_id, customer_id, product_id, date, currency_id, invoice_currency_id,
                 base_amount, rate, amount, amount_company, amount_invoice_currency,
                 kind, state, role, settlement_mode, expense_account_id,
                 payable_account_id, create_uid, write_uid, create_date, write_date)
-            SELECT a.id, a.partner_id, a.company_id, l.move_id, l.id, l.customer_id,
+            SELECT a.id, a.partner_id, a.payee_id, a.company_id, l.move_id, l.id,
+                   l.customer_id,
                    l.product_id, %(day)s, a.currency_id, a.currency_id, l.base, 5.0,
                    round(l.base * 0.05, 2), round(l.base * 0.05, 2),
                    round(l.base * 0.05, 2), 'share', 'earned', 'reseller',
