@@ -50,7 +50,19 @@ class RevshareLine(models.Model):
     rule_id = fields.Many2one(
         "revshare.rule", ondelete="restrict", index="btree_not_null"
     )
-    role = fields.Selection(related="agreement_id.role", store=True, precompute=True)
+    # The stored figures of a row are computed, stored and ``readonly=False``:
+    # Odoo drops the values of readonly precomputed fields from the create
+    # values to compute them again on new records (``_prepare_create_values``);
+    # editable ones it keeps and protects, so the figures given by
+    # :meth:`_revshare_fill_figures` are inserted as they are. Users never write
+    # rows (read-only access; the ledger's guard checks every write).
+    role = fields.Selection(
+        selection=lambda self: self.env["revshare.agreement"]._fields["role"].selection,
+        compute="_compute_role",
+        store=True,
+        precompute=True,
+        readonly=False,
+    )
     partner_id = fields.Many2one(
         "res.partner", string="Beneficiary", required=True, index=True
     )
@@ -74,10 +86,12 @@ class RevshareLine(models.Model):
     # Odoo's Monetary fields then read the currency of the company amounts from
     # the values at the INSERT instead of computing it on a new record per amount.
     company_currency_id = fields.Many2one(
-        related="company_id.currency_id",
+        "res.currency",
         string="Company Currency",
+        compute="_compute_company_currency_id",
         store=True,
         precompute=True,
+        readonly=False,
     )
     invoice_currency_id = fields.Many2one("res.currency")
     base_amount = fields.Monetary(help="Base of the share, in the agreement currency.")
@@ -98,6 +112,7 @@ class RevshareLine(models.Model):
         compute="_compute_amount_figures",
         store=True,
         precompute=True,
+        readonly=False,
         help="The amount of an earned or settled row; zero for the other states.",
     )
     amount_earned_company = fields.Monetary(
@@ -105,6 +120,7 @@ class RevshareLine(models.Model):
         compute="_compute_amount_figures",
         store=True,
         precompute=True,
+        readonly=False,
         currency_field="company_currency_id",
         groups="base.group_user",
     )
@@ -113,6 +129,7 @@ class RevshareLine(models.Model):
         compute="_compute_amount_figures",
         store=True,
         precompute=True,
+        readonly=False,
         help="What an expected row still has to earn: its share minus what has "
         "been earned from it already (by payments). Zero for the other states.",
     )
@@ -121,6 +138,7 @@ class RevshareLine(models.Model):
         compute="_compute_amount_figures",
         store=True,
         precompute=True,
+        readonly=False,
         currency_field="company_currency_id",
         groups="base.group_user",
     )
@@ -198,6 +216,7 @@ class RevshareLine(models.Model):
         compute="_compute_section",
         store=True,
         precompute=True,
+        readonly=False,
         help="What the row is for its partner, the same word in the ledger, the "
         "CSV and on the statement, where the row is summed in this section: a "
         "negative share (the share of a credit note) is a clawback.",
@@ -249,6 +268,16 @@ class RevshareLine(models.Model):
                 )
                 if part
             )
+
+    @api.depends("agreement_id.role")
+    def _compute_role(self):
+        for line in self:
+            line.role = line.agreement_id.role
+
+    @api.depends("company_id.currency_id")
+    def _compute_company_currency_id(self):
+        for line in self:
+            line.company_currency_id = line.company_id.currency_id
 
     @api.depends("kind", "amount")
     def _compute_section(self):
