@@ -50,15 +50,12 @@ class RevshareLine(models.Model):
     rule_id = fields.Many2one(
         "revshare.rule", ondelete="restrict", index="btree_not_null"
     )
-    # The stored figures of a row are computed, stored and ``readonly=False``:
-    # Odoo drops the values of readonly precomputed fields from the create
-    # values to compute them again on new records (``_prepare_create_values``);
-    # editable ones it keeps and protects, so the figures given by
-    # :meth:`_revshare_fill_figures` are inserted as they are. Users never write
-    # rows (read-only access; the ledger's guard checks every write).
+    # Figures: ``readonly=False`` so that Odoo inserts the values given by
+    # _revshare_fill_figures (it drops readonly precomputed ones from the create
+    # values and computes them on a new record per row). Users never write rows.
     role = fields.Selection(
         selection=lambda self: self.env["revshare.agreement"]._fields["role"].selection,
-        compute="_compute_role",
+        compute="_compute_role_currency",
         store=True,
         precompute=True,
         readonly=False,
@@ -82,13 +79,12 @@ class RevshareLine(models.Model):
     currency_id = fields.Many2one(
         "res.currency", required=True, help="The agreement currency."
     )
-    # Stored, and given in the create values of new rows with the other figures:
-    # Odoo's Monetary fields then read the currency of the company amounts from
-    # the values at the INSERT instead of computing it on a new record per amount.
+    # Given at create with the figures: Odoo's Monetary fields read the currency
+    # of the company amounts from the values, not from a new record per amount.
     company_currency_id = fields.Many2one(
         "res.currency",
         string="Company Currency",
-        compute="_compute_company_currency_id",
+        compute="_compute_role_currency",
         store=True,
         precompute=True,
         readonly=False,
@@ -269,14 +265,10 @@ class RevshareLine(models.Model):
                 if part
             )
 
-    @api.depends("agreement_id.role")
-    def _compute_role(self):
+    @api.depends("agreement_id.role", "company_id.currency_id")
+    def _compute_role_currency(self):
         for line in self:
             line.role = line.agreement_id.role
-
-    @api.depends("company_id.currency_id")
-    def _compute_company_currency_id(self):
-        for line in self:
             line.company_currency_id = line.company_id.currency_id
 
     @api.depends("kind", "amount")

@@ -70,7 +70,13 @@ class TestRevshareInternals(RevshareSettlementCommon):
         )
         self.assertRecordValues(
             row,
-            [{"role": "referral", "amount_expected": 4.0, "amount_expected_company": 8.0}],
+            [
+                {
+                    "role": "referral",
+                    "amount_expected": 4.0,
+                    "amount_expected_company": 8.0,
+                }
+            ],
         )
 
     def test_sampled_company_check_is_odoo_s(self):
