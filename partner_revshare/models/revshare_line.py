@@ -181,9 +181,9 @@ class RevshareLine(models.Model):
         index="btree_not_null",
         copy=False,
         groups="base.group_user",
-        help="The line of the accounting document that books this row: the expense "
+        help="The line of the accounting document that books this row: the payable "
         "line of its beneficiary in the journal entry (rows of one beneficiary, "
-        "accounts and currency share it), or its vendor bill line.",
+        "payable account and currency share it), or its vendor bill line.",
     )
     reversed_line_id = fields.Many2one(
         "revshare.line",
