@@ -83,7 +83,6 @@ class RevshareLine(models.Model):
     # of the company amounts from the values, not from a new record per amount.
     company_currency_id = fields.Many2one(
         "res.currency",
-        string="Company Currency",
         compute="_compute_role_currency",
         store=True,
         precompute=True,
