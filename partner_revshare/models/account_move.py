@@ -236,13 +236,13 @@ class AccountMove(models.Model):
 
     def _revshare_booking_lines(self):
         """The lines of this document of ours that book ledger rows, in the order
-        of their create values: the expense line of each beneficiary of a journal
-        entry (every other line, see ``_revshare_prepare_entry_vals``), the product
-        lines of a vendor bill."""
+        of their create values: a journal entry's lines, the payable line of each
+        beneficiary last (after the expense lines, see
+        ``_revshare_prepare_entry_vals``), the product lines of a vendor bill."""
         self.ensure_one()
         lines = self.line_ids.sorted("id")
         if self.move_type == "entry":
-            return lines[::2]
+            return lines
         return lines.filtered(lambda line: line.display_type == "product")
 
     def _revshare_number_self_billed(self):

@@ -60,7 +60,16 @@ class RevshareLine(models.Model):
     rule_id = fields.Many2one(
         "revshare.rule", ondelete="restrict", index="btree_not_null"
     )
-    role = fields.Selection(related="agreement_id.role", store=True, precompute=True)
+    # Figures: ``readonly=False`` so that Odoo inserts the values given by
+    # _revshare_fill_figures (it drops readonly precomputed ones from the create
+    # values and computes them on a new record per row). Users never write rows.
+    role = fields.Selection(
+        selection=lambda self: self.env["revshare.agreement"]._fields["role"].selection,
+        compute="_compute_role_currency",
+        store=True,
+        precompute=True,
+        readonly=False,
+    )
     partner_id = fields.Many2one(
         "res.partner", string="Beneficiary", required=True, index=True
     )
@@ -80,14 +89,14 @@ class RevshareLine(models.Model):
     currency_id = fields.Many2one(
         "res.currency", required=True, help="The agreement currency."
     )
-    # Stored, and given in the create values of new rows with the other figures:
-    # Odoo's Monetary fields then read the currency of the company amounts from
-    # the values at the INSERT instead of computing it on a new record per amount.
+    # Given at create with the figures: Odoo's Monetary fields read the currency
+    # of the company amounts from the values, not from a new record per amount.
     company_currency_id = fields.Many2one(
-        related="company_id.currency_id",
-        string="Company Currency",
+        "res.currency",
+        compute="_compute_role_currency",
         store=True,
         precompute=True,
+        readonly=False,
     )
     invoice_currency_id = fields.Many2one("res.currency")
     base_amount = fields.Monetary(help="Base of the share, in the agreement currency.")
@@ -108,6 +117,7 @@ class RevshareLine(models.Model):
         compute="_compute_amount_figures",
         store=True,
         precompute=True,
+        readonly=False,
         help="The amount of an earned or settled row; zero for the other states.",
     )
     amount_earned_company = fields.Monetary(
@@ -115,6 +125,7 @@ class RevshareLine(models.Model):
         compute="_compute_amount_figures",
         store=True,
         precompute=True,
+        readonly=False,
         currency_field="company_currency_id",
         groups="base.group_user",
     )
@@ -123,6 +134,7 @@ class RevshareLine(models.Model):
         compute="_compute_amount_figures",
         store=True,
         precompute=True,
+        readonly=False,
         help="What an expected row still has to earn: its share minus what has "
         "been earned from it already (by payments). Zero for the other states.",
     )
@@ -131,6 +143,7 @@ class RevshareLine(models.Model):
         compute="_compute_amount_figures",
         store=True,
         precompute=True,
+        readonly=False,
         currency_field="company_currency_id",
         groups="base.group_user",
     )
@@ -176,9 +189,9 @@ class RevshareLine(models.Model):
         index="btree_not_null",
         copy=False,
         groups="base.group_user",
-        help="The line of the accounting document that books this row: the expense "
+        help="The line of the accounting document that books this row: the payable "
         "line of its beneficiary in the journal entry (rows of one beneficiary, "
-        "accounts and currency share it), or its vendor bill line.",
+        "payable account and currency share it), or its vendor bill line.",
     )
     reversed_line_id = fields.Many2one(
         "revshare.line",
@@ -207,6 +220,7 @@ class RevshareLine(models.Model):
         compute="_compute_section",
         store=True,
         precompute=True,
+        readonly=False,
         help="What the row is for its partner, the same word in the ledger, the "
         "CSV and on the statement, where the row is summed in this section: a "
         "negative share (the share of a credit note) is a clawback.",
@@ -280,6 +294,12 @@ class RevshareLine(models.Model):
                 )
                 if part
             )
+
+    @api.depends("agreement_id.role", "company_id.currency_id")
+    def _compute_role_currency(self):
+        for line in self:
+            line.role = line.agreement_id.role
+            line.company_currency_id = line.company_id.currency_id
 
     @api.depends("kind", "amount")
     def _compute_section(self):

@@ -87,9 +87,8 @@ class RevshareLineBooking(models.AbstractModel):
         new_moves = entries.with_env(moves.env) + bills
         links = []
         for move, line_rows in zip(new_moves, move_rows, strict=True):
-            for line, group_rows in zip(
-                move._revshare_booking_lines(), line_rows, strict=True
-            ):
+            booking_lines = move._revshare_booking_lines()[-len(line_rows) :]
+            for line, group_rows in zip(booking_lines, line_rows, strict=True):
                 links += [(row.id, move.id, line.id) for row in group_rows]
         rows._revshare_link_documents(links)
         return new_moves
@@ -128,75 +127,73 @@ class RevshareLineBooking(models.AbstractModel):
         )
 
     def _revshare_entry_groups(self):
-        """{(payee, currency, expense account, payable account): rows}: the
-        rows of one journal entry, each group one expense and one payable line."""
-        return self.grouped(
-            lambda r: (
-                r.payee_id,
-                r.currency_id,
-                r.expense_account_id,
-                r.payable_account_id,
-            )
-        )
+        """{(payee, currency, payable account): rows}: the rows of one journal
+        entry, each group one payable line (the line booking them)."""
+        return self.grouped(lambda r: (r.payee_id, r.currency_id, r.payable_account_id))
 
     def _revshare_prepare_entry_vals(self, date=None, ref=None):
-        """One journal entry for these rows (one company): per payee, accounts
-        and currency the rows were made with (:meth:`_revshare_entry_groups`),
-        debit the expense account and credit the payable account with the
-        payee as partner (negative totals swap sides)."""
+        """One journal entry for these rows (one company): one payable line per
+        payee, currency and payable account the rows were made with
+        (:meth:`_revshare_entry_groups`, the payee as partner, the line each
+        row links to), after one expense line per currency and expense account,
+        debited for all its payees at once (named when it has one; negative
+        totals swap sides). The payable lines come last, in the groups' order."""
         company = self.company_id
         journal = self[0].agreement_id._revshare_get_journal("general")
         day = self._revshare_accounting_date(
             company, journal, date or max(self.mapped("date"))
         )
         ref = self._revshare_event_ref(ref)
-        line_cmds = []
-        for (
-            partner,
-            currency,
-            expense,
-            payable,
-        ), rows in self._revshare_entry_groups().items():
-            if not expense or not payable:
-                raise UserError(
-                    self.env._(
-                        "Agreement %(agreement)s had no expense or payable account "
-                        "when its rows were made: set them on the agreement or in "
-                        "the Accounting settings, then make a new version of it.",
-                        agreement=rows.agreement_id[:1].display_name,
-                    )
+        missing = self.filtered(
+            lambda r: not r.expense_account_id or not r.payable_account_id
+        )
+        if missing:
+            raise UserError(
+                self.env._(
+                    "Agreement %(agreement)s had no expense or payable account "
+                    "when its rows were made: set them on the agreement or in "
+                    "the Accounting settings, then make a new version of it.",
+                    agreement=missing.agreement_id[:1].display_name,
                 )
-            balance = sum(rows.mapped("amount_company"))
-            amount_currency = sum(rows.mapped("amount"))
+            )
+        payables = [
+            (rows, {"partner_id": partner.id, "account_id": payable.id}, -1)
+            for (partner, __, payable), rows in self._revshare_entry_groups().items()
+        ]
+        # An expense line names its payee when it has only one.
+        expenses = [
+            (
+                rows,
+                {
+                    "partner_id": rows.payee_id.id
+                    if len(rows.payee_id) == 1
+                    else False,
+                    "account_id": expense.id,
+                },
+                1,
+            )
+            for (__, expense), rows in self.grouped(
+                lambda r: (r.currency_id, r.expense_account_id)
+            ).items()
+        ]
+        line_cmds = []
+        for rows, vals, sign in expenses + payables:
             codes = " ".join(sorted(set(rows.agreement_id.mapped("code")) - {False}))
-            label = f"{codes} {ref}".strip()
-            common = {
-                "currency_id": currency.id,
-                "name": label,
-                "partner_id": partner.id,
-                # A share booked by entry bears no tax (an agreement whose shares
-                # would is refused at activation); without this, Odoo gives each
-                # line its account's default taxes and adds tax lines.
-                "tax_ids": [Command.clear()],
-            }
-            line_cmds += [
+            line_cmds.append(
                 Command.create(
-                    dict(
-                        common,
-                        account_id=expense.id,
-                        balance=balance,
-                        amount_currency=amount_currency,
-                    )
-                ),
-                Command.create(
-                    dict(
-                        common,
-                        account_id=payable.id,
-                        balance=-balance,
-                        amount_currency=-amount_currency,
-                    )
-                ),
-            ]
+                    {
+                        **vals,
+                        "currency_id": rows.currency_id.id,
+                        "name": f"{codes} {ref}".strip(),
+                        "balance": sign * sum(rows.mapped("amount_company")),
+                        "amount_currency": sign * sum(rows.mapped("amount")),
+                        # A share booked by entry bears no tax (an agreement whose
+                        # shares would is refused at activation); without this,
+                        # Odoo gives each line its account's default taxes.
+                        "tax_ids": [Command.clear()],
+                    }
+                )
+            )
         return {
             "move_type": "entry",
             "company_id": company.id,

@@ -44,6 +44,41 @@ class TestRevshareInternals(RevshareSettlementCommon):
             for fname in Line._revshare_figure_fields:
                 self.assertEqual(filled[fname], by_odoo[fname], (state, kind, fname))
 
+    def test_figures_given_at_create_are_inserted_as_given(self):
+        """Odoo drops the create values of readonly precomputed fields to compute
+        them again on new records; the ledger's figures are editable computes, so
+        the values ``_revshare_fill_figures`` gives are the ones inserted (here a
+        deliberately partial still-expected amount, which no compute gives)."""
+        agreement = self._periodic()
+        row = (
+            self.env["revshare.line"]
+            .sudo()
+            .create(
+                self._row_vals(
+                    agreement,
+                    state="expected",
+                    kind="share",
+                    role="referral",
+                    section="share",
+                    company_currency_id=agreement.company_id.currency_id.id,
+                    amount_earned=0.0,
+                    amount_earned_company=0.0,
+                    amount_expected=4.0,
+                    amount_expected_company=8.0,
+                )
+            )
+        )
+        self.assertRecordValues(
+            row,
+            [
+                {
+                    "role": "referral",
+                    "amount_expected": 4.0,
+                    "amount_expected_company": 8.0,
+                }
+            ],
+        )
+
     def test_sampled_company_check_is_odoo_s(self):
         """The company check of one row per company and agreement refuses what
         Odoo's row-by-row check refuses, and only that."""

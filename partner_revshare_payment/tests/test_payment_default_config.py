@@ -136,9 +136,10 @@ class TestPaymentDefaultConfig(RevsharePaymentDefaultCommon):
         entry = rows.move_id
         self.assertEqual(len(entry), 1)
         self.assertEqual(rows.move_line_id.move_id, entry)
-        # One expense line for the beneficiary books the three rows.
+        # One payable line of the beneficiary books the three rows.
         self.assertEqual(len(rows.move_line_id), 1)
-        self.assertEqual(rows.move_line_id.balance, 300.0)
+        self.assertEqual(rows.move_line_id.balance, -300.0)
+        self.assertEqual(rows.move_line_id.partner_id, self.reseller)
         self._assert_payable_is_ledger(self.reseller)
 
         payments[1].action_draft()
@@ -165,13 +166,16 @@ class TestPaymentDefaultConfig(RevsharePaymentDefaultCommon):
         self.assertEqual(sorted(entry.line_ids.mapped("balance")), [-100.0, 100.0])
         self.assertFalse(entry.line_ids.tax_ids)
         self.assertFalse(entry.line_ids.tax_line_id)
-        self.assertEqual(self._earned(invoice).move_line_id.account_id, expense)
+        self.assertEqual(
+            entry.line_ids.filtered(lambda line: line.balance > 0).account_id, expense
+        )
+        self.assertEqual(self._earned(invoice).move_line_id.balance, -100.0)
 
         payment.action_draft()
         self._assert_earned(invoice, [100.0, -100.0])
         reversal = self._earned(invoice).filtered(lambda r: r.kind == "reversal")
         self.assertFalse(reversal.move_id.line_ids.tax_ids)
-        self.assertEqual(reversal.move_line_id.balance, -100.0)
+        self.assertEqual(reversal.move_line_id.balance, 100.0)
 
     def test_outstanding_credit(self):
         """A payment registered on its own, then matched from the invoice."""

@@ -401,7 +401,7 @@ class TestPaymentEarningDocuments(RevsharePaymentCommon):
         ).move_id
         self.assertEqual(len(entries), 1, "one entry per payment event and company")
         self.assertEqual(
-            sorted(entries.line_ids.mapped("balance")), [-160.0, -80.0, 80.0, 160.0]
+            sorted(entries.line_ids.mapped("balance")), [-160.0, -80.0, 240.0]
         )
         bill = rows.filtered(lambda r: r.agreement_id == self.bill_agreement).move_id
         self.assertRecordValues(
@@ -457,16 +457,17 @@ class TestPaymentEarningDocuments(RevsharePaymentCommon):
         entry = entry_rows.move_id
         self.assertEqual(len(entry), 1, "one entry per wizard run")
         self.assertEqual(
-            sorted(entry.line_ids.mapped("balance")), [-200.0, -100.0, 100.0, 200.0]
+            sorted(entry.line_ids.mapped("balance")), [-200.0, -100.0, 300.0]
         )
         bill = rows.filtered(lambda r: r.settlement_mode == "bill").move_id
         self.assertEqual(len(bill), 1, "one bill per beneficiary and wizard run")
         self.assertEqual(bill.amount_total, 50.0)
-        # Each row links to the line booking it, and the line books its rows.
+        # Each row links to the payable line booking it (its beneficiary's), and
+        # the line books its rows.
         for line, line_rows in entry_rows.grouped("move_line_id").items():
             self.assertEqual(line.move_id, entry)
             self.assertEqual(line.partner_id, line_rows.partner_id)
-            self.assertEqual(line.balance, sum(line_rows.mapped("amount_company")))
+            self.assertEqual(line.balance, -sum(line_rows.mapped("amount_company")))
         for row in rows.filtered(lambda r: r.settlement_mode == "bill"):
             self.assertEqual(row.move_line_id.move_id, bill)
             self.assertEqual(row.move_line_id.price_subtotal, row.amount)
@@ -487,7 +488,7 @@ class TestPaymentEarningDocuments(RevsharePaymentCommon):
         self.assertEqual(entry.state, "posted")
         self.assertEqual(
             sorted(reversal_entry.line_ids.mapped("balance")),
-            [-60.0, -30.0, 30.0, 60.0],
+            [-90.0, 30.0, 60.0],
         )
         self.assertTrue(all(reversals.mapped("move_line_id")))
         self.assertEqual(self._payable_balance(self.reseller), 140.0)

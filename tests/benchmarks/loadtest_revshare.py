@@ -653,14 +653,14 @@ RECOUNT = {
         SELECT count(*) FROM revshare_line
          WHERE move_id IS NOT NULL AND move_line_id IS NULL
     """,
-    # An entry's expense line books exactly the rows linked to it.
+    # An entry's payable line books exactly the rows linked to it.
     "entry lines that differ from their rows": """
         SELECT count(*) FROM (
             SELECT l.id FROM revshare_line r
               JOIN account_move_line l ON l.id = r.move_line_id
               JOIN account_move m ON m.id = l.move_id AND m.move_type = 'entry'
              GROUP BY l.id, l.balance
-            HAVING round(sum(r.amount_company), 2) != round(l.balance, 2)) t
+            HAVING round(sum(r.amount_company), 2) != round(-l.balance, 2)) t
     """,
     "rows of the killed run settled twice or not at all": """
         SELECT count(*) FROM revshare_line r
