@@ -33,6 +33,7 @@ from . import revshare_settlement_bill
 from . import revshare_settlement_tax
 from . import revshare_settlement_portal
 from . import revshare_settlement_dispute
+from . import revshare_settlement_payout
 
 from . import revshare_agreement
 from . import revshare_rule
@@ -48,6 +49,8 @@ from . import account_move
 from . import revshare_settlement
 from . import revshare_alert
 from . import revshare_review
+from . import revshare_payout
+from . import revshare_payout_line
 
 # Reporting.
 from . import revshare_forecast

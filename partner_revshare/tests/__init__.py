@@ -30,3 +30,6 @@ from . import test_revshare_internals
 from . import test_revshare_rule_conditions
 from . import test_revshare_rule_formula
 from . import test_revshare_alert
+from . import test_payout
+from . import test_payout_errors
+from . import test_payout_concurrency

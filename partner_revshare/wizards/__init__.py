@@ -1,6 +1,7 @@
 from . import revshare_settlement_run
 from . import revshare_settlement_run_line
 from . import revshare_check_shares
+from . import revshare_check_payouts
 from . import revshare_check
 from . import revshare_check_mismatch
 from . import revshare_line_adjust
@@ -8,3 +9,4 @@ from . import revshare_line_reasoned_action
 from . import revshare_line_hold
 from . import revshare_line_decline
 from . import revshare_settlement_resolve
+from . import revshare_payout_line_return

@@ -39,7 +39,7 @@ class RevshareCheck(models.TransientModel):
     """
 
     _name = "revshare.check"
-    _inherit = ["revshare.check.shares"]
+    _inherit = ["revshare.check.shares", "revshare.check.payouts"]
     _description = "Revenue Share Check"
 
     company_id = fields.Many2one(
@@ -460,7 +460,7 @@ class RevshareCheck(models.TransientModel):
                         company,
                     )
                 )
-        return mismatches
+        return mismatches + self._revshare_check_payouts(company, date_from, date_to)
 
     # ------------------------------------------------------------------
     # 5. Rows hold their agreement's terms and follow the ledger's steps
