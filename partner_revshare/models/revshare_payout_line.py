@@ -21,9 +21,7 @@ class RevsharePayoutLine(models.Model):
     company_id = fields.Many2one(related="payout_id.company_id", store=True)
     currency_id = fields.Many2one(related="payout_id.currency_id")
     partner_id = fields.Many2one("res.partner", required=True, readonly=True)
-    bank_account_id = fields.Many2one(
-        "res.partner.bank", string="Bank Account", readonly=True
-    )
+    bank_account_id = fields.Many2one("res.partner.bank", readonly=True)
     amount = fields.Monetary(readonly=True)
     payment_id = fields.Many2one(
         "account.payment", readonly=True, index="btree_not_null"

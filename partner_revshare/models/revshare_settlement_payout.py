@@ -32,18 +32,18 @@ class RevshareSettlementPayout(models.AbstractModel):
 
     @api.depends("bill_id.payment_state")
     def _compute_paid_date(self):
+        """The day the statement's bill was paid: the latest of the items
+        reconciled with it (its payments), while the bill is paid."""
         # sudo: the date of the bill's payments is shown to the statement's
-        # partner on the portal, who may not read journal items; only a date
-        # is read.
+        # partner on the portal (``_revshare_bill_note``), who may not read
+        # journal items; only a date is read.
         for settlement in self:
-            settlement.paid_date = False
-            bill = settlement.sudo().bill_id
-            if bill.state != "posted" or bill.payment_state not in PAID_STATES:
-                continue
-            payable = bill.line_ids.filtered(
-                lambda line: line.account_type == "liability_payable"
+            bill = settlement.sudo()._revshare_posted_bill()
+            dates = (
+                bill._get_reconciled_amls().mapped("date")
+                if bill.payment_state in PAID_STATES
+                else []
             )
-            dates = payable.matched_debit_ids.debit_move_id.mapped("date")
             settlement.paid_date = max(dates) if dates else False
 
     def action_create_payout(self):

@@ -33,3 +33,4 @@ from . import test_revshare_alert
 from . import test_payout
 from . import test_payout_errors
 from . import test_payout_concurrency
+from . import test_payout_portal

@@ -94,6 +94,15 @@ class PayoutCommon(RevshareSettlementCommon):
         )
         return sum(lines.mapped("amount_residual_currency"))
 
+    def _check(self):
+        return self.env["revshare.check"]._revshare_check(
+            self.company, "2026-01-01", "2026-12-31"
+        )
+
+    def _csv_rows(self, payout):
+        content = self._export(payout, "action_export_csv").decode()
+        return list(csv.DictReader(io.StringIO(content)))
+
     def _export(self, payout, method):
         getattr(payout, method)()
         return base64.b64decode(payout.export_ids.sorted("id")[-1].datas)
@@ -142,7 +151,11 @@ class TestPayout(PayoutCommon):
         self.assertEqual(self._payable(self.reseller), 0.0)
         self.assertEqual(self._payable(self.techpartner), 0.0)
         self.assertEqual(payout.amount_total, 190.0)
+        self.assertEqual(self._check(), [])
 
+    def test_sepa_and_csv_files(self):
+        payout = self._payout(self.statements)
+        payout.action_pay()
         for schema in ("pain.001.001.09", "pain.001.001.03"):
             payout.sepa_schema = schema
             content = self._export(payout, "action_export_sepa")
@@ -167,11 +180,7 @@ class TestPayout(PayoutCommon):
             )
             self.assertEqual(payout.state, "sent")
 
-        rows = list(
-            csv.DictReader(
-                io.StringIO(self._export(payout, "action_export_csv").decode())
-            )
-        )
+        rows = self._csv_rows(payout)
         self.assertEqual(
             sorted((r["account_number"], r["amount"], r["currency"]) for r in rows),
             [
@@ -184,13 +193,7 @@ class TestPayout(PayoutCommon):
         self.assertTrue(all(len(a.checksum) == 40 for a in payout.export_ids))
         self.assertIn(
             payout.export_ids[0].checksum,
-            payout.message_ids[0].body + "".join(payout.message_ids.mapped("body")),
-        )
-        self.assertEqual(
-            self.env["revshare.check"]._revshare_check(
-                self.company, "2026-01-01", "2026-12-31"
-            ),
-            [],
+            "".join(payout.message_ids.mapped("body")),
         )
 
     def test_return_reopens_one_bill_and_next_payout_pays_it(self):
@@ -216,20 +219,11 @@ class TestPayout(PayoutCommon):
         )
         self.assertEqual(payout.amount_total, 140.0)
         # The returned transfer is left out of the files.
-        rows = list(
-            csv.DictReader(
-                io.StringIO(self._export(payout, "action_export_csv").decode())
-            )
-        )
+        rows = self._csv_rows(payout)
         self.assertEqual([r["amount"] for r in rows], ["140.00"])
         with self.assertRaises(UserError):
             tech_line.action_return("again")
-        self.assertEqual(
-            self.env["revshare.check"]._revshare_check(
-                self.company, "2026-01-01", "2026-12-31"
-            ),
-            [],
-        )
+        self.assertEqual(self._check(), [])
 
         again = self._payout(self.s_tech, date="2026-05-11")
         again.action_pay()
@@ -249,9 +243,7 @@ class TestPayout(PayoutCommon):
             "UPDATE account_payment SET amount = 104.0 WHERE id = %s", [payment.id]
         )
         self.env.invalidate_all()
-        found = self.env["revshare.check"]._revshare_check(
-            self.company, "2026-01-01", "2026-12-31"
-        )
+        found = self._check()
         self.assertEqual(
             [
                 (m["kind"], m["res_id"], m["expected_amount"], m["actual_amount"])

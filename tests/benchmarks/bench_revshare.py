@@ -19,6 +19,8 @@ both sides alike:
    payment": Odoo's cash-basis taxes (the same invoices with an on-payment tax against
    an on-invoice tax, agreements suspended);
 3. settlement run over earned rows inserted in bulk (SQL) for many partners;
+payout. one payout batch paying confirmed statements against Odoo's grouped
+   register-payment of the same kind of bills (``bench_payout.py``);
 tenure. posting overhead with customer-month rules ("5 % of the first 12 months, then
    3 %") against the same 10 agreements with one plain rule, sides interleaved;
 4. OCA ``commission_oca`` + ``account_commission_oca`` 18.0 (when their folder is on
@@ -41,6 +43,8 @@ import traceback
 from contextlib import contextmanager
 from datetime import date, timedelta
 
+from bench_payout import part_payout, render_payout
+
 _logger = logging.getLogger("revshare.bench")
 
 FULL = {
@@ -54,6 +58,7 @@ FULL = {
     "partners": 1000,
     "customers": 200,
     "cash_basis": 200,
+    "payouts": 1000,
 }
 SMALL = {
     "invoices": 50,
@@ -66,6 +71,7 @@ SMALL = {
     "partners": 50,
     "customers": 20,
     "cash_basis": 10,
+    "payouts": 20,
 }
 LINES_PER_INVOICE = 5
 
@@ -82,7 +88,7 @@ def parse_args():
     )
     parser.add_argument(
         "--parts",
-        default="1,tenure,2,check,3,4",
+        default="1,tenure,2,check,3,payout,4",
         help="parts to run, e.g. 1,2 (default: all)",
     )
     for key, value in FULL.items():
@@ -1353,6 +1359,7 @@ def render(results, sizes):
                 "",
             )
         )
+    out += render_payout(parts, _row, _fmt)
     for part, err in results.get("errors", {}).items():
         out.append(_row(part, f"failed: {err}".replace("\n", " "), "", "", "", ""))
     if results["notes"]:
@@ -1391,6 +1398,7 @@ def main():
             ("2", bench.part_payment),
             ("check", bench.part_check),
             ("3", bench.part_settlement),
+            ("payout", lambda: part_payout(bench)),
             ("4", bench.part_oca),
         ]
         for part, step in steps:
