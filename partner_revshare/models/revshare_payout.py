@@ -1,4 +1,5 @@
 import base64
+from collections import defaultdict
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
@@ -257,6 +258,20 @@ class RevsharePayout(models.Model):
                     lock=lock,
                 )
             )
+        other_currency = self.settlement_ids.filtered(
+            lambda s: s.currency_id != self.currency_id
+        )
+        if other_currency:
+            raise UserError(
+                self.env._(
+                    "Statement %(statement)s is in %(currency)s, payout %(payout)s in "
+                    "%(payout_currency)s: make one payout per currency.",
+                    statement=other_currency[0].display_name,
+                    currency=other_currency[0].currency_id.name,
+                    payout=self.name,
+                    payout_currency=self.currency_id.name,
+                )
+            )
         self.settlement_ids._revshare_lock_for_payout()
         self.settlement_ids._revshare_check_payable(payout=self)
 
@@ -291,23 +306,25 @@ class RevsharePayout(models.Model):
         self.write({"state": "paid", "payment_ids": [fields.Command.set(payments.ids)]})
 
     def _prepare_line_vals_list(self, payments, settlements):
-        """One transfer per payment, with the statements whose bill it paid."""
-        vals_list = []
-        for payment in payments:
-            paid = settlements.filtered(
-                lambda s, payment=payment: payment in s.bill_id.matched_payment_ids
-            )
-            vals_list.append(
-                {
-                    "payout_id": self.id,
-                    "partner_id": payment.partner_id.id,
-                    "bank_account_id": payment.partner_bank_id.id,
-                    "amount": payment.amount,
-                    "payment_id": payment.id,
-                    "settlement_ids": [fields.Command.set(paid.ids)],
-                }
-            )
-        return vals_list
+        """One transfer per payment, with the statements whose bill it paid (the
+        wizard links each bill to its payment: ``matched_payment_ids``)."""
+        paid_by = defaultdict(list)
+        made = set(payments.ids)
+        for settlement in settlements:
+            for payment_id in settlement.bill_id.matched_payment_ids.ids:
+                if payment_id in made:
+                    paid_by[payment_id].append(settlement.id)
+        return [
+            {
+                "payout_id": self.id,
+                "partner_id": payment.partner_id.id,
+                "bank_account_id": payment.partner_bank_id.id,
+                "amount": payment.amount,
+                "payment_id": payment.id,
+                "settlement_ids": [fields.Command.set(paid_by[payment.id])],
+            }
+            for payment in payments
+        ]
 
     def _revshare_lines_to_export(self):
         self.ensure_one()

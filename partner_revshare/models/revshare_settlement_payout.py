@@ -76,6 +76,14 @@ class RevshareSettlementPayout(models.AbstractModel):
                 limit=1,
             )
         )
+        if not journal:
+            raise UserError(
+                self.env._(
+                    "Company %s has no bank journal to pay from: create one in the "
+                    "Accounting settings.",
+                    company.display_name,
+                )
+            )
         payout = self.env["revshare.payout"].create(
             {
                 "company_id": company.id,

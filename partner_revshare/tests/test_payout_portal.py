@@ -10,8 +10,12 @@ class TestPayoutPortal(RevsharePortalCommon):
     date of the payment reconciled with its bill (``paid_date``)."""
 
     def test_paid_on(self):
-        statement = self.statement_old
-        statement.bill_id.action_post()
+        statement = self.statement_a
+        # The fixture paid its bill on the first of this month: undo that payment
+        # and pay the statement with a payout dated last month.
+        payment = statement.bill_id.matched_payment_ids
+        payment.move_id.line_ids.remove_move_reconcile()
+        payment.action_cancel()
         self.assertEqual(statement.state, "billed")
         self.assertFalse(statement.paid_date)
         self.env["res.partner.bank"].create(
