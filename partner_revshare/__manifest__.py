@@ -15,6 +15,7 @@
         "security/revshare_settlement_security.xml",
         "security/revshare_review_security.xml",
         "security/revshare_forecast_security.xml",
+        "security/revshare_payout_security.xml",
         "security/ir.model.access.csv",
         "data/ir_sequence_data.xml",
         "data/ir_cron_data.xml",
@@ -45,6 +46,7 @@
         "views/revshare_alert_views.xml",
         "views/revshare_review_views.xml",
         "views/revshare_forecast_views.xml",
+        "views/revshare_payout_views.xml",
         "views/partner_revshare_menus.xml",
     ],
     "demo": [
@@ -57,6 +59,7 @@
             "partner_revshare/static/tests/tours/**/*",
         ],
     },
+    "external_dependencies": {"python": ["sepaxml"]},
     "installable": True,
     "application": False,
 }

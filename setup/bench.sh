@@ -120,7 +120,7 @@ bench_odoo -d "$BENCH_DB" -i "$OUR_ADDONS" --without-demo=all --stop-after-init 
 # --- the benchmark ------------------------------------------------------------------------------
 args=(-c "$BENCH_CONF" -d "$BENCH_DB" --out "$BENCH_DIR")
 [ "$SMALL" = 1 ] && args+=(--small)
-[ "$OCA" = 1 ] || args+=(--parts 1,2,check,3)
+[ "$OCA" = 1 ] || args+=(--parts 1,2,check,3,payout)
 [ "$MILLION" = 1 ] && args+=(--million)
 say "running the benchmark (log: $BENCH_DIR/bench.log)"
 set +e

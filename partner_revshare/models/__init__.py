@@ -5,6 +5,7 @@ from . import base
 # (see ARCHITECTURE.md, "The pipeline, file by file").
 from . import revshare_line_hooks
 from . import revshare_line_fast_write
+from . import revshare_line_figures
 from . import revshare_line_booking
 from . import revshare_line_portal
 from . import revshare_line_terms
@@ -35,6 +36,7 @@ from . import revshare_settlement_bill
 from . import revshare_settlement_tax
 from . import revshare_settlement_portal
 from . import revshare_settlement_dispute
+from . import revshare_settlement_payout
 
 from . import revshare_agreement
 from . import revshare_rule
@@ -50,6 +52,8 @@ from . import account_move
 from . import revshare_settlement
 from . import revshare_alert
 from . import revshare_review
+from . import revshare_payout
+from . import revshare_payout_line
 
 # Reporting.
 from . import revshare_forecast

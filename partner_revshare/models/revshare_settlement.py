@@ -33,6 +33,7 @@ class RevshareSettlement(models.Model):
         "revshare.settlement.tax",
         "revshare.settlement.portal",
         "revshare.settlement.dispute",
+        "revshare.settlement.payout",
     ]
     _order = "date_to desc, id desc"
     _check_company_auto = True

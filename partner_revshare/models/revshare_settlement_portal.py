@@ -4,8 +4,6 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import format_amount, format_date, formatLang, plaintext2html
 
-from .revshare_line_states import PAID_STATES
-
 
 class RevshareSettlementPortal(models.AbstractModel):
     """The statement as its partner sees it: whether it was sent, its totals, and
@@ -64,16 +62,6 @@ class RevshareSettlementPortal(models.AbstractModel):
         bill = self.sudo().bill_id
         return bill if bill.state == "posted" else bill.browse()
 
-    def _revshare_payment_date(self):
-        """The day the statement's bill was paid (its last payment), or None
-        while it is not paid."""
-        self.ensure_one()
-        bill = self._revshare_posted_bill()
-        if bill.payment_state not in PAID_STATES:
-            return None
-        dates = bill._get_reconciled_amls().mapped("date")
-        return max(dates) if dates else None
-
     def _revshare_bill_note(self):
         """The one sentence that says how the statement is paid, in the reader's
         language: paid by its bill on a date, billed and not paid yet, or nothing
@@ -82,7 +70,7 @@ class RevshareSettlementPortal(models.AbstractModel):
         bill = self._revshare_posted_bill()
         if not bill:
             return ""
-        paid_on = self._revshare_payment_date()
+        paid_on = self.paid_date
         if paid_on:
             return self.env._(
                 "Paid on %(date)s by bill %(bill)s.",

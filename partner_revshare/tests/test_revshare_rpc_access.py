@@ -29,6 +29,7 @@ ARGUMENTS = {
     "vals_list": lambda case, model: [case._plausible_vals(model)],
     "vals": lambda case, model: case._plausible_vals(model),
     "fields_list": lambda case, model: list(case.env[model]._fields),
+    "reason": lambda case, model: "Returned over RPC",
 }
 # Tables whose rows are the books: none may change.
 BOOKS = (
@@ -92,7 +93,28 @@ class TestRevshareRpcAccess(RevsharePortalCommon):
             invoice.revshare_line_ids,
         )
         cls.statement_rebill.bill_id.unlink()
+        cls.payout, cls.payout_line = cls._create_payout()
         cls.wizards = cls._create_wizards()
+
+    @classmethod
+    def _create_payout(cls):
+        """A draft payout of statement B and a paid transfer to partner A, made
+        by an accountant without the checks: what the callers could find."""
+        journal = cls.company_data["default_journal_bank"]
+        payout = cls.env["revshare.payout"].create(
+            {
+                "journal_id": journal.id,
+                "payment_method_line_id": journal.outbound_payment_method_line_ids[
+                    :1
+                ].id,
+                "currency_id": cls.currency.id,
+                "settlement_ids": [Command.set(cls.statement_b.ids)],
+            }
+        )
+        line = cls.env["revshare.payout.line"].create(
+            {"payout_id": payout.id, "partner_id": cls.reseller.id, "amount": 50.0}
+        )
+        return payout, line
 
     @classmethod
     def _create_wizards(cls):
@@ -115,6 +137,9 @@ class TestRevshareRpcAccess(RevsharePortalCommon):
                 {"date": cls.this_month}
             ),
             "revshare.check": env["revshare.check"].create({}),
+            "revshare.payout.line.return": env["revshare.payout.line.return"].create(
+                {"line_id": cls.payout_line.id, "reason": "RPC"}
+            ),
         }
 
     # ------------------------------------------------------------------
@@ -166,6 +191,8 @@ class TestRevshareRpcAccess(RevsharePortalCommon):
             "revshare.rule": (self.agreement_a.rule_ids, self.agreement_b.rule_ids),
             "res.partner": (self.reseller, self.techpartner),
             "account.move": (self.invoice_1 | self.bill_a, self.invoice_b),
+            "revshare.payout": (self.payout, self.payout),
+            "revshare.payout.line": (self.payout_line, self.payout_line),
         }
         Model = self.env[model]
         if model in own_foreign:

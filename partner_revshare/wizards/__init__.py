@@ -2,6 +2,7 @@ from . import revshare_settlement_run
 from . import revshare_settlement_run_line
 from . import revshare_check_shares
 from . import revshare_check_settlements
+from . import revshare_check_payouts
 from . import revshare_check
 from . import revshare_check_mismatch
 from . import revshare_line_adjust
@@ -9,3 +10,4 @@ from . import revshare_line_reasoned_action
 from . import revshare_line_hold
 from . import revshare_line_decline
 from . import revshare_settlement_resolve
+from . import revshare_payout_line_return

@@ -41,7 +41,11 @@ class RevshareCheck(models.TransientModel):
     """
 
     _name = "revshare.check"
-    _inherit = ["revshare.check.shares", "revshare.check.settlements"]
+    _inherit = [
+        "revshare.check.shares",
+        "revshare.check.settlements",
+        "revshare.check.payouts",
+    ]
     _description = "Revenue Share Check"
 
     company_id = fields.Many2one(
@@ -147,6 +151,7 @@ class RevshareCheck(models.TransientModel):
         mismatches += checker._revshare_check_documents(company, date_from, date_to)
         mismatches += checker._revshare_check_payables(company, date_from, date_to)
         mismatches += checker._revshare_check_settlements(company, date_from, date_to)
+        mismatches += checker._revshare_check_payouts(company, date_from, date_to)
         mismatches += checker._revshare_check_rows(company, date_from, date_to)
         return mismatches
 

@@ -22,6 +22,7 @@ class RevshareCheckMismatch(models.TransientModel):
             ("payable", "Payable differs from the ledger"),
             ("settlement", "Settlement"),
             ("ledger", "Ledger row"),
+            ("payout", "Payout"),
         ],
         required=True,
     )

@@ -293,13 +293,13 @@ class Backtest:
             )
             INSERT INTO revshare_line (
                 agreement_id, partner_id, payee_id, company_id, invoice_id, customer_id,
-                date,
-                currency_id, company_currency_id, amount, amount_company,
+                date, currency_id, company_currency_id, amount, amount_company,
                 amount_expected, amount_expected_company, amount_earned,
                 amount_earned_company, kind, state, role, section, settlement_mode,
                 create_uid, write_uid, create_date, write_date)
-            SELECT %(agreement)s, b.id, b.id, m.company_id, m.id, m.commercial_partner_id,
-                   %(day)s, %(currency)s, %(currency)s, 12.5, 12.5, 12.5, 12.5, 0, 0,
+            SELECT %(agreement)s, b.id, b.id, m.company_id, m.id,
+                   m.commercial_partner_id, %(day)s, %(currency)s, %(currency)s,
+                   12.5, 12.5, 12.5, 12.5, 0, 0,
                    'share', 'expected', 'reseller', 'share',
                    CASE WHEN g.i %% 2 = 0 THEN 'entry' ELSE 'periodic' END,
                    1, 1, now() at time zone 'UTC', now() at time zone 'UTC'

@@ -19,6 +19,8 @@ both sides alike:
    payment": Odoo's cash-basis taxes (the same invoices with an on-payment tax against
    an on-invoice tax, agreements suspended);
 3. settlement run over earned rows inserted in bulk (SQL) for many partners;
+payout. one payout batch paying confirmed statements against Odoo's grouped
+   register-payment of the same kind of bills (``bench_payout.py``);
 tenure. posting overhead with customer-month rules ("5 % of the first 12 months, then
    3 %") against the same 10 agreements with one plain rule, sides interleaved;
 4. OCA ``commission_oca`` + ``account_commission_oca`` 18.0 (when their folder is on
@@ -42,6 +44,8 @@ import traceback
 from contextlib import contextmanager
 from datetime import date, timedelta
 
+from bench_payout import part_payout, render_payout
+
 _logger = logging.getLogger("revshare.bench")
 
 FULL = {
@@ -57,6 +61,7 @@ FULL = {
     "cash_basis": 200,
     "million_rows": 1000000,
     "million_partners": 10000,
+    "payouts": 1000,
 }
 SMALL = {
     "invoices": 50,
@@ -71,6 +76,7 @@ SMALL = {
     "cash_basis": 10,
     "million_rows": 1000000,
     "million_partners": 10000,
+    "payouts": 20,
 }
 LINES_PER_INVOICE = 5
 # The integrity check's steps timed over the million rows (all but the shares').
@@ -79,6 +85,7 @@ MILLION_CHECK_STEPS = (
     "_revshare_check_rows",
     "_revshare_check_documents",
     "_revshare_check_payables",
+    "_revshare_check_payouts",
 )
 
 
@@ -94,7 +101,7 @@ def parse_args():
     )
     parser.add_argument(
         "--parts",
-        default="1,tenure,2,check,3,4",
+        default="1,tenure,2,check,3,payout,4",
         help="parts to run, e.g. 1,2 (default: all)",
     )
     parser.add_argument(
@@ -743,8 +750,9 @@ class Bench:
             )
             INSERT INTO revshare_line (
                 agreement_id, partner_id, payee_id, company_id, invoice_id,
-                invoice_line_id, customer_id, product_id, date, currency_id, invoice_currency_id,
-                base_amount, rate, amount, amount_company, amount_invoice_currency,
+                invoice_line_id, customer_id, product_id, date, currency_id,
+                invoice_currency_id, base_amount, rate, amount, amount_company,
+                amount_invoice_currency,
                 kind, state, role, settlement_mode, expense_account_id,
                 payable_account_id, create_uid, write_uid, create_date, write_date)
             SELECT a.id, a.partner_id, a.payee_id, a.company_id, l.move_id, l.id,
@@ -1541,6 +1549,7 @@ def render(results, sizes):
                 "",
             )
         )
+    out += render_payout(parts, _row, _fmt)
     for part, err in results.get("errors", {}).items():
         out.append(_row(part, f"failed: {err}".replace("\n", " "), "", "", "", ""))
     if results["notes"]:
@@ -1581,6 +1590,7 @@ def main():
             ("2", bench.part_payment),
             ("check", bench.part_check),
             ("3", bench.part_settlement),
+            ("payout", lambda: part_payout(bench)),
             ("4", bench.part_oca),
             ("million", bench.part_million),
         ]
