@@ -180,8 +180,8 @@ class RevshareLine(models.Model):
         copy=False,
         groups="base.group_user",
         help="The line of the accounting document that books this row: the payable "
-        "line of its beneficiary in the journal entry (rows of one beneficiary, "
-        "payable account and currency share it), or its vendor bill line.",
+        "line of its payee in the journal entry (rows of one payee, payable "
+        "account and currency share it), or its vendor bill line.",
     )
     reversed_line_id = fields.Many2one(
         "revshare.line",
