@@ -17,6 +17,8 @@ _logger = logging.getLogger(__name__)
 # Rows settled per call of the cron (Odoo commits after each call): bounds the
 # memory and the work a killed worker loses.
 CRON_CHUNK_ROWS = 100000
+# The system parameter that changes it (a smaller chunk commits more often).
+CHUNK_ROWS_PARAM = "partner_revshare.settlement_chunk_rows"
 # PostgreSQL advisory lock held by a settlement run until its transaction ends.
 RUN_LOCK_KEY = 0x52535331  # "RSS1"
 
@@ -110,7 +112,7 @@ class RevshareSettlementEngine(models.AbstractModel):
     _description = "Revenue Share Settlement Engine"
 
     @api.model
-    def _cron_settle(self, chunk_rows=CRON_CHUNK_ROWS):
+    def _cron_settle(self, chunk_rows=None):
         """Daily: settle every agreement whose period has ended (up to yesterday),
         confirming and billing, one chunk of settlements per call, as Odoo's
         batched crons do: the chunk's settlements, their linked rows and bills
@@ -118,7 +120,16 @@ class RevshareSettlementEngine(models.AbstractModel):
         :meth:`ir.cron._notify_progress` says settlements remain. A worker
         killed in the middle loses its uncommitted chunk only; the next call
         plans again over the rows still free, so nothing is settled twice.
-        ``chunk_rows``: rows per chunk (a chunk holds at least one settlement)."""
+        ``chunk_rows``: rows per chunk (a chunk holds at least one settlement);
+        by default the system parameter ``partner_revshare.settlement_chunk_rows``,
+        else :data:`CRON_CHUNK_ROWS`."""
+        if chunk_rows is None:
+            # sudo: a technical setting read by the cron, not a user's data.
+            chunk_rows = int(
+                self.env["ir.config_parameter"]
+                .sudo()
+                .get_param(CHUNK_ROWS_PARAM, CRON_CHUNK_ROWS)
+            )
         day = fields.Date.context_today(self) - relativedelta(days=1)
         # Every company, not only the cron user's current ones.
         companies = self.env["res.company"].sudo().search([])

@@ -225,6 +225,18 @@ class TestSettlementNumbers(RevshareSettlementCommon):
         self.assertEqual(set(settlements.mapped("state")), {"confirmed"})
         self.assertEqual(len(settlements.line_ids), 10)
 
+    def test_cron_chunk_from_system_parameter(self):
+        """Called by the cron's server action (no argument), the chunk is the
+        system parameter's: 4 rows, two statements of 2 rows per call."""
+        self._agreements_with_rows(self.partners[:3])
+        self.env["ir.config_parameter"].sudo().set_param(
+            "partner_revshare.settlement_chunk_rows", "4"
+        )
+        with freeze_time("2026-04-01"):
+            first, progress = self._cron_chunk(chunk_rows=None)
+        self.assertEqual(first.partner_id, self.partners[:2])
+        self.assertEqual((progress.done, progress.remaining), (2, 1))
+
     def test_cron_chunk_queries_do_not_grow_with_rows(self):
         """A chunk of two settlements, after a first call warmed the caches: the
         same queries with 2 rows each or 40 (plan, settlements, the guarded

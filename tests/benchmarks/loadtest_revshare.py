@@ -468,8 +468,9 @@ def cmd_run(args):
 
 def cmd_kill(args):
     """Post invoices for the periodic agreements of ``setup``, start the settlement
-    cron over RPC and SIGKILL the worker running it once a batch of partners is
-    committed (the cron commits per 100 partners)."""
+    cron over RPC chunk by chunk as Odoo's cron runner calls it (a chunk of about
+    20 statements per call, committed when the call returns) and SIGKILL the
+    worker running it once 100 statements are committed."""
     import psycopg2
 
     with open(args.facts, encoding="utf-8") as f:
@@ -501,45 +502,63 @@ def cmd_kill(args):
             },
         )
         rpc("account.move", "action_post", [move_id])
+    # About 20 statements per call of the cron (one chunk, committed when the call
+    # returns): the worker is killed in the middle of a later chunk.
+    rpc(
+        "ir.config_parameter",
+        "set_param",
+        "partner_revshare.settlement_chunk_rows",
+        str(max(args.invoices, 1) * 20),
+    )
     cnx = psycopg2.connect(dbname=args.database)
     cnx.autocommit = True
     cur = cnx.cursor()
     cur.execute("SELECT count(*) FROM revshare_settlement")
     before = cur.fetchone()[0]
     outcome = {}
-    # The worker serving the run is the one holding our HTTP connection (Odoo's
+    # The worker serving a call is the one holding its HTTP connection (Odoo's
     # application_name carries the master's pid, not the worker's).
-    conn = http.client.HTTPConnection(
-        urllib.parse.urlsplit(args.url).netloc, timeout=900
-    )
-    conn.connect()
-    client_port = conn.sock.getsockname()[1]
+    current = {}
 
     def settle():
+        """Call the cron as its runner does, chunk after chunk, until a call
+        settles nothing more (or the worker serving it is killed)."""
+        settled = -1
         try:
-            payload = json.dumps(
-                {
-                    "jsonrpc": "2.0",
-                    "method": "call",
-                    "params": {
-                        "service": "object",
-                        "method": "execute_kw",
-                        "args": [
-                            rpc.db,
-                            rpc.uid,
-                            rpc.password,
-                            "ir.cron",
-                            "method_direct_trigger",
-                            [facts["settle_cron"]],
-                            {},
-                        ],
-                    },
-                }
-            )
-            conn.request(
-                "POST", "/jsonrpc", payload, {"Content-Type": "application/json"}
-            )
-            outcome["reply"] = conn.getresponse().read().decode()[:300]
+            while True:
+                conn = http.client.HTTPConnection(
+                    urllib.parse.urlsplit(args.url).netloc, timeout=900
+                )
+                conn.connect()
+                current["port"] = conn.sock.getsockname()[1]
+                payload = json.dumps(
+                    {
+                        "jsonrpc": "2.0",
+                        "method": "call",
+                        "params": {
+                            "service": "object",
+                            "method": "execute_kw",
+                            "args": [
+                                rpc.db,
+                                rpc.uid,
+                                rpc.password,
+                                "ir.cron",
+                                "method_direct_trigger",
+                                [facts["settle_cron"]],
+                                {},
+                            ],
+                        },
+                    }
+                )
+                conn.request(
+                    "POST", "/jsonrpc", payload, {"Content-Type": "application/json"}
+                )
+                outcome["reply"] = conn.getresponse().read().decode()[:300]
+                conn.close()
+                count = rpc("revshare.settlement", "search_count", [])
+                if count == settled:
+                    return
+                settled = count
         except (OSError, http.client.HTTPException) as error:
             outcome["error"] = repr(error)
 
@@ -551,8 +570,8 @@ def cmd_kill(args):
     while thread.is_alive() and time.monotonic() < deadline:
         cur.execute("SELECT count(*) FROM revshare_settlement")
         committed = cur.fetchone()[0] - before
-        if committed >= 100:
-            killed = _worker_of(client_port)
+        if committed >= 100 and current.get("port"):
+            killed = _worker_of(current["port"])
             if killed:
                 os.kill(killed, signal.SIGKILL)
                 break
@@ -602,12 +621,17 @@ def _worker_of(client_port):
 
 
 def cmd_settle(args):
+    """Finish the settlement run: call the cron until a call settles nothing."""
     with open(args.facts, encoding="utf-8") as f:
         facts = json.load(f)
-    Rpc(args.url, args.database)(
-        "ir.cron", "method_direct_trigger", [facts["settle_cron"]]
-    )
-    return 0
+    rpc = Rpc(args.url, args.database)
+    settled = -1
+    while True:
+        rpc("ir.cron", "method_direct_trigger", [facts["settle_cron"]])
+        count = rpc("revshare.settlement", "search_count", [])
+        if count == settled:
+            return 0
+        settled = count
 
 
 # --------------------------------------------------------------------------- check
