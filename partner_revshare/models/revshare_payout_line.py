@@ -1,5 +1,6 @@
 from odoo import fields, models
 from odoo.exceptions import UserError
+from odoo.tools import format_date
 
 from .base import MANAGER_GROUP
 
@@ -65,7 +66,7 @@ class RevsharePayoutLine(models.Model):
             settlement.message_post(
                 body=self.env._(
                     "Payment returned on %(date)s: %(reason)s",
-                    date=fields.Date.to_string(today),
+                    date=format_date(self.env, today),
                     reason=reason,
                 )
             )

@@ -77,7 +77,31 @@ class RevshareSettlementPortal(models.AbstractModel):
                 date=format_date(self.env, paid_on),
                 bill=bill.name,
             )
+        returned = self._revshare_last_return()
+        if returned:
+            return self.env._(
+                "Payment returned on %(date)s: %(reason)s. Billed by bill %(bill)s, "
+                "not paid yet.",
+                date=format_date(self.env, returned.return_date),
+                reason=(returned.return_reason or "").rstrip("."),
+                bill=bill.name,
+            )
         return self.env._("Billed by bill %(bill)s, not paid yet.", bill=bill.name)
+
+    def _revshare_last_return(self):
+        """The statement's latest payout transfer the bank returned, or an empty
+        recordset. Sudoed: the partner reads the date and reason of its own
+        returned payment without payment rights."""
+        self.ensure_one()
+        return (
+            self.env["revshare.payout.line"]
+            .sudo()
+            .search(
+                [("settlement_ids", "in", self.ids), ("state", "=", "returned")],
+                order="return_date desc, id desc",
+                limit=1,
+            )
+        )
 
     def _revshare_portal_totals(self):
         """Totals of the statement per agreement and section, as on the PDF (one

@@ -10,6 +10,7 @@ from lxml import etree
 from odoo import Command, fields
 from odoo.exceptions import UserError
 from odoo.tests import tagged
+from odoo.tools import format_date
 
 from .common import RevshareSettlementCommon, d
 
@@ -212,10 +213,16 @@ class TestPayout(PayoutCommon):
         self.assertEqual(self.s_tech.bill_id.amount_residual, 50.0)
         self.assertFalse(self.s_tech.paid_date)
         self.assertEqual(self._payable(self.techpartner), -50.0)
-        today = fields.Date.to_string(fields.Date.context_today(self.s_tech))
+        returned_on = fields.Date.context_today(self.s_tech)
         self.assertIn(
-            f"Payment returned on {today}: Account closed",
+            f"Payment returned on {format_date(self.env, returned_on)}: Account closed",
             self.s_tech.message_ids[0].body,
+        )
+        # The statement (portal, PDF, mail) says so until the next payment.
+        self.assertEqual(
+            self.s_tech._revshare_bill_note(),
+            f"Payment returned on {format_date(self.env, returned_on)}: Account "
+            f"closed. Billed by bill {self.s_tech.bill_id.name}, not paid yet.",
         )
         self.assertEqual(payout.amount_total, 140.0)
         # The returned transfer is left out of the files.
@@ -230,6 +237,7 @@ class TestPayout(PayoutCommon):
         self.assertEqual(again.line_ids.amount, 50.0)
         self.assertEqual(self.s_tech.state, "paid")
         self.assertEqual(self.s_tech.paid_date, d("2026-05-11"))
+        self.assertTrue(self.s_tech._revshare_bill_note().startswith("Paid on "))
         self.assertEqual(self._payable(self.techpartner), 0.0)
 
     def test_check_finds_tampered_payment(self):
