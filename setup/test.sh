@@ -211,6 +211,24 @@ if [ "$FULL_RUN" = 1 ]; then
     dropdb --if-exists "$uninstall_db"
 fi
 
+# --- 3b. both addons install from scratch with their demo data, as from Apps --------------------
+# Without the template's extra addons (payment_demo): what an accountant installing our addons on
+# a new database gets.
+if [ "$FULL_RUN" = 1 ]; then
+    say "installing both addons with their demo data into a new database (no payment_demo)"
+    fresh_db="${TEST_DB}_fresh"
+    dropdb --if-exists "$fresh_db"
+    set +e
+    odoo_bin -d "$fresh_db" -i "$OUR_ADDONS" --stop-after-init --log-level=warn \
+        --http-port "$(free_port)" >"$LOG_DIR/fresh-install.log" 2>&1
+    status=$?
+    set -e
+    [ "$status" -eq 0 ] && [ -z "$(odoo_errors "$LOG_DIR/fresh-install.log")" ] &&
+        [ "$(addons_installed "$fresh_db")" = 2 ]
+    check "both addons install with demo data on a new database (see $LOG_DIR/fresh-install.log)" $?
+    dropdb --if-exists "$fresh_db"
+fi
+
 # --- 4. linters ---------------------------------------------------------------------------------
 if [ "$LINT" = 1 ]; then
     say "linting (ruff, pylint-odoo mandatory checks)"
