@@ -23,7 +23,6 @@ def _partners(bench, count):
     """``count`` partners with a valid IBAN each, and a periodic agreement each
     whose bills are posted at once."""
     env = bench.env
-    Command = __import__("odoo").fields.Command
     partners = env["res.partner"].create(
         [{"name": f"Bench payee {j}"} for j in range(count)]
     )
@@ -35,18 +34,9 @@ def _partners(bench, count):
     )
     agreements = env["revshare.agreement"].create(
         [
-            {
-                "name": f"Bench payout {j}",
-                "partner_id": partner.id,
-                "trigger": "invoice",
-                "settlement_mode": "periodic",
-                "settlement_period": "monthly",
-                "bill_auto_post": True,
-                "expense_account_id": bench.expense.id,
-                "product_id": bench.fee_product.id,
-                "product_ids": [Command.set(bench.fee_product.ids)],
-                "rule_ids": [Command.create({"compute": "percent", "rate": 10.0})],
-            }
+            bench._periodic_agreement_vals(
+                partner, f"Bench payout {j}", rate=10.0, bill_auto_post=True
+            )
             for j, partner in enumerate(partners)
         ]
     )

@@ -684,31 +684,36 @@ class Bench:
         shared by our settlement and OCA's)."""
         if getattr(self, "settle_agreements", None) is not None:
             return self.settle_agreements
-        env = self.env
-        Command = __import__("odoo").fields.Command
-        partners = env["res.partner"].create(
+        partners = self.env["res.partner"].create(
             [{"name": f"Bench partner {j}"} for j in range(count)]
         )
-        agreements = env["revshare.agreement"].create(
+        agreements = self.env["revshare.agreement"].create(
             [
-                {
-                    "name": f"Bench periodic {j}",
-                    "partner_id": partners[j].id,
-                    "trigger": "invoice",
-                    "settlement_mode": "periodic",
-                    "settlement_period": "monthly",
-                    "expense_account_id": self.expense.id,
-                    "product_id": self.fee_product.id,
-                    "product_ids": [Command.set(self.fee_product.ids)],
-                    "rule_ids": [Command.create({"compute": "percent", "rate": 5.0})],
-                }
-                for j in range(count)
+                self._periodic_agreement_vals(partner, f"Bench periodic {j}")
+                for j, partner in enumerate(partners)
             ]
         )
         agreements.action_activate()
         self.commit()
         self.settle_agreements = agreements
         return agreements
+
+    def _periodic_agreement_vals(self, partner, name, rate=5.0, **extra):
+        """Create values of a monthly periodic agreement of ``partner`` paying
+        ``rate`` % of the benchmark's fee product (parts 3, million, payout)."""
+        Command = __import__("odoo").fields.Command
+        return {
+            "name": name,
+            "partner_id": partner.id,
+            "trigger": "invoice",
+            "settlement_mode": "periodic",
+            "settlement_period": "monthly",
+            "expense_account_id": self.expense.id,
+            "product_id": self.fee_product.id,
+            "product_ids": [Command.set(self.fee_product.ids)],
+            "rule_ids": [Command.create({"compute": "percent", "rate": rate})],
+            **extra,
+        }
 
     def _invoice_lines(self):
         """Product lines of the benchmark's paid invoices: the base of the bulk rows."""
@@ -842,30 +847,18 @@ class Bench:
     def _million_agreements(self, count):
         """``count`` more beneficiaries with one monthly periodic agreement each,
         created in batches (their own, not part 3's)."""
-        env = self.env
-        Command = __import__("odoo").fields.Command
-        agreements = env["revshare.agreement"]
+        agreements = self.env["revshare.agreement"]
         for start in range(0, count, 1000):
             size = min(1000, count - start)
-            partners = env["res.partner"].create(
+            partners = self.env["res.partner"].create(
                 [{"name": f"Million partner {start + j}"} for j in range(size)]
             )
-            batch = env["revshare.agreement"].create(
+            batch = self.env["revshare.agreement"].create(
                 [
-                    {
-                        "name": f"Million periodic {start + j}",
-                        "partner_id": partners[j].id,
-                        "trigger": "invoice",
-                        "settlement_mode": "periodic",
-                        "settlement_period": "monthly",
-                        "expense_account_id": self.expense.id,
-                        "product_id": self.fee_product.id,
-                        "product_ids": [Command.set(self.fee_product.ids)],
-                        "rule_ids": [
-                            Command.create({"compute": "percent", "rate": 5.0})
-                        ],
-                    }
-                    for j in range(size)
+                    self._periodic_agreement_vals(
+                        partner, f"Million periodic {start + j}"
+                    )
+                    for j, partner in enumerate(partners)
                 ]
             )
             batch.action_activate()
