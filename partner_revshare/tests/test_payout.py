@@ -9,7 +9,7 @@ from lxml import etree
 
 from odoo import Command, fields
 from odoo.exceptions import UserError
-from odoo.tests import tagged
+from odoo.tests import Form, tagged
 from odoo.tools import format_date
 
 from .common import RevshareSettlementCommon, d
@@ -259,3 +259,55 @@ class TestPayout(PayoutCommon):
             ],
             [("payout", payout.id, 140.0, 104.0)],
         )
+
+
+@tagged("post_install", "-at_install")
+class TestPayoutAccountantPath(PayoutCommon):
+    """The path an accountant clicks, as an accountant: "Create payout" on the
+    Settlements list (its server action), the batch's form and buttons, "Return"
+    on a transfer (its wizard opened from the transfer's row)."""
+
+    def test_create_pay_export_return_through_the_views(self):
+        accountant = self._create_user(
+            "payout_accountant",
+            "account.group_account_manager,partner_revshare.group_revshare_manager",
+        )
+        env = self.env(user=accountant)
+        statements = self.statements.with_env(env)
+        action = (
+            env.ref("partner_revshare.revshare_settlement_action_create_payout")
+            .with_context(
+                active_model="revshare.settlement",
+                active_ids=statements.ids,
+                active_id=statements[0].id,
+            )
+            .run()
+        )
+        self.assertEqual(action["res_model"], "revshare.payout")
+        payout = env["revshare.payout"].browse(action["res_id"])
+        with Form(payout) as form:
+            form.date = "2026-05-04"
+        arch = etree.fromstring(
+            payout.get_views([(False, "form")])["views"]["form"]["arch"]
+        )
+        buttons = {b.get("name") for b in arch.iter("button")}
+        self.assertLessEqual(
+            {"action_pay", "action_export_sepa", "action_export_csv"}, buttons
+        )
+        payout.action_pay()
+        self.assertEqual(set(statements.mapped("state")), {"paid"})
+        payout.action_export_csv()
+        self.assertEqual(payout.state, "sent")
+
+        line = payout.line_ids.filtered(lambda ln: ln.partner_id == self.techpartner)
+        opened = self.env.ref("partner_revshare.revshare_payout_line_return_action")
+        wizard_env = env["revshare.payout.line.return"].with_context(
+            active_model="revshare.payout.line", active_id=line.id
+        )
+        self.assertEqual(opened.res_model, wizard_env._name)
+        with Form(wizard_env) as form:
+            form.reason = "Account closed"
+        form.record.action_confirm()
+        self.assertEqual(line.state, "returned")
+        self.assertEqual(self.s_tech.bill_id.amount_residual, 50.0)
+        self.assertEqual(self._check(), [])
