@@ -392,6 +392,16 @@ class RevshareLine(models.Model):
                 )
             )
 
+    def _revshare_check_write_reads(self, vals):
+        """The fields :meth:`_revshare_check_write` reads on the rows for
+        ``vals``: the fast path reads them for all its rows in one query."""
+        reads = set()
+        if "state" in vals or set(vals) - self._revshare_mutable_field_names():
+            reads.add("state")
+        if vals.get("move_id"):
+            reads.add("move_id")
+        return reads
+
     def _revshare_check_transition(self, vals):
         """Refuse any state change but the ledger's own steps, whoever writes: a row
         taken back to expected could otherwise be edited or deleted."""
