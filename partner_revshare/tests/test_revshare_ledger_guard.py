@@ -71,6 +71,10 @@ class TestLedgerGuard(RevshareSettlementCommon):
         self.assertEqual(settlement.line_ids, rows)
         with self._raises(UserError, "settled by another run"):
             settlement._revshare_link_lines([rows[:1].ids])
+        # The same from the database, as a run that did not link them sees them.
+        self.env.invalidate_all()
+        with self._raises(UserError, "settled by another run"):
+            settlement._revshare_link_lines([rows[:1].ids])
 
     def test_fast_path_recomputes_what_depends_on_it(self):
         """Stored computes depending on the written fields are refreshed, as after
