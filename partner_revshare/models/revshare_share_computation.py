@@ -7,7 +7,12 @@ from odoo.tools import float_is_zero
 from .revshare_charged_amounts import charged_totals, product_quantity
 from .revshare_rule_formula import RevshareFormulaError
 from .revshare_share_customers import CustomerHistory
-from .revshare_share_scope import SCOPE_FIELDS, AgreementScope, MoveFacts
+from .revshare_share_scope import (
+    SCOPE_FIELDS,
+    AgreementScope,
+    MoveFacts,
+    tested_facts,
+)
 
 
 class ShareComputation(CustomerHistory):
@@ -25,16 +30,23 @@ class ShareComputation(CustomerHistory):
         self.env = agreements.env
         self.agreements = agreements
         moves = lines.move_id
-        lines.mapped("product_id.categ_id")
-        moves.mapped("commercial_partner_id.category_id")
-        moves.mapped("commercial_partner_id.revshare_referrer_id")
-        moves.mapped("partner_id.category_id")
         for fname in SCOPE_FIELDS:
             agreements.mapped(fname)
         all_rules = agreements.rule_ids.filtered("active")
         all_rules.mapped("product_ids")
         all_rules.mapped("product_category_ids")
         all_rules.mapped("tier_ids")
+        self.scopes = {a.id: AgreementScope.of(a) for a in agreements}
+        # What no scope nor rule tests is not read: the customers' tags, their
+        # referrer and country, the products' categories.
+        self.tested = tested_facts(self.scopes.values())
+        if "category_ids" in self.tested:
+            moves.mapped("commercial_partner_id.category_id")
+            moves.mapped("partner_id.category_id")
+        if any(s.product_category_ids for s in self.scopes.values()) or any(
+            all_rules.mapped("product_category_ids")
+        ):
+            lines.mapped("product_id.categ_id")
         self.rules = defaultdict(list)
         for rule in all_rules.sorted(lambda r: (r.sequence, r.id)):
             self.rules[rule.agreement_id.id].append(rule)
@@ -47,11 +59,14 @@ class ShareComputation(CustomerHistory):
         self._categ_paths = {}
         self._rates = {}
         self._months = {}
-        self.scopes = {a.id: AgreementScope.of(a) for a in agreements}
         self._move_facts = {}
+        self._move_values = {}
         self._in_scope = {}
         self._rule_matches = {}
-        self.bases = {}  # invoice line -> line_bases(), for the formulas' margin
+        self._quantities = {}
+        # invoice line -> {base: (company, invoice)}: the margin on demand only
+        # (it reads the products' costs), see base_of().
+        self.bases = {}
         self.starts = self._customer_starts(lines)
         self.invoice_numbers = self._customer_invoice_numbers(lines)
         # Per agreement: whether any rule has a minimum quantity, a minimum
@@ -128,24 +143,20 @@ class ShareComputation(CustomerHistory):
         result = []
         for move in lines.move_id.sorted(lambda m: (m.invoice_date or m.date, m.id)):
             move_lines = lines_by_move[move]
-            bases = {
-                line: self.line_bases(line, charged[line.id]) for line in move_lines
-            }
-            self.bases.update(bases)
+            for line in move_lines:
+                self.bases[line] = self.line_bases(line, charged[line.id])
             move_vals = []
             for agreement in self.agreements:
                 if agreement.company_id == move.company_id:
-                    move_vals += self._shares_of_move(
-                        agreement, move, move_lines, bases
-                    )
+                    move_vals += self._shares_of_move(agreement, move, move_lines)
             result += move_vals + self._overrides_of_move(move, move_lines, move_vals)
         return result
 
-    def _shares_of_move(self, agreement, move, move_lines, bases):
+    def _shares_of_move(self, agreement, move, move_lines):
         if agreement.base == "shares":
             return []
         return self._shares_of_matches(
-            agreement, move, self._match_lines(agreement, move, move_lines, bases)
+            agreement, move, self._match_lines(agreement, move, move_lines)
         )
 
     def _shares_of_matches(self, agreement, move, matches):
@@ -222,7 +233,7 @@ class ShareComputation(CustomerHistory):
                 vals["customer_invoice"] = source_vals[0]["customer_invoice"]
         return vals_list
 
-    def _match_lines(self, agreement, move, move_lines, bases):
+    def _match_lines(self, agreement, move, move_lines):
         """[(line, rule, base in agreement currency)] for the lines of one move in
         the agreement's scope with a matching rule; waterfall bases net of the
         shares already computed on the line."""
@@ -237,7 +248,7 @@ class ShareComputation(CustomerHistory):
             rule = self._match_rule(agreement, line, month)
             if not rule:
                 continue
-            base_company, base_invoice = bases[line][agreement.base]
+            base_company, base_invoice = self.base_of(line, agreement.base)
             if agreement.waterfall:
                 consumed = self.consumed[line.id]
                 base_company -= consumed
@@ -258,7 +269,7 @@ class ShareComputation(CustomerHistory):
         key = (agreement.id, move.id)
         if key not in self._in_scope:
             if move.id not in self._move_facts:
-                self._move_facts[move.id] = MoveFacts.of(move)
+                self._move_facts[move.id] = MoveFacts.of(move, self.tested)
             self._in_scope[key] = self._move_facts[move.id].in_scope(
                 self.scopes[agreement.id]
             )
@@ -334,44 +345,61 @@ class ShareComputation(CustomerHistory):
 
     @staticmethod
     def line_bases(line, charged):
-        """Signed bases of an invoice line (positive on invoices, negative on credit
-        notes) in company and invoice currency: {base: (company, invoice)}.
+        """Signed untaxed and total bases of an invoice line (positive on
+        invoices, negative on credit notes) in company and invoice currency:
+        {base: (company, invoice)}; the margin is asked of :meth:`base_of`.
         ``charged``: what the customer is charged for the line, taxes included
         (:func:`charged_totals`)."""
         move = line.move_id
         sign = -1 if move.move_type == "out_refund" else 1
-        untaxed_company = -line.balance
-        untaxed_invoice = -line.amount_currency
         total_invoice = sign * charged
         if move.currency_id == move.company_currency_id:
             total_company = total_invoice
         else:
             rate = move.invoice_currency_rate or 1.0
             total_company = move.company_currency_id.round(total_invoice / rate)
-        bases = {
-            "untaxed": (untaxed_company, untaxed_invoice),
+        return {
+            "untaxed": (-line.balance, -line.amount_currency),
             "total": (total_company, total_invoice),
         }
-        # Margin: untaxed minus the product cost (company currency) of the quantity
-        # sold, converted at the invoice rate. A margin of the wrong sign (sale below
-        # cost) earns nothing rather than a negative share.
+
+    def base_of(self, line, base):
+        """The signed ``base`` (untaxed, total, margin) of an invoice line in
+        company and invoice currency; the margin computed the first time it is
+        asked (it reads the products' costs, for the whole batch at once)."""
+        bases = self.bases[line]
+        if base == "margin" and base not in bases:
+            bases[base] = self._margin(line, bases["untaxed"][0])
+        return bases[base]
+
+    def _margin(self, line, untaxed_company):
+        """(company, invoice) margin of a line: untaxed minus the product cost
+        (company currency) of the quantity sold, converted at the invoice rate.
+        A margin of the wrong sign (sale below cost) earns nothing rather than a
+        negative share."""
+        move = line.move_id
+        sign = -1 if move.move_type == "out_refund" else 1
         cost = 0.0
         product = line.product_id
         if product:
             cost = (
                 sign
                 * product.with_company(move.company_id).standard_price
-                * product_quantity(line)
+                * self.quantity(line)
             )
         margin_company = untaxed_company - cost
         if margin_company * sign < 0:
             margin_company = 0.0
         if move.currency_id == move.company_currency_id:
-            margin_invoice = margin_company
-        else:
-            margin_invoice = margin_company * (move.invoice_currency_rate or 1.0)
-        bases["margin"] = (margin_company, margin_invoice)
-        return bases
+            return margin_company, margin_company
+        return margin_company, margin_company * (move.invoice_currency_rate or 1.0)
+
+    def quantity(self, line):
+        """The line's quantity in its product's unit, read once per line (and
+        only for the rules that count units: it may read the products)."""
+        if line.id not in self._quantities:
+            self._quantities[line.id] = product_quantity(line)
+        return self._quantities[line.id]
 
     def _prepare_share_vals(self, agreement, line, rule, base, cumulative):
         """One share row's create values (None when there is nothing to share),
@@ -420,14 +448,10 @@ class ShareComputation(CustomerHistory):
             "agreement_id": agreement.id,
             "rule_id": rule.id,
             "partner_id": agreement.partner_id.id,
-            "company_id": move.company_id.id,
-            "invoice_id": move.id,
+            **self._invoice_values(move),
             "invoice_line_id": line.id,
-            "customer_id": move.commercial_partner_id.id,
             "product_id": line.product_id.id,
-            "date": move.invoice_date or move.date,
             "currency_id": currency.id,
-            "invoice_currency_id": move.currency_id.id,
             "base_amount": base,
             "rate": rate,
             "amount": amount,
@@ -439,12 +463,30 @@ class ShareComputation(CustomerHistory):
             **({"hold_reason": hold_reason} if hold_reason else {}),
         }
 
+    def _invoice_values(self, move):
+        """The values every share row of ``move`` holds, read once per invoice
+        (the invoice currency before the amounts: see _revshare_fill_figures)."""
+        if move.id not in self._move_values:
+            self._move_values[move.id] = {
+                "company_id": move.company_id.id,
+                "invoice_id": move.id,
+                "customer_id": move.commercial_partner_id.id,
+                "date": move.invoice_date or move.date,
+                "invoice_currency_id": move.currency_id.id,
+            }
+        return self._move_values[move.id]
+
     def _share_amount(self, agreement, line, rule, base, cumulative):
         """(rate, rounded amount, hold reason) of ``rule`` on ``line``: a
         formula that fails there gives 0.00 and the reason to hold the row."""
         currency = agreement.currency_id
         sign = -1 if line.move_id.move_type == "out_refund" else 1
-        quantity = sign * product_quantity(line)
+        # A rate or an amount per line takes only the quantity's sign (that of
+        # the line's quantity, whatever the unit).
+        if rule.compute in ("fixed_unit", "formula"):
+            quantity = sign * self.quantity(line)
+        else:
+            quantity = sign * line.quantity
         rate = rule.rate if rule.compute == "percent" else 0.0
         if rule._revshare_uses_tiers():
             rate = rule._revshare_tier_rate(cumulative)
@@ -475,7 +517,7 @@ class ShareComputation(CustomerHistory):
         """The variables of ``rule``'s formula on ``line`` (see the help of
         ``revshare.rule.formula``), positive."""
         move = line.move_id
-        margin_company, margin_invoice = self.bases[line]["margin"]
+        margin_company, margin_invoice = self.base_of(line, "margin")
         if agreement.currency_id == move.currency_id:
             margin = margin_invoice
         else:
