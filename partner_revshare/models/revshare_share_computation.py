@@ -4,8 +4,9 @@ from odoo import models
 from odoo.exceptions import UserError
 from odoo.tools import float_is_zero
 
-from .revshare_charged_amounts import charged_totals, product_quantity
+from .revshare_charged_amounts import charged_totals
 from .revshare_rule_formula import RevshareFormulaError
+from .revshare_share_bases import LineBases
 from .revshare_share_customers import CustomerHistory
 from .revshare_share_scope import (
     SCOPE_FIELDS,
@@ -15,7 +16,7 @@ from .revshare_share_scope import (
 )
 
 
-class ShareComputation(CustomerHistory):
+class ShareComputation(CustomerHistory, LineBases):
     """The state of one call of ``_revshare_compute_shares``, read once for the
     whole batch of invoice lines: the active rules of each agreement by sequence
     (``rules``), the tiered agreements and their cumulative bases per period
@@ -237,13 +238,15 @@ class ShareComputation(CustomerHistory):
         """[(line, rule, base in agreement currency)] for the lines of one move in
         the agreement's scope with a matching rule; waterfall bases net of the
         shares already computed on the line."""
+        if not self._invoice_in_scope(agreement, move):
+            return []
         currency = agreement.currency_id
         to_agr = self.rate_to_agreement(agreement, move)
         same_currency = move.currency_id == move.company_currency_id
         month = self.customer_month(agreement, move)
         matches = []
         for line in move_lines:
-            if not self._match_line(agreement, line):
+            if not self._product_in_scope(agreement, line.product_id):
                 continue
             rule = self._match_rule(agreement, line, month)
             if not rule:
@@ -263,9 +266,15 @@ class ShareComputation(CustomerHistory):
         return matches
 
     def _match_line(self, agreement, line):
-        """Whether an invoice line is in the agreement's scope: its invoice (once
-        per agreement and invoice), then its product."""
-        move = line.move_id
+        """Whether an invoice line is in the agreement's scope: its invoice,
+        then its product."""
+        return self._invoice_in_scope(
+            agreement, line.move_id
+        ) and self._product_in_scope(agreement, line.product_id)
+
+    def _invoice_in_scope(self, agreement, move):
+        """Whether the invoice is in the agreement's scope (all but its lines'
+        products), once per agreement and invoice."""
         key = (agreement.id, move.id)
         if key not in self._in_scope:
             if move.id not in self._move_facts:
@@ -273,10 +282,10 @@ class ShareComputation(CustomerHistory):
             self._in_scope[key] = self._move_facts[move.id].in_scope(
                 self.scopes[agreement.id]
             )
-        if not self._in_scope[key]:
-            return False
+        return self._in_scope[key]
+
+    def _product_in_scope(self, agreement, product):
         scope = self.scopes[agreement.id]
-        product = line.product_id
         if scope.product_ids and product.id not in scope.product_ids:
             return False
         return not (
@@ -342,64 +351,6 @@ class ShareComputation(CustomerHistory):
                 continue
             return rule
         return None
-
-    @staticmethod
-    def line_bases(line, charged):
-        """Signed untaxed and total bases of an invoice line (positive on
-        invoices, negative on credit notes) in company and invoice currency:
-        {base: (company, invoice)}; the margin is asked of :meth:`base_of`.
-        ``charged``: what the customer is charged for the line, taxes included
-        (:func:`charged_totals`)."""
-        move = line.move_id
-        sign = -1 if move.move_type == "out_refund" else 1
-        total_invoice = sign * charged
-        if move.currency_id == move.company_currency_id:
-            total_company = total_invoice
-        else:
-            rate = move.invoice_currency_rate or 1.0
-            total_company = move.company_currency_id.round(total_invoice / rate)
-        return {
-            "untaxed": (-line.balance, -line.amount_currency),
-            "total": (total_company, total_invoice),
-        }
-
-    def base_of(self, line, base):
-        """The signed ``base`` (untaxed, total, margin) of an invoice line in
-        company and invoice currency; the margin computed the first time it is
-        asked (it reads the products' costs, for the whole batch at once)."""
-        bases = self.bases[line]
-        if base == "margin" and base not in bases:
-            bases[base] = self._margin(line, bases["untaxed"][0])
-        return bases[base]
-
-    def _margin(self, line, untaxed_company):
-        """(company, invoice) margin of a line: untaxed minus the product cost
-        (company currency) of the quantity sold, converted at the invoice rate.
-        A margin of the wrong sign (sale below cost) earns nothing rather than a
-        negative share."""
-        move = line.move_id
-        sign = -1 if move.move_type == "out_refund" else 1
-        cost = 0.0
-        product = line.product_id
-        if product:
-            cost = (
-                sign
-                * product.with_company(move.company_id).standard_price
-                * self.quantity(line)
-            )
-        margin_company = untaxed_company - cost
-        if margin_company * sign < 0:
-            margin_company = 0.0
-        if move.currency_id == move.company_currency_id:
-            return margin_company, margin_company
-        return margin_company, margin_company * (move.invoice_currency_rate or 1.0)
-
-    def quantity(self, line):
-        """The line's quantity in its product's unit, read once per line (and
-        only for the rules that count units: it may read the products)."""
-        if line.id not in self._quantities:
-            self._quantities[line.id] = product_quantity(line)
-        return self._quantities[line.id]
 
     def _prepare_share_vals(self, agreement, line, rule, base, cumulative):
         """One share row's create values (None when there is nothing to share),
