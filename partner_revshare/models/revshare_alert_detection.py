@@ -183,16 +183,21 @@ class RevshareAlertDetection(models.AbstractModel):
         """Alerts of shares earned on invoice lines with a discount of at least
         the company's threshold (``groups``: {(agreement, invoice): positive
         shares})."""
+        rows = self.env["revshare.line"].sudo().concat(*groups.values())
+        # The discounted lines first, read once (most postings have none).
+        deep = rows.invoice_line_id.filtered(
+            lambda line: line.discount
+            and line.company_id.revshare_alert_discount
+            and line.discount >= line.company_id.revshare_alert_discount
+        )
+        if not deep:
+            return []
         vals_list = []
         for group in groups.values():
-            threshold = group[0].company_id.revshare_alert_discount
-            if not threshold:
-                continue
-            group = group.filtered(
-                lambda r, threshold=threshold: r.invoice_line_id.discount >= threshold
-            )
+            group = group.filtered(lambda r: r.invoice_line_id in deep)
             if not group:
                 continue
+            threshold = group[0].company_id.revshare_alert_discount
             discounts = sorted(set(group.invoice_line_id.mapped("discount")))
             # The values are formatted before the message: the translation
             # extractor cannot read an f-string inside a message's call.
