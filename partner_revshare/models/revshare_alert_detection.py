@@ -55,9 +55,13 @@ class RevshareAlertDetection(models.AbstractModel):
     def _revshare_detect(self, rows):
         """Raise the alerts of the rows posting just made."""
         rows = rows.sudo()
+        # The positive shares by agreement and invoice, grouped once: what the
+        # self-dealing and deep-discount alerts look at.
+        shares = rows.filtered(lambda r: r.kind == "share" and r.amount > 0)
+        groups = shares.grouped(lambda r: (r.agreement_id, r.invoice_id))
         vals_list = (
-            self._revshare_self_dealing_vals(rows)
-            + self._revshare_deep_discount_vals(rows)
+            self._revshare_self_dealing_vals(groups)
+            + self._revshare_deep_discount_vals(groups)
             + self._revshare_quick_clawback_vals(rows)
         )
         return self.env["revshare.alert"]._revshare_raise(vals_list)
@@ -141,10 +145,9 @@ class RevshareAlertDetection(models.AbstractModel):
         return found
 
     @api.model
-    def _revshare_self_dealing_vals(self, rows):
-        """Alerts of shares whose customer is, or looks like, the beneficiary."""
-        rows = rows.filtered(lambda r: r.kind == "share" and r.amount > 0)
-        groups = rows.grouped(lambda r: (r.agreement_id, r.invoice_id))
+    def _revshare_self_dealing_vals(self, groups):
+        """Alerts of shares whose customer is, or looks like, the beneficiary
+        (``groups``: {(agreement, invoice): positive shares})."""
         pairs = {
             key: (
                 key[0].partner_id.commercial_partner_id,
@@ -176,26 +179,34 @@ class RevshareAlertDetection(models.AbstractModel):
         return vals_list
 
     @api.model
-    def _revshare_deep_discount_vals(self, rows):
+    def _revshare_deep_discount_vals(self, groups):
         """Alerts of shares earned on invoice lines with a discount of at least
-        the company's threshold."""
-        rows = rows.filtered(
-            lambda r: r.kind == "share"
-            and r.amount > 0
-            and r.company_id.revshare_alert_discount
-            and r.invoice_line_id.discount >= r.company_id.revshare_alert_discount
+        the company's threshold (``groups``: {(agreement, invoice): positive
+        shares})."""
+        rows = self.env["revshare.line"].sudo().concat(*groups.values())
+        # The discounted lines first, read once (most postings have none).
+        deep = rows.invoice_line_id.filtered(
+            lambda line: line.discount
+            and line.company_id.revshare_alert_discount
+            and line.discount >= line.company_id.revshare_alert_discount
         )
+        if not deep:
+            return []
         vals_list = []
-        for group in rows.grouped(lambda r: (r.agreement_id, r.invoice_id)).values():
+        for group in groups.values():
+            group = group.filtered(lambda r: r.invoice_line_id in deep)
+            if not group:
+                continue
+            threshold = group[0].company_id.revshare_alert_discount
             discounts = sorted(set(group.invoice_line_id.mapped("discount")))
             # The values are formatted before the message: the translation
             # extractor cannot read an f-string inside a message's call.
             shown = ", ".join(f"{value:g}" for value in discounts)
-            threshold = f"{group[0].company_id.revshare_alert_discount:g}"
+            shown_threshold = f"{threshold:g}"
             reason = self.env._(
                 "discount of %(discounts)s %% (threshold %(threshold)s %%)",
                 discounts=shown,
-                threshold=threshold,
+                threshold=shown_threshold,
             )
             vals_list.append(self._revshare_alert_vals("deep_discount", group, reason))
         return vals_list

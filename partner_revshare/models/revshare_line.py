@@ -3,6 +3,7 @@ from odoo.exceptions import UserError
 from odoo.tools import SQL, sql
 
 from .revshare_line_states import EARNED_STATES
+from .revshare_monetary_field import RevshareMonetary
 
 
 class RevshareLine(models.Model):
@@ -89,20 +90,20 @@ class RevshareLine(models.Model):
         readonly=False,
     )
     invoice_currency_id = fields.Many2one("res.currency")
-    base_amount = fields.Monetary(help="Base of the share, in the agreement currency.")
+    base_amount = RevshareMonetary(help="Base of the share, in the agreement currency.")
     rate = fields.Float(string="Rate (%)", digits=(16, 4))
     # No aggregator: summed as they are, expected rows would count what their
     # earned rows already count. Reports add the two figures below instead.
-    amount = fields.Monetary(
+    amount = RevshareMonetary(
         help="Share in the agreement currency, as computed for this row.",
         aggregator=None,
     )
     # Company amounts, accounts and documents are the company's books: internal
     # users only (a portal partner reads its rows in its agreement currency).
-    amount_company = fields.Monetary(
+    amount_company = RevshareMonetary(
         currency_field="company_currency_id", aggregator=None, groups="base.group_user"
     )
-    amount_earned = fields.Monetary(
+    amount_earned = RevshareMonetary(
         string="Earned",
         compute="_compute_amount_figures",
         store=True,
@@ -110,7 +111,7 @@ class RevshareLine(models.Model):
         readonly=False,
         help="The amount of an earned or settled row; zero for the other states.",
     )
-    amount_earned_company = fields.Monetary(
+    amount_earned_company = RevshareMonetary(
         string="Earned (company currency)",
         compute="_compute_amount_figures",
         store=True,
@@ -119,7 +120,7 @@ class RevshareLine(models.Model):
         currency_field="company_currency_id",
         groups="base.group_user",
     )
-    amount_expected = fields.Monetary(
+    amount_expected = RevshareMonetary(
         string="Still Expected",
         compute="_compute_amount_figures",
         store=True,
@@ -128,7 +129,7 @@ class RevshareLine(models.Model):
         help="What an expected row still has to earn: its share minus what has "
         "been earned from it already (by payments). Zero for the other states.",
     )
-    amount_expected_company = fields.Monetary(
+    amount_expected_company = RevshareMonetary(
         string="Still Expected (company currency)",
         compute="_compute_amount_figures",
         store=True,
@@ -137,7 +138,7 @@ class RevshareLine(models.Model):
         currency_field="company_currency_id",
         groups="base.group_user",
     )
-    amount_invoice_currency = fields.Monetary(currency_field="invoice_currency_id")
+    amount_invoice_currency = RevshareMonetary(currency_field="invoice_currency_id")
     kind = fields.Selection(
         [
             ("share", "Share"),

@@ -123,7 +123,7 @@ class RevshareLineFigures(models.AbstractModel):
             currency = Currency.browse(vals["currency_id"])
             company_currency = companies.browse(vals["company_id"]).currency_id
             amount = currency.round(vals["amount"] or 0.0)
-            vals.update(
+            figures = dict(
                 self._revshare_amount_figures(
                     vals["state"],
                     amount,
@@ -132,6 +132,11 @@ class RevshareLineFigures(models.AbstractModel):
                     company_currency,
                 ),
                 role=roles[vals["agreement_id"]],
-                company_currency_id=company_currency.id,
                 section=self._revshare_section(vals["kind"], amount, currency),
             )
+            # The company currency first: Odoo caches a new row's values in the
+            # order of its create values, and reads back from the database the
+            # currency of an amount cached before it (one query per batch).
+            given = dict(vals)
+            vals.clear()
+            vals.update(company_currency_id=company_currency.id, **given, **figures)

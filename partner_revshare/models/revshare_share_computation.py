@@ -4,13 +4,19 @@ from odoo import models
 from odoo.exceptions import UserError
 from odoo.tools import float_is_zero
 
-from .revshare_charged_amounts import charged_totals, product_quantity
+from .revshare_charged_amounts import charged_totals
 from .revshare_rule_formula import RevshareFormulaError
+from .revshare_share_bases import LineBases
 from .revshare_share_customers import CustomerHistory
-from .revshare_share_scope import SCOPE_FIELDS, AgreementScope, MoveFacts
+from .revshare_share_scope import (
+    SCOPE_FIELDS,
+    AgreementScope,
+    MoveFacts,
+    tested_facts,
+)
 
 
-class ShareComputation(CustomerHistory):
+class ShareComputation(CustomerHistory, LineBases):
     """The state of one call of ``_revshare_compute_shares``, read once for the
     whole batch of invoice lines: the active rules of each agreement by sequence
     (``rules``), the tiered agreements and their cumulative bases per period
@@ -25,16 +31,23 @@ class ShareComputation(CustomerHistory):
         self.env = agreements.env
         self.agreements = agreements
         moves = lines.move_id
-        lines.mapped("product_id.categ_id")
-        moves.mapped("commercial_partner_id.category_id")
-        moves.mapped("commercial_partner_id.revshare_referrer_id")
-        moves.mapped("partner_id.category_id")
         for fname in SCOPE_FIELDS:
             agreements.mapped(fname)
         all_rules = agreements.rule_ids.filtered("active")
         all_rules.mapped("product_ids")
         all_rules.mapped("product_category_ids")
         all_rules.mapped("tier_ids")
+        self.scopes = {a.id: AgreementScope.of(a) for a in agreements}
+        # What no scope nor rule tests is not read: the customers' tags, their
+        # referrer and country, the products' categories.
+        self.tested = tested_facts(self.scopes.values())
+        if "category_ids" in self.tested:
+            moves.mapped("commercial_partner_id.category_id")
+            moves.mapped("partner_id.category_id")
+        if any(s.product_category_ids for s in self.scopes.values()) or any(
+            all_rules.mapped("product_category_ids")
+        ):
+            lines.mapped("product_id.categ_id")
         self.rules = defaultdict(list)
         for rule in all_rules.sorted(lambda r: (r.sequence, r.id)):
             self.rules[rule.agreement_id.id].append(rule)
@@ -47,11 +60,14 @@ class ShareComputation(CustomerHistory):
         self._categ_paths = {}
         self._rates = {}
         self._months = {}
-        self.scopes = {a.id: AgreementScope.of(a) for a in agreements}
         self._move_facts = {}
+        self._move_values = {}
         self._in_scope = {}
         self._rule_matches = {}
-        self.bases = {}  # invoice line -> line_bases(), for the formulas' margin
+        self._quantities = {}
+        # invoice line -> {base: (company, invoice)}: the margin on demand only
+        # (it reads the products' costs), see base_of().
+        self.bases = {}
         self.starts = self._customer_starts(lines)
         self.invoice_numbers = self._customer_invoice_numbers(lines)
         # Per agreement: whether any rule has a minimum quantity, a minimum
@@ -128,24 +144,20 @@ class ShareComputation(CustomerHistory):
         result = []
         for move in lines.move_id.sorted(lambda m: (m.invoice_date or m.date, m.id)):
             move_lines = lines_by_move[move]
-            bases = {
-                line: self.line_bases(line, charged[line.id]) for line in move_lines
-            }
-            self.bases.update(bases)
+            for line in move_lines:
+                self.bases[line] = self.line_bases(line, charged[line.id])
             move_vals = []
             for agreement in self.agreements:
                 if agreement.company_id == move.company_id:
-                    move_vals += self._shares_of_move(
-                        agreement, move, move_lines, bases
-                    )
+                    move_vals += self._shares_of_move(agreement, move, move_lines)
             result += move_vals + self._overrides_of_move(move, move_lines, move_vals)
         return result
 
-    def _shares_of_move(self, agreement, move, move_lines, bases):
+    def _shares_of_move(self, agreement, move, move_lines):
         if agreement.base == "shares":
             return []
         return self._shares_of_matches(
-            agreement, move, self._match_lines(agreement, move, move_lines, bases)
+            agreement, move, self._match_lines(agreement, move, move_lines)
         )
 
     def _shares_of_matches(self, agreement, move, matches):
@@ -222,22 +234,24 @@ class ShareComputation(CustomerHistory):
                 vals["customer_invoice"] = source_vals[0]["customer_invoice"]
         return vals_list
 
-    def _match_lines(self, agreement, move, move_lines, bases):
+    def _match_lines(self, agreement, move, move_lines):
         """[(line, rule, base in agreement currency)] for the lines of one move in
         the agreement's scope with a matching rule; waterfall bases net of the
         shares already computed on the line."""
+        if not self._invoice_in_scope(agreement, move):
+            return []
         currency = agreement.currency_id
         to_agr = self.rate_to_agreement(agreement, move)
         same_currency = move.currency_id == move.company_currency_id
         month = self.customer_month(agreement, move)
         matches = []
         for line in move_lines:
-            if not self._match_line(agreement, line):
+            if not self._product_in_scope(agreement, line.product_id):
                 continue
             rule = self._match_rule(agreement, line, month)
             if not rule:
                 continue
-            base_company, base_invoice = bases[line][agreement.base]
+            base_company, base_invoice = self.base_of(line, agreement.base)
             if agreement.waterfall:
                 consumed = self.consumed[line.id]
                 base_company -= consumed
@@ -252,20 +266,26 @@ class ShareComputation(CustomerHistory):
         return matches
 
     def _match_line(self, agreement, line):
-        """Whether an invoice line is in the agreement's scope: its invoice (once
-        per agreement and invoice), then its product."""
-        move = line.move_id
+        """Whether an invoice line is in the agreement's scope: its invoice,
+        then its product."""
+        return self._invoice_in_scope(
+            agreement, line.move_id
+        ) and self._product_in_scope(agreement, line.product_id)
+
+    def _invoice_in_scope(self, agreement, move):
+        """Whether the invoice is in the agreement's scope (all but its lines'
+        products), once per agreement and invoice."""
         key = (agreement.id, move.id)
         if key not in self._in_scope:
             if move.id not in self._move_facts:
-                self._move_facts[move.id] = MoveFacts.of(move)
+                self._move_facts[move.id] = MoveFacts.of(move, self.tested)
             self._in_scope[key] = self._move_facts[move.id].in_scope(
                 self.scopes[agreement.id]
             )
-        if not self._in_scope[key]:
-            return False
+        return self._in_scope[key]
+
+    def _product_in_scope(self, agreement, product):
         scope = self.scopes[agreement.id]
-        product = line.product_id
         if scope.product_ids and product.id not in scope.product_ids:
             return False
         return not (
@@ -332,47 +352,6 @@ class ShareComputation(CustomerHistory):
             return rule
         return None
 
-    @staticmethod
-    def line_bases(line, charged):
-        """Signed bases of an invoice line (positive on invoices, negative on credit
-        notes) in company and invoice currency: {base: (company, invoice)}.
-        ``charged``: what the customer is charged for the line, taxes included
-        (:func:`charged_totals`)."""
-        move = line.move_id
-        sign = -1 if move.move_type == "out_refund" else 1
-        untaxed_company = -line.balance
-        untaxed_invoice = -line.amount_currency
-        total_invoice = sign * charged
-        if move.currency_id == move.company_currency_id:
-            total_company = total_invoice
-        else:
-            rate = move.invoice_currency_rate or 1.0
-            total_company = move.company_currency_id.round(total_invoice / rate)
-        bases = {
-            "untaxed": (untaxed_company, untaxed_invoice),
-            "total": (total_company, total_invoice),
-        }
-        # Margin: untaxed minus the product cost (company currency) of the quantity
-        # sold, converted at the invoice rate. A margin of the wrong sign (sale below
-        # cost) earns nothing rather than a negative share.
-        cost = 0.0
-        product = line.product_id
-        if product:
-            cost = (
-                sign
-                * product.with_company(move.company_id).standard_price
-                * product_quantity(line)
-            )
-        margin_company = untaxed_company - cost
-        if margin_company * sign < 0:
-            margin_company = 0.0
-        if move.currency_id == move.company_currency_id:
-            margin_invoice = margin_company
-        else:
-            margin_invoice = margin_company * (move.invoice_currency_rate or 1.0)
-        bases["margin"] = (margin_company, margin_invoice)
-        return bases
-
     def _prepare_share_vals(self, agreement, line, rule, base, cumulative):
         """One share row's create values (None when there is nothing to share),
         rounded once in the agreement currency, converted at the invoice's rate."""
@@ -420,14 +399,10 @@ class ShareComputation(CustomerHistory):
             "agreement_id": agreement.id,
             "rule_id": rule.id,
             "partner_id": agreement.partner_id.id,
-            "company_id": move.company_id.id,
-            "invoice_id": move.id,
+            **self._invoice_values(move),
             "invoice_line_id": line.id,
-            "customer_id": move.commercial_partner_id.id,
             "product_id": line.product_id.id,
-            "date": move.invoice_date or move.date,
             "currency_id": currency.id,
-            "invoice_currency_id": move.currency_id.id,
             "base_amount": base,
             "rate": rate,
             "amount": amount,
@@ -439,12 +414,30 @@ class ShareComputation(CustomerHistory):
             **({"hold_reason": hold_reason} if hold_reason else {}),
         }
 
+    def _invoice_values(self, move):
+        """The values every share row of ``move`` holds, read once per invoice
+        (the invoice currency before the amounts: see _revshare_fill_figures)."""
+        if move.id not in self._move_values:
+            self._move_values[move.id] = {
+                "company_id": move.company_id.id,
+                "invoice_id": move.id,
+                "customer_id": move.commercial_partner_id.id,
+                "date": move.invoice_date or move.date,
+                "invoice_currency_id": move.currency_id.id,
+            }
+        return self._move_values[move.id]
+
     def _share_amount(self, agreement, line, rule, base, cumulative):
         """(rate, rounded amount, hold reason) of ``rule`` on ``line``: a
         formula that fails there gives 0.00 and the reason to hold the row."""
         currency = agreement.currency_id
         sign = -1 if line.move_id.move_type == "out_refund" else 1
-        quantity = sign * product_quantity(line)
+        # A rate or an amount per line takes only the quantity's sign (that of
+        # the line's quantity, whatever the unit).
+        if rule.compute in ("fixed_unit", "formula"):
+            quantity = sign * self.quantity(line)
+        else:
+            quantity = sign * line.quantity
         rate = rule.rate if rule.compute == "percent" else 0.0
         if rule._revshare_uses_tiers():
             rate = rule._revshare_tier_rate(cumulative)
@@ -475,7 +468,7 @@ class ShareComputation(CustomerHistory):
         """The variables of ``rule``'s formula on ``line`` (see the help of
         ``revshare.rule.formula``), positive."""
         move = line.move_id
-        margin_company, margin_invoice = self.bases[line]["margin"]
+        margin_company, margin_invoice = self.base_of(line, "margin")
         if agreement.currency_id == move.currency_id:
             margin = margin_invoice
         else:

@@ -52,6 +52,24 @@ class AgreementScope:
         )
 
 
+# The facts of an invoice read only when a scope tests them (they read the
+# customers' tags and records): fact -> the scope's restriction.
+OPTIONAL_FACTS = {
+    "category_ids": "customer_category_ids",
+    "referrer_id": "referrer_id",
+    "country_id": "country_ids",
+}
+
+
+def tested_facts(scopes):
+    """The optional facts (:data:`OPTIONAL_FACTS`) that any of ``scopes`` tests."""
+    return frozenset(
+        fact
+        for fact, restriction in OPTIONAL_FACTS.items()
+        if any(getattr(scope, restriction) for scope in scopes)
+    )
+
+
 @dataclass(frozen=True)
 class MoveFacts:
     """What the agreements' scopes test on an invoice, read once per invoice."""
@@ -66,7 +84,9 @@ class MoveFacts:
     country_id: object
 
     @classmethod
-    def of(cls, move):
+    def of(cls, move, tested=frozenset(OPTIONAL_FACTS)):
+        """The facts of ``move``; of the optional ones, only those in ``tested``
+        (the others are empty: no scope that tests them is matched)."""
         customer = move.commercial_partner_id
         return cls(
             company_id=move.company_id.id,
@@ -74,11 +94,15 @@ class MoveFacts:
             partner_ids=frozenset((customer.id, move.partner_id.id)),
             category_ids=frozenset(
                 (customer.category_id | move.partner_id.category_id).ids
+                if "category_ids" in tested
+                else ()
             ),
-            referrer_id=customer.revshare_referrer_id.id,
+            referrer_id=(
+                customer.revshare_referrer_id.id if "referrer_id" in tested else None
+            ),
             salesperson_id=move.invoice_user_id.id,
             journal_id=move.journal_id.id,
-            country_id=customer.country_id.id,
+            country_id=customer.country_id.id if "country_id" in tested else None,
         )
 
     def in_scope(self, scope):

@@ -36,3 +36,4 @@ from . import test_payout
 from . import test_payout_errors
 from . import test_payout_concurrency
 from . import test_payout_portal
+from . import test_revshare_monetary_field
