@@ -8,7 +8,7 @@ from odoo import api, models
 _PLAIN_AGREEMENTS = """
     SELECT a.id
       FROM revshare_agreement a
-     WHERE a.id = ANY(%(ids)s)
+     WHERE a.company_id = %(company)s
        AND a.base IN ('untaxed', 'total')
        AND NOT COALESCE(a.waterfall, FALSE)
        AND NOT EXISTS (
@@ -269,10 +269,10 @@ class RevshareCheckShareSql(models.AbstractModel):
     _description = "Revenue Share Check: shares of plain rules, in SQL"
 
     @api.model
-    def _revshare_sql_agreement_ids(self, agreement_ids):
-        """The agreements among ``agreement_ids`` whose shares the SQL path
-        recomputes (see ``_PLAIN_AGREEMENTS``)."""
-        self.env.cr.execute(_PLAIN_AGREEMENTS, {"ids": list(agreement_ids)})
+    def _revshare_sql_agreement_ids(self, company):
+        """The agreements of ``company`` whose shares the SQL path recomputes
+        (see ``_PLAIN_AGREEMENTS``)."""
+        self.env.cr.execute(_PLAIN_AGREEMENTS, {"company": company.id})
         return [agreement_id for (agreement_id,) in self.env.cr.fetchall()]
 
     @api.model

@@ -41,10 +41,7 @@ class RevshareCheckShares(models.AbstractModel):
         self.env.flush_all()
         Line = self.env["revshare.line"]
         domain = self._revshare_share_domain(company, date_from, date_to)
-        agreements = [
-            agreement for (agreement,) in Line._read_group(domain, ["agreement_id"])
-        ]
-        plain_ids = self._revshare_sql_agreement_ids([a.id for a in agreements])
+        plain_ids = self._revshare_sql_agreement_ids(company)
         mismatches = []
         for invoice_ids in self._revshare_share_chunks(domain):
             originals = Line.browse(self._revshare_live_share_ids(domain, invoice_ids))
@@ -167,8 +164,8 @@ class RevshareCheckShares(models.AbstractModel):
             return []
         python_rows = originals.browse(python_ids)
         checked = {(r.agreement_id.id, r.invoice_id.id) for r in python_rows}
-        invoices = python_rows.invoice_id
-        originals = originals.filtered(lambda r: r.invoice_id in invoices)
+        invoice_ids = set(python_rows.invoice_id.ids)
+        originals = originals.filtered(lambda r: r.invoice_id.id in invoice_ids)
         mismatches = []
         # Ids first, records after: a recordset grown row by row is quadratic.
         ids_by_invoice = defaultdict(list)
