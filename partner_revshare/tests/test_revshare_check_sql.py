@@ -4,7 +4,7 @@ from .common import RevshareCommon
 
 # Queries of the check's share step over the shares of the class's invoices: the
 # same for one invoice as for four (set-based, chunk by chunk of invoices).
-SHARE_STEP_QUERIES = 35
+SHARE_STEP_QUERIES = 36
 
 
 @tagged("post_install", "-at_install")
@@ -58,7 +58,7 @@ class TestRevshareCheckSql(RevshareCommon):
         Check = self.env["revshare.check"]
         rows = invoices.revshare_line_ids
         plain = Check._revshare_sql_agreement_ids(self.company)
-        return Check._revshare_sql_share_terms(rows.ids, plain)
+        return Check._revshare_sql_share_terms(rows.ids, invoices.ids, plain)
 
     def _row(self, agreement, product=None):
         rows = self._rows(self.invoice, agreement)

@@ -45,7 +45,10 @@ class RevshareCheckShares(models.AbstractModel):
         mismatches = []
         for invoice_ids in self._revshare_share_chunks(domain):
             originals = Line.browse(self._revshare_live_share_ids(domain, invoice_ids))
-            found, python_ids = self._revshare_sql_share_terms(originals.ids, plain_ids)
+            with self._revshare_without_jit():
+                found, python_ids = self._revshare_sql_share_terms(
+                    originals.ids, invoice_ids, plain_ids
+                )
             mismatches += (
                 self._revshare_check_charged(originals)
                 + found
