@@ -139,7 +139,9 @@ _RULE = f"""
 # share the rules give from the line's own amounts and the row that holds it,
 # kept when they may disagree. ``candidates``: every product line of those
 # invoices and the rows' own lines; ``bases``: the line's base in the agreement
-# currency, rounded.
+# currency, rounded. ``bases`` and ``expected`` are materialized: inlined, their
+# expressions were computed again in each comparison (39 s of the share step at a
+# million rows instead of 16 s).
 _SHARE_TERMS = f"""
 WITH chunk AS (
     SELECT r.id, r.agreement_id, r.invoice_id, r.invoice_line_id,
@@ -161,7 +163,7 @@ WITH chunk AS (
       FROM chunk c
       JOIN pairs p USING (agreement_id, invoice_id)
      WHERE c.overridden_agreement_id IS NULL
-), bases AS (
+), bases AS MATERIALIZED (
     SELECT k.agreement_id, k.line_id, l.move_id, cur.rounding, ru.id AS rule_id,
            ru.compute, ru.rate, ru.amount AS fixed, ru.min_amount, ru.max_amount,
            ROUND(CASE
@@ -196,7 +198,7 @@ WITH chunk AS (
            CASE WHEN b.compute = 'percent' THEN b.base * b.rate / 100
                 WHEN b.base < 0 THEN -b.fixed ELSE b.fixed END AS raw
       FROM bases b
-), expected AS (
+), expected AS MATERIALIZED (
     SELECT r.agreement_id, r.line_id, r.move_id, r.rounding, r.rule_id, r.base,
            CASE WHEN r.compute = 'percent' THEN r.rate ELSE 0 END AS rate,
            ROUND(CASE
