@@ -1,5 +1,6 @@
 from . import revshare_settlement_run
 from . import revshare_settlement_run_line
+from . import revshare_check_share_sql
 from . import revshare_check_shares
 from . import revshare_check_settlements
 from . import revshare_check_payouts

@@ -1,8 +1,12 @@
 from collections import defaultdict
 
 from odoo import api, models
+from odoo.tools import SQL, float_compare
 
 from ..models.revshare_charged_amounts import charged_totals
+
+# Share rows checked per chunk: the cache is emptied between chunks.
+CHUNK_ROWS = 20000
 
 
 class RevshareCheckShares(models.AbstractModel):
@@ -11,6 +15,7 @@ class RevshareCheckShares(models.AbstractModel):
     charge."""
 
     _name = "revshare.check.shares"
+    _inherit = ["revshare.check.share.sql"]
     _description = "Revenue Share Check: shares"
 
     @api.model
@@ -28,25 +33,63 @@ class RevshareCheckShares(models.AbstractModel):
 
     @api.model
     def _revshare_check_shares(self, company, date_from, date_to):
+        """The shares of the period's invoices, chunk by chunk of invoices (about
+        ``CHUNK_ROWS`` rows each, the cache emptied between chunks, so that memory
+        stays bounded at a million rows): what the invoices charge, the shares of
+        plain rules recomputed in SQL (``revshare.check.share.sql``), the others
+        in Python (:meth:`_revshare_check_terms`), what they earned later."""
+        self.env.flush_all()
         Line = self.env["revshare.line"]
-        originals = Line.search(
-            self._revshare_share_domain(company, date_from, date_to)
-        )
-        # A share reversed when its invoice went back to draft was replaced by the
-        # shares of the new posting: only the live ones count.
-        reversed_ids = {
-            row.id
-            for (row,) in Line._read_group(
-                [("reversed_line_id", "in", originals.ids), ("kind", "=", "reversal")],
-                ["reversed_line_id"],
+        domain = self._revshare_share_domain(company, date_from, date_to)
+        plain_ids = self._revshare_sql_agreement_ids(company)
+        mismatches = []
+        for invoice_ids in self._revshare_share_chunks(domain):
+            originals = Line.browse(self._revshare_live_share_ids(domain, invoice_ids))
+            with self._revshare_without_jit():
+                found, python_ids = self._revshare_sql_share_terms(
+                    originals.ids, invoice_ids, plain_ids
+                )
+            mismatches += (
+                self._revshare_check_charged(originals)
+                + found
+                + self._revshare_check_terms(originals, python_ids)
+                + self._revshare_check_earned(originals)
             )
-        }
-        originals = originals.filtered(lambda r: r.id not in reversed_ids)
-        return (
-            self._revshare_check_charged(originals)
-            + self._revshare_check_terms(originals)
-            + self._revshare_check_earned(originals)
+            self.env.invalidate_all()
+        return mismatches
+
+    @api.model
+    def _revshare_share_chunks(self, domain):
+        """Lists of invoice ids whose share rows (``domain``) make chunks of about
+        ``CHUNK_ROWS`` rows (an invoice is never split: its shares are checked
+        together)."""
+        chunk, size = [], 0
+        for invoice, count in self.env["revshare.line"]._read_group(
+            domain, ["invoice_id"], ["__count"], order="invoice_id"
+        ):
+            chunk.append(invoice.id)
+            size += count
+            if size >= CHUNK_ROWS:
+                yield chunk
+                chunk, size = [], 0
+        if chunk:
+            yield chunk
+
+    @api.model
+    def _revshare_live_share_ids(self, domain, invoice_ids):
+        """Ids of the share rows (``domain``) of ``invoice_ids`` still live: a
+        share reversed when its invoice went back to draft was replaced by the
+        shares of the new posting."""
+        Line = self.env["revshare.line"]
+        query = Line._search(domain + [("invoice_id", "in", invoice_ids)])
+        query.add_where(
+            SQL(
+                "NOT EXISTS (SELECT 1 FROM revshare_line rev "
+                "WHERE rev.reversed_line_id = %s AND rev.kind = 'reversal')",
+                SQL.identifier(query.table, "id"),
+            )
         )
+        return [row_id for (row_id,) in self.env.execute_query(query.select())]
 
     @api.model
     def _revshare_check_earned(self, originals):
@@ -62,9 +105,13 @@ class RevshareCheckShares(models.AbstractModel):
         add up to the invoice's total, less its cash rounding. A line read at its
         own total where Odoo charged less tax (early-payment terms computed
         ``mixed``) makes them differ."""
-        invoices = originals.filtered(
-            lambda r: r.agreement_id.base == "total"
-        ).invoice_id
+        invoices = self.env["account.move"].browse(
+            invoice.id
+            for (invoice,) in self.env["revshare.line"]._read_group(
+                [("id", "in", originals.ids), ("agreement_id.base", "=", "total")],
+                ["invoice_id"],
+            )
+        )
         if not invoices:
             return []
         lines = invoices.invoice_line_ids.filtered(
@@ -106,11 +153,22 @@ class RevshareCheckShares(models.AbstractModel):
         return mismatches
 
     @api.model
-    def _revshare_check_terms(self, originals):
-        """Recompute the shares of the invoices with the agreements that earned on
-        them, and compare their amounts and bases with the ledger (a formula is
-        evaluated again on the invoice's figures). Tiered rules and formulas with
-        tiers are left out: their rate depends on the period's running total."""
+    def _revshare_check_terms(self, originals, python_ids):
+        """The Python path: the shares ``python_ids`` (among the live shares
+        ``originals`` of a chunk) that the SQL path leaves (formulas, tiers,
+        customer months or invoice numbers, minimum quantities or invoices,
+        margin, waterfall, overrides, a third currency, an invoice taxed as a
+        whole), recomputed with the agreements that earned on their invoices (a
+        formula is evaluated again on the invoice's figures; all the agreements of
+        the invoice, for the waterfall) and compared with the ledger. Tiered rules
+        and formulas with tiers are left out: their rate depends on the period's
+        running total."""
+        if not python_ids:
+            return []
+        python_rows = originals.browse(python_ids)
+        checked = {(r.agreement_id.id, r.invoice_id.id) for r in python_rows}
+        invoice_ids = set(python_rows.invoice_id.ids)
+        originals = originals.filtered(lambda r: r.invoice_id.id in invoice_ids)
         mismatches = []
         # Ids first, records after: a recordset grown row by row is quadratic.
         ids_by_invoice = defaultdict(list)
@@ -128,6 +186,8 @@ class RevshareCheckShares(models.AbstractModel):
             agreements = self.env["revshare.agreement"].browse(agreement_ids)
             computed = {}
             for vals in agreements._revshare_compute_shares(invoices.invoice_line_ids):
+                if (vals["agreement_id"], vals["invoice_id"]) not in checked:
+                    continue
                 key = (
                     vals["agreement_id"],
                     vals["invoice_line_id"],
@@ -136,7 +196,7 @@ class RevshareCheckShares(models.AbstractModel):
                 computed[key] = vals
             seen = set()
             for invoice in invoices:
-                for row in rows_by_invoice[invoice]:
+                for row in rows_by_invoice[invoice] & python_rows:
                     key = (
                         row.agreement_id.id,
                         row.invoice_line_id.id,
@@ -186,6 +246,15 @@ class RevshareCheckShares(models.AbstractModel):
                 invoice=invoice.display_name,
                 actual=row.base_amount,
                 expected=vals["base_amount"],
+            )
+        elif float_compare(row.rate, vals["rate"], precision_digits=4):
+            message = self.env._(
+                "Share of %(agreement)s on %(invoice)s was computed at a rate of "
+                "%(actual)s%%; the agreement's rules give %(expected)s%%.",
+                agreement=row.agreement_id.display_name,
+                invoice=invoice.display_name,
+                actual=row.rate,
+                expected=vals["rate"],
             )
         elif row.customer_month != vals["customer_month"]:
             message = self.env._(
