@@ -41,6 +41,16 @@ class AccountMove(models.Model):
     revshare_booked_line_ids = fields.One2many(
         "revshare.line", "move_id", string="Revenue Shares Booked", readonly=True
     )
+    # The inverse of the statements' bill: Odoo follows it when a bill's amounts or
+    # state change (the statements' bill figures depend on them) instead of
+    # searching the statements of every journal entry it writes; a new entry has
+    # none in cache, so posting and paying query nothing for it.
+    revshare_settlement_ids = fields.One2many(
+        "revshare.settlement",
+        "bill_id",
+        string="Revenue Share Statements",
+        readonly=True,
+    )
     revshare_booked_line_count = fields.Integer(
         compute="_compute_revshare_booked_line_count", string="Shares Booked"
     )

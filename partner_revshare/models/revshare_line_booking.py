@@ -7,6 +7,17 @@ from odoo.fields import Command
 
 from .revshare_line_states import EARNED_STATES
 
+# Our documents are created and posted without chatter (no creation message, no
+# tracking values, the user who paid or posted not made a follower): they are
+# written by the engine, each row says why. Odoo still subscribes the partner of
+# a posted invoice, so a payee follows its vendor bill.
+QUIET_DOCUMENT_CONTEXT = {
+    "tracking_disable": True,
+    "mail_create_nolog": True,
+    "mail_create_nosubscribe": True,
+    "mail_notrack": True,
+}
+
 # One line of a vendor bill of ours: its agreement (the bill product), label,
 # amount and expense account (empty: the product's).
 BillLine = namedtuple("BillLine", ["agreement", "name", "amount", "expense_account"])
@@ -51,6 +62,7 @@ class RevshareLineBooking(models.AbstractModel):
         # any right on journal entries); the rows were computed by our code only.
         rows = rows.sudo()
         moves = self.env["account.move"].sudo()
+        quiet = moves.with_context(**QUIET_DOCUMENT_CONTEXT)
         entry_rows = rows.filtered(lambda r: r.settlement_mode == "entry")
         bill_rows = rows.filtered(lambda r: r.settlement_mode == "bill")
         move_vals, move_rows = [], []
@@ -68,23 +80,22 @@ class RevshareLineBooking(models.AbstractModel):
             return moves
         self._revshare_skip_analytic_models(move_vals)
         entry_count = len(move_vals) - len(by_partner)
-        entries = bills = moves
+        entries = bills = quiet
         if entry_count:
-            # Balanced and untaxed (their lines say so): created and posted without
-            # Odoo's invoice synchronization, as Odoo creates its cash-basis tax
-            # entries (_create_tax_cash_basis_moves); the balance is still checked.
-            entries = moves.with_context(
+            # Balanced and untaxed (their lines say so): created without Odoo's
+            # invoice synchronization, as Odoo creates its cash-basis tax entries
+            # (_create_tax_cash_basis_moves); the balance is still checked.
+            entries = quiet.with_context(
                 skip_invoice_sync=True,
                 skip_invoice_line_sync=True,
                 skip_account_move_synchronization=True,
             ).create(move_vals[:entry_count])
         if by_partner:
-            bills = moves.create(move_vals[entry_count:])
+            bills = quiet.create(move_vals[entry_count:])
         with self.env["res.partner"]._revshare_batched_ranks():
-            for documents in (entries, bills):
-                if documents:
-                    documents._post(soft=False)
-        new_moves = entries.with_env(moves.env) + bills
+            # One posting for the whole event (one sequence and rank pass).
+            (entries.with_env(quiet.env) + bills)._post(soft=False)
+        new_moves = (entries + bills).with_env(moves.env)
         links = []
         for move, line_rows in zip(new_moves, move_rows, strict=True):
             booking_lines = move._revshare_booking_lines()[-len(line_rows) :]
@@ -355,7 +366,9 @@ class RevshareLineBooking(models.AbstractModel):
                     move.company_id, journal, date or fields.Date.context_today(self)
                 )
                 with self.env["res.partner"]._revshare_batched_ranks():
-                    reverse = move._reverse_moves(
+                    reverse = move.with_context(
+                        **QUIET_DOCUMENT_CONTEXT
+                    )._reverse_moves(
                         [
                             {
                                 "date": day,

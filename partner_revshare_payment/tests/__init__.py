@@ -16,3 +16,4 @@ from . import test_payment_early_discount_base
 from . import test_revshare_forecast
 from . import test_payment_alert
 from . import test_payment_payee
+from . import test_payment_documents_chatter
