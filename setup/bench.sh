@@ -14,8 +14,8 @@ Usage: setup/bench.sh [options] [-- BENCH_OPTIONS]
   --keep-db         keep the benchmark database afterwards (default: dropped)
   --million         also the million-row part (issue 30): the settlement cron over
                     1,000,000 earned rows of 10,000 partners, committed chunk by chunk
-                    (time, chunks, peak memory), then the integrity check's set-based
-                    steps; adds about 30 minutes on 2 shared cores (tests/benchmarks/README.md)
+                    (time, chunks, peak memory), then the integrity check, its share step
+                    timed apart; adds about 25 minutes on 2 shared cores (tests/benchmarks/README.md)
   --odoo-src PATH   an Odoo 18.0 source tree (see setup/install.sh --help)
   BENCH_OPTIONS     passed to tests/benchmarks/bench_revshare.py, e.g. --invoices 500
                     --pay 300 --rows 20000 --parts 1,2 (see its --help)
