@@ -166,6 +166,7 @@ class RevshareCheckShares(models.AbstractModel):
         if not python_ids:
             return []
         python_rows = originals.browse(python_ids)
+        python_set = set(python_ids)
         checked = {(r.agreement_id.id, r.invoice_id.id) for r in python_rows}
         invoice_ids = set(python_rows.invoice_id.ids)
         originals = originals.filtered(lambda r: r.invoice_id.id in invoice_ids)
@@ -196,7 +197,9 @@ class RevshareCheckShares(models.AbstractModel):
                 computed[key] = vals
             seen = set()
             for invoice in invoices:
-                for row in rows_by_invoice[invoice] & python_rows:
+                for row in rows_by_invoice[invoice]:
+                    if row.id not in python_set:
+                        continue
                     key = (
                         row.agreement_id.id,
                         row.invoice_line_id.id,
