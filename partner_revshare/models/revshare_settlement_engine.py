@@ -3,7 +3,6 @@ from collections import defaultdict, namedtuple
 from dataclasses import dataclass, field
 
 from dateutil.relativedelta import relativedelta
-from psycopg2 import errors as pg_errors
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
@@ -509,21 +508,21 @@ class RevshareSettlementEngine(models.AbstractModel):
         # Only the ledger: the totals of the new settlements are computed once,
         # after the UPDATE, instead of once empty and once again.
         rows.flush_model()
-        try:
-            # One query, and the fast path finds the rows' settlement (the link
-            # it follows to the totals) in the cache.
-            rows._revshare_fetch(["state", "settlement_id"])
-            if rows.mapped("settlement_id") or set(rows.mapped("state")) - {"earned"}:
-                raise UserError(
-                    self.env._(
-                        "Some revenue-share rows were settled by another run "
-                        "meanwhile: run the settlement again."
-                    )
+        # One query, and the fast path finds the rows' settlement (the link it
+        # follows to the totals) in the cache.
+        rows._revshare_fetch(["state", "settlement_id"])
+        if rows.mapped("settlement_id") or set(rows.mapped("state")) - {"earned"}:
+            raise UserError(
+                self.env._(
+                    "Some revenue-share rows were settled by another run "
+                    "meanwhile: run the settlement again."
                 )
-            rows._revshare_write_fast({"settlement_id": [s for __, s in pairs]})
-        except pg_errors.SerializationFailure as error:
-            # A run that committed since this one began took some of its rows.
-            raise UserError(self._revshare_run_busy_message()) from error
+            )
+        # A row changed since this transaction began (a run committed meanwhile,
+        # a payment undone emptying its partial) fails the UPDATE with a
+        # serialization failure, left as it is: Odoo retries the request in a
+        # new transaction, which plans again, and the cron calls again.
+        rows._revshare_write_fast({"settlement_id": [s for __, s in pairs]})
         self._check_lines()
 
     @api.model

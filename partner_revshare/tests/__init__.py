@@ -32,6 +32,7 @@ from . import test_revshare_rule_conditions
 from . import test_revshare_rule_formula
 from . import test_revshare_alert
 from . import test_revshare_payee
+from . import test_settlement_concurrent_write
 from . import test_settlement_cron_resume
 from . import test_payout
 from . import test_payout_errors
