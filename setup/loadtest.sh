@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The load test: a real Odoo server with --workers=4 and a cron worker on the
 # private PostgreSQL, loopback only, driven over JSON-RPC by 8 concurrent clients for a
-# bounded time (half with the payment agreements suspended, half active): they post
+# bounded time (four equal phases, the payment agreements suspended, active, active,
+# suspended: a drift over the run weighs on both sides alike): they post
 # invoices, register payments (single and grouped), unreconcile some, issue credit notes,
 # and one runs the settlement cron meanwhile. Then a worker is SIGKILLed in the middle of
 # a settlement run, the server restarted and the run finished; the integrity check must
@@ -13,7 +14,7 @@ source "$(dirname "$0")/lib.sh"
 usage() {
     cat <<USAGE
 Usage: setup/loadtest.sh [options]
-  --duration SECONDS  load time, half agreements off then half on (default 120)
+  --duration SECONDS  load time, in quarters: agreements off, on, on, off (default 120)
   --short             60 seconds of load and 150 settled partners (a quick check)
   --partners N        periodic agreements of the killed settlement run (default 300)
   --keep-db           keep the load test database afterwards (default: dropped)

@@ -10,8 +10,8 @@ server and calls the three steps of this script::
 ``setup`` and ``check`` work inside Odoo (its registry, like ``odoo-bin shell``), the
 server stopped. ``run`` only talks JSON-RPC to the server on the loopback: 8 clients
 (threads) post invoices, register payments (single and grouped), unreconcile some and
-issue credit notes for half the time with the payment agreements suspended, then for
-half the time with them active; one client runs the settlement cron meanwhile. The
+issue credit notes in four equal phases, the payment agreements suspended, active,
+active, suspended (``PHASES``); one client runs the settlement cron meanwhile. The
 kill step (``kill``) posts invoices for many periodic agreements, starts the
 settlement cron and SIGKILLs the worker running it once a batch of partners is
 committed. ``check`` then runs the integrity check and recounts the earned rows from
@@ -40,6 +40,10 @@ _logger = logging.getLogger("revshare.loadtest")
 
 CLIENTS = 8
 PAYMENT_AGREEMENTS = 10
+# The load's phases, agreements suspended ("off") or active ("on"), of equal time:
+# off-on-on-off, so that a drift over the run (the database grows, the machine's
+# load changes) weighs on both sides alike instead of on the second half only.
+PHASES = ("off", "on", "on", "off")
 # Errors an RPC may end with under load that are not failures: Odoo retries
 # serialization conflicts itself and gives up after 5 tries.
 CONFLICTS = ("SerializationFailure", "DeadlockDetected", "LockNotAvailable")
@@ -440,15 +444,21 @@ def cmd_run(args):
         thread.start()
     for thread in warm:
         thread.join()
-    half = args.duration / 2.0
-    admin("revshare.agreement", "action_suspend", facts["payment_agreements"])
-    elapsed_off = run_phase(args, facts, stats, "off", half)
-    admin("revshare.agreement", "action_activate", facts["payment_agreements"])
-    elapsed_on = run_phase(args, facts, stats, "on", half)
+    seconds = {"off": 0.0, "on": 0.0}
+    active = None
+    for phase in PHASES:
+        if phase != active:
+            method = "action_activate" if phase == "on" else "action_suspend"
+            admin("revshare.agreement", method, facts["payment_agreements"])
+            active = phase
+        seconds[phase] += run_phase(
+            args, facts, stats, phase, args.duration / len(PHASES)
+        )
     result = {
         "clients": CLIENTS,
         "duration": args.duration,
-        "seconds": {"off": elapsed_off, "on": elapsed_on},
+        "phases": list(PHASES),
+        "seconds": seconds,
         "payments": stats.payments,
         "conflicts_given_up": stats.conflicts,
         "failures": stats.failures,
