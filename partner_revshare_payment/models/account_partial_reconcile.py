@@ -5,6 +5,7 @@ import psycopg2
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
+from odoo.service.model import PG_CONCURRENCY_EXCEPTIONS_TO_RETRY
 
 from odoo.addons.partner_revshare.models.revshare_line_states import (
     EARNED_OR_WAITING_STATES,
@@ -422,11 +423,15 @@ class AccountPartialReconcile(models.Model):
     def _revshare_write_rows(self, Line, vals_list, events):
         """Create the earned rows, then book them, one document set per payment event.
 
-        Any failure becomes a UserError naming the payment: the whole reconciliation
-        is rolled back with it, never half written.
+        A database failure becomes a UserError: the whole reconciliation is rolled
+        back with it, never half written. A concurrency failure (a row the new
+        rows refer to changed since the transaction began) is left as it is:
+        Odoo retries the request in a new transaction.
         """
         try:
             rows = Line.create(vals_list)
+        except PG_CONCURRENCY_EXCEPTIONS_TO_RETRY:
+            raise
         except psycopg2.Error as error:
             raise UserError(
                 self.env._(

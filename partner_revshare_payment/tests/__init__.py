@@ -5,6 +5,7 @@ from . import test_payment_query_count
 from . import test_payment_gateway
 from . import test_payment_property
 from . import test_payment_concurrency
+from . import test_payment_retryable_failure
 from . import test_payment_check
 from . import test_payment_tier
 from . import test_payment_figures
