@@ -2,12 +2,14 @@ import uuid
 
 from odoo import SUPERUSER_ID, Command, api, fields
 from odoo.exceptions import UserError
-from odoo.tests import TransactionCase, tagged
+from odoo.tests import tagged
 from odoo.tools import mute_logger
+
+from .common_committed import RevshareCommittedCase
 
 
 @tagged("-standard", "post_install", "-at_install", "revshare_concurrency")
-class TestPayoutConcurrency(TransactionCase):
+class TestPayoutConcurrency(RevshareCommittedCase):
     """Two cursors make a payout of the same statement at the same time: the
     second is refused at once (the first holds the statement's row), and once
     the first committed, the second sees its draft payout and is refused again.
@@ -21,9 +23,8 @@ class TestPayoutConcurrency(TransactionCase):
         super().setUpClass()
         tag = uuid.uuid4().hex[:4].upper()
         with cls.registry.cursor() as cr:
-            env = api.Environment(cr, SUPERUSER_ID, {})
-            company = env.ref("base.main_company")
-            env = env(context={"allowed_company_ids": company.ids})
+            env = cls._committed_env(cr)
+            company = env.company
             partner = env["res.partner"].create({"name": f"Payee {tag}"})
             env["res.partner.bank"].create(
                 {"acc_number": "DE89 3704 0044 0532 0130 00", "partner_id": partner.id}
@@ -32,10 +33,7 @@ class TestPayoutConcurrency(TransactionCase):
             product = env["product.product"].create(
                 {"name": f"Share {tag}", "type": "service"}
             )
-            expense = env["account.account"].search(
-                [("account_type", "=", "expense"), ("company_ids", "in", company.ids)],
-                limit=1,
-            )
+            expense = cls._expense_account(env)
             purchase = env["account.journal"].search(
                 [("type", "=", "purchase"), ("company_id", "=", company.id)], limit=1
             )
@@ -55,23 +53,7 @@ class TestPayoutConcurrency(TransactionCase):
                 }
             )
             agreement.action_activate()
-            invoice = env["account.move"].create(
-                {
-                    "move_type": "out_invoice",
-                    "partner_id": customer.id,
-                    "invoice_date": "2031-01-10",
-                    "invoice_line_ids": [
-                        Command.create(
-                            {
-                                "name": "Subscription",
-                                "price_unit": 1000.0,
-                                "tax_ids": [Command.clear()],
-                            }
-                        )
-                    ],
-                }
-            )
-            invoice.action_post()
+            cls._post_invoice(env, customer, 1000.0, invoice_date="2031-01-10")
             settlement = env["revshare.settlement"]._revshare_run(
                 fields.Date.to_date("2031-01-31"), agreements=agreement, confirm=True
             )

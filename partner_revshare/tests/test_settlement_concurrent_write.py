@@ -3,15 +3,17 @@ from datetime import date
 
 from freezegun import freeze_time
 
-from odoo import SUPERUSER_ID, Command, api
+from odoo import Command
 from odoo.exceptions import UserError
 from odoo.service.model import PG_CONCURRENCY_EXCEPTIONS_TO_RETRY
-from odoo.tests import TransactionCase, tagged
+from odoo.tests import tagged
 from odoo.tools import mute_logger
+
+from .common_committed import RevshareCommittedCase
 
 
 @tagged("-standard", "post_install", "-at_install", "revshare_concurrency")
-class TestSettlementConcurrentWrite(TransactionCase):
+class TestSettlementConcurrentWrite(RevshareCommittedCase):
     """A settlement run meets a row that another transaction changed after the
     run's snapshot (a payment undone meanwhile empties the row's partial, a
     ``SET NULL`` of PostgreSQL): the run fails with the serialization failure
@@ -27,13 +29,9 @@ class TestSettlementConcurrentWrite(TransactionCase):
         super().setUpClass()
         tag = uuid.uuid4().hex[:4].upper()
         with cls.registry.cursor() as cr:
-            env = api.Environment(cr, SUPERUSER_ID, {})
-            company = env.ref("base.main_company")
-            env = env(context={"allowed_company_ids": company.ids})
-            expense = env["account.account"].search(
-                [("account_type", "=", "expense"), ("company_ids", "in", company.ids)],
-                limit=1,
-            )
+            env = cls._committed_env(cr)
+            company = env.company
+            expense = cls._expense_account(env)
             partner = env["res.partner"].create({"name": f"Payee {tag}"})
             agreement = env["revshare.agreement"].create(
                 {
@@ -70,12 +68,6 @@ class TestSettlementConcurrentWrite(TransactionCase):
             cls.agreement_id = agreement.id
             cls.row_ids = rows.ids
 
-    def _cursor_env(self, cr):
-        # The test runner holds the registry lock: bind the transaction to the
-        # loaded registry instead of looking it up.
-        cr.transaction = api.Transaction(self.registry)
-        return api.Environment(cr, SUPERUSER_ID, {})
-
     def _settle(self, env):
         agreement = env["revshare.agreement"].browse(self.agreement_id)
         return env["revshare.settlement"]._revshare_run(
@@ -85,7 +77,7 @@ class TestSettlementConcurrentWrite(TransactionCase):
     @freeze_time("2033-02-01")
     def test_row_written_meanwhile_fails_for_a_retry(self):
         with self.registry.cursor() as run_cr:
-            run_env = self._cursor_env(run_cr)
+            run_env = self._worker_env(run_cr)
             # The run's transaction has its snapshot (it read the rows)...
             run_env["revshare.line"].browse(self.row_ids).mapped("state")
             # ... when another transaction writes one of them and commits.
@@ -105,7 +97,7 @@ class TestSettlementConcurrentWrite(TransactionCase):
         self.assertIsInstance(failure, PG_CONCURRENCY_EXCEPTIONS_TO_RETRY)
         # The retry, in a new transaction, settles both rows once.
         with self.registry.cursor() as cr:
-            env = self._cursor_env(cr)
+            env = self._worker_env(cr)
             settlement = self._settle(env)
             self.assertEqual(settlement.partner_id.id, self.partner_id)
             self.assertEqual(sorted(settlement.line_ids.ids), sorted(self.row_ids))

@@ -3,13 +3,15 @@ import uuid
 from freezegun import freeze_time
 
 from odoo import SUPERUSER_ID, Command, api
-from odoo.tests import TransactionCase, tagged
+from odoo.tests import tagged
+
+from .common_committed import RevshareCommittedCase
 
 ROWS_PER_PARTNER = 2
 
 
 @tagged("-standard", "post_install", "-at_install", "revshare_concurrency")
-class TestSettlementCronResume(TransactionCase):
+class TestSettlementCronResume(RevshareCommittedCase):
     """The settlement cron, killed in the middle of a chunk, resumes without
     losing or doubling anything.
 
@@ -26,13 +28,9 @@ class TestSettlementCronResume(TransactionCase):
         super().setUpClass()
         tag = uuid.uuid4().hex[:4].upper()
         with cls.registry.cursor() as cr:
-            env = api.Environment(cr, SUPERUSER_ID, {})
-            company = env.ref("base.main_company")
-            env = env(context={"allowed_company_ids": company.ids})
-            expense = env["account.account"].search(
-                [("account_type", "=", "expense"), ("company_ids", "in", company.ids)],
-                limit=1,
-            )
+            env = cls._committed_env(cr)
+            company = env.company
+            expense = cls._expense_account(env)
             journal = env["account.journal"].create(
                 {"name": f"RS bills {tag}", "code": f"B{tag[:3]}", "type": "purchase"}
             )
@@ -87,10 +85,7 @@ class TestSettlementCronResume(TransactionCase):
         back: a worker killed before the cron runner's commit). Returns the
         partners settled and the settlements the progress says remain."""
         with self.registry.cursor() as cr:
-            # The test runner holds the registry lock: bind the call's
-            # transaction to the loaded registry instead of looking it up.
-            cr.transaction = api.Transaction(self.registry)
-            env = api.Environment(cr, SUPERUSER_ID, {})
+            env = self._worker_env(cr)
             cron = env.ref("partner_revshare.ir_cron_revshare_settle")
             __, progress = cron._add_progress()
             settlements = (

@@ -6,8 +6,10 @@ from collections import namedtuple
 from psycopg2 import errors
 
 from odoo import SUPERUSER_ID, Command, api
-from odoo.tests import TransactionCase, tagged
+from odoo.tests import tagged
 from odoo.tools import mute_logger
+
+from odoo.addons.partner_revshare.tests.common_committed import RevshareCommittedCase
 
 RETRYABLE = (
     errors.SerializationFailure,
@@ -19,7 +21,7 @@ Journals = namedtuple("Journals", ["sale", "misc", "bank"])
 
 
 @tagged("-standard", "post_install", "-at_install", "revshare_concurrency")
-class TestPaymentConcurrency(TransactionCase):
+class TestPaymentConcurrency(RevshareCommittedCase):
     """Two workers reconcile payments at the same time, for invoices of the same
     customer and beneficiary: the ledger and the payables end up exact.
 
@@ -35,9 +37,8 @@ class TestPaymentConcurrency(TransactionCase):
         super().setUpClass()
         cls.tag = uuid.uuid4().hex[:3].upper()
         with cls.registry.cursor() as cr:
-            env = api.Environment(cr, SUPERUSER_ID, {})
-            company = env.ref("base.main_company")
-            env = env(context={"allowed_company_ids": company.ids})
+            env = cls._committed_env(cr)
+            company = env.company
             journals = cls._create_journals(env, company)
             customer = env["res.partner"].create({"name": f"Customer {cls.tag}"})
             reseller = env["res.partner"].create({"name": f"Reseller {cls.tag}"})
@@ -45,7 +46,14 @@ class TestPaymentConcurrency(TransactionCase):
                 env, company, journals.misc, customer, reseller
             )
             cls.invoices = [
-                cls._post_invoice(env, journals.sale, customer, 1000.0).id
+                cls._post_invoice(
+                    env,
+                    customer,
+                    1000.0,
+                    invoice_date="2031-01-10",
+                    date="2031-01-10",
+                    journal_id=journals.sale.id,
+                ).id
                 for __ in range(3)
             ]
             cls.lines = [
@@ -88,10 +96,7 @@ class TestPaymentConcurrency(TransactionCase):
     def _create_entry_agreement(cls, env, company, journal, customer, reseller):
         """An active 10 % agreement of ``reseller`` on ``customer``, booked by
         entry in ``journal``."""
-        expense = env["account.account"].search(
-            [("account_type", "=", "expense"), ("company_ids", "in", company.ids)],
-            limit=1,
-        )
+        expense = cls._expense_account(env)
         agreement = env["revshare.agreement"].create(
             {
                 "name": f"Concurrency {cls.tag}",
@@ -106,29 +111,6 @@ class TestPaymentConcurrency(TransactionCase):
         )
         agreement.action_activate()
         return agreement
-
-    @staticmethod
-    def _post_invoice(env, journal, customer, amount):
-        move = env["account.move"].create(
-            {
-                "move_type": "out_invoice",
-                "partner_id": customer.id,
-                "invoice_date": "2031-01-10",
-                "date": "2031-01-10",
-                "journal_id": journal.id,
-                "invoice_line_ids": [
-                    Command.create(
-                        {
-                            "name": "Subscription",
-                            "price_unit": amount,
-                            "tax_ids": [Command.clear()],
-                        }
-                    )
-                ],
-            }
-        )
-        move.action_post()
-        return move
 
     @staticmethod
     def _post_payment_line(env, journal, customer, amount):
@@ -163,10 +145,7 @@ class TestPaymentConcurrency(TransactionCase):
             for attempt in range(10):
                 try:
                     with self.registry.cursor() as cr:
-                        # The test runner holds the registry lock: bind the worker's
-                        # transaction to the loaded registry instead of looking it up.
-                        cr.transaction = api.Transaction(self.registry)
-                        env = api.Environment(cr, SUPERUSER_ID, {})
+                        env = self._worker_env(cr)
                         invoice = env["account.move"].browse(invoice_id)
                         invoice.js_assign_outstanding_line(line_id)
                         env.flush_all()

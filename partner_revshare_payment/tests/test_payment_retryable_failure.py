@@ -3,12 +3,14 @@ import uuid
 from odoo import SUPERUSER_ID, Command, api
 from odoo.exceptions import UserError
 from odoo.service.model import PG_CONCURRENCY_EXCEPTIONS_TO_RETRY
-from odoo.tests import TransactionCase, tagged
+from odoo.tests import tagged
 from odoo.tools import mute_logger
+
+from odoo.addons.partner_revshare.tests.common_committed import RevshareCommittedCase
 
 
 @tagged("-standard", "post_install", "-at_install", "revshare_concurrency")
-class TestPaymentRetryableFailure(TransactionCase):
+class TestPaymentRetryableFailure(RevshareCommittedCase):
     """A payment whose earned rows meet a concurrent change fails with the error
     Odoo retries (the request runs again in a new transaction), not with a
     message that stops the retry: here another transaction deletes the expected
@@ -24,13 +26,9 @@ class TestPaymentRetryableFailure(TransactionCase):
         super().setUpClass()
         tag = uuid.uuid4().hex[:4].upper()
         with cls.registry.cursor() as cr:
-            env = api.Environment(cr, SUPERUSER_ID, {})
-            company = env.ref("base.main_company")
-            env = env(context={"allowed_company_ids": company.ids})
-            expense = env["account.account"].search(
-                [("account_type", "=", "expense"), ("company_ids", "in", company.ids)],
-                limit=1,
-            )
+            env = cls._committed_env(cr)
+            company = env.company
+            expense = cls._expense_account(env)
             customer = env["res.partner"].create({"name": f"Customer {tag}"})
             reseller = env["res.partner"].create({"name": f"Reseller {tag}"})
             agreement = env["revshare.agreement"].create(
@@ -45,22 +43,7 @@ class TestPaymentRetryableFailure(TransactionCase):
                 }
             )
             agreement.action_activate()
-            invoice = env["account.move"].create(
-                {
-                    "move_type": "out_invoice",
-                    "partner_id": customer.id,
-                    "invoice_line_ids": [
-                        Command.create(
-                            {
-                                "name": "Subscription",
-                                "price_unit": 1000.0,
-                                "tax_ids": [Command.clear()],
-                            }
-                        )
-                    ],
-                }
-            )
-            invoice.action_post()
+            invoice = cls._post_invoice(env, customer, 1000.0)
             payment = env["account.payment"].create(
                 {
                     "payment_type": "inbound",
@@ -93,12 +76,6 @@ class TestPaymentRetryableFailure(TransactionCase):
             agreement.active = False
         super().tearDownClass()
 
-    def _cursor_env(self, cr):
-        # The test runner holds the registry lock: bind the transaction to the
-        # loaded registry instead of looking it up.
-        cr.transaction = api.Transaction(self.registry)
-        return api.Environment(cr, SUPERUSER_ID, {})
-
     def _pay(self, env):
         invoice = env["account.move"].browse(self.invoice_id)
         invoice.js_assign_outstanding_line(self.payment_line_id)
@@ -107,7 +84,7 @@ class TestPaymentRetryableFailure(TransactionCase):
 
     def test_concurrent_change_fails_for_a_retry(self):
         with self.registry.cursor() as pay_cr:
-            pay_env = self._cursor_env(pay_cr)
+            pay_env = self._worker_env(pay_cr)
             # The payment's transaction has its snapshot (it read the invoice)...
             pay_env["account.move"].browse(self.invoice_id).mapped("amount_residual")
             # ... when another transaction deletes the expected row and commits.
@@ -127,7 +104,7 @@ class TestPaymentRetryableFailure(TransactionCase):
         # The retry, in a new transaction, pays the invoice (nothing left to earn
         # under this agreement).
         with self.registry.cursor() as cr:
-            env = self._cursor_env(cr)
+            env = self._worker_env(cr)
             invoice = self._pay(env)
             self.assertIn(invoice.payment_state, ("paid", "in_payment"))
             self.assertFalse(
