@@ -805,7 +805,11 @@ class Bench:
         # The invoices' month is closed: settle the periods ended by its last day.
         day = self.today.replace(day=1) - timedelta(days=1)
         self.log("part 3: settlement run (revshare.settlement._revshare_run)")
-        with self.meter.measure("settle_ours", count=s["rows"]):
+        Line = env["revshare.line"]
+        with (
+            self.meter.measure("settle_ours", count=s["rows"]),
+            _timed(Line, "_revshare_update") as linking,
+        ):
             settlements = Settlement._revshare_run(
                 day, agreements=agreements, confirm=False
             )
@@ -827,6 +831,7 @@ class Bench:
             "partners": s["partners"],
             "invoice_lines": nlines,
             "seconds": m["seconds"],
+            "update_seconds": linking["seconds"],
             "rows_per_second": s["rows"] / m["seconds"] if m["seconds"] else None,
             "queries": m["queries"],
             "settlements": len(settlements),
@@ -1257,6 +1262,32 @@ def _cpu_model():
     return platform.processor() or "unknown"
 
 
+@contextmanager
+def _timed(records, method):
+    """Wall time spent in ``method`` of ``records``' model inside the block (its
+    class attribute wrapped, then restored): ``{"seconds": ...}``, filled at the end."""
+    cls = type(records)
+    original = getattr(cls, method)
+    own = method in vars(cls)
+    spent = {"seconds": 0.0}
+
+    def timed(self, *args, **kwargs):
+        start = time.perf_counter()
+        try:
+            return original(self, *args, **kwargs)
+        finally:
+            spent["seconds"] += time.perf_counter() - start
+
+    setattr(cls, method, timed)
+    try:
+        yield spent
+    finally:
+        if own:
+            setattr(cls, method, original)
+        else:
+            delattr(cls, method)
+
+
 def _reset_peak_rss():
     """Reset the process's peak resident memory (Linux: VmHWM), so that the
     next :func:`_peak_rss_mib` is the peak of what runs in between."""
@@ -1622,6 +1653,18 @@ def render(results, sizes):
                 "<= 3 s",
             )
         )
+        if p.get("update_seconds") is not None:
+            out.append(
+                _row(
+                    3,
+                    "Of which the rows' linking `UPDATE` (the ledger's fast path): "
+                    "seconds",
+                    _fmt(p["update_seconds"]),
+                    "",
+                    "",
+                    "",
+                )
+            )
         out.append(
             _row(
                 3,
