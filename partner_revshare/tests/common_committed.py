@@ -1,5 +1,8 @@
 from odoo import SUPERUSER_ID, Command, api
+from odoo.exceptions import UserError
+from odoo.service.model import PG_CONCURRENCY_EXCEPTIONS_TO_RETRY
 from odoo.tests import TransactionCase
+from odoo.tools import mute_logger
 
 
 class RevshareCommittedCase(TransactionCase):
@@ -50,3 +53,31 @@ class RevshareCommittedCase(TransactionCase):
         instead of looking it up."""
         cr.transaction = api.Transaction(self.registry)
         return api.Environment(cr, SUPERUSER_ID, {})
+
+    @classmethod
+    def _retire_agreement(cls, agreement_id):
+        """Cancel and archive a committed agreement, so that it earns nothing in
+        the tests that run after."""
+        with cls.registry.cursor() as cr:
+            agreement = cls._committed_env(cr)["revshare.agreement"].browse(
+                agreement_id
+            )
+            agreement.action_cancel()
+            agreement.active = False
+
+    def _raised_after_other_write(self, cr, sql, params, action):
+        """Another transaction runs ``sql`` and commits, after the snapshot of the
+        worker's transaction on ``cr``; then ``action()`` runs in it. Returns what
+        ``action`` raised, a retryable failure or a UserError (None if nothing);
+        the worker's transaction is rolled back."""
+        with self.registry.cursor() as other_cr:
+            other_cr.execute(sql, params)
+        try:
+            # Odoo logs the failed query.
+            with mute_logger("odoo.sql_db"):
+                action()
+        except (UserError, *PG_CONCURRENCY_EXCEPTIONS_TO_RETRY) as error:
+            return error
+        finally:
+            cr.rollback()
+        return None

@@ -4,10 +4,8 @@ from datetime import date
 from freezegun import freeze_time
 
 from odoo import Command
-from odoo.exceptions import UserError
 from odoo.service.model import PG_CONCURRENCY_EXCEPTIONS_TO_RETRY
 from odoo.tests import tagged
-from odoo.tools import mute_logger
 
 from .common_committed import RevshareCommittedCase
 
@@ -81,19 +79,12 @@ class TestSettlementConcurrentWrite(RevshareCommittedCase):
             # The run's transaction has its snapshot (it read the rows)...
             run_env["revshare.line"].browse(self.row_ids).mapped("state")
             # ... when another transaction writes one of them and commits.
-            with self.registry.cursor() as other_cr:
-                other_cr.execute(
-                    "UPDATE revshare_line SET write_date = now() WHERE id = %s",
-                    [self.row_ids[0]],
-                )
-            failure = None
-            # Odoo logs the failed UPDATE.
-            try:
-                with mute_logger("odoo.sql_db"):
-                    self._settle(run_env)
-            except (UserError, *PG_CONCURRENCY_EXCEPTIONS_TO_RETRY) as error:
-                failure = error
-            run_cr.rollback()
+            failure = self._raised_after_other_write(
+                run_cr,
+                "UPDATE revshare_line SET write_date = now() WHERE id = %s",
+                [self.row_ids[0]],
+                lambda: self._settle(run_env),
+            )
         self.assertIsInstance(failure, PG_CONCURRENCY_EXCEPTIONS_TO_RETRY)
         # The retry, in a new transaction, settles both rows once.
         with self.registry.cursor() as cr:

@@ -132,11 +132,7 @@ class TestPaymentConcurrency(RevshareCommittedCase):
 
     @classmethod
     def tearDownClass(cls):
-        with cls.registry.cursor() as cr:
-            env = api.Environment(cr, SUPERUSER_ID, {})
-            agreement = env["revshare.agreement"].browse(cls.agreement_id)
-            agreement.action_cancel()
-            agreement.active = False
+        cls._retire_agreement(cls.agreement_id)
         super().tearDownClass()
 
     def _reconcile(self, invoice_id, line_id, barrier, errors_found):

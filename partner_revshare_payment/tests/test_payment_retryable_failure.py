@@ -1,10 +1,8 @@
 import uuid
 
-from odoo import SUPERUSER_ID, Command, api
-from odoo.exceptions import UserError
+from odoo import Command
 from odoo.service.model import PG_CONCURRENCY_EXCEPTIONS_TO_RETRY
 from odoo.tests import tagged
-from odoo.tools import mute_logger
 
 from odoo.addons.partner_revshare.tests.common_committed import RevshareCommittedCase
 
@@ -69,11 +67,7 @@ class TestPaymentRetryableFailure(RevshareCommittedCase):
 
     @classmethod
     def tearDownClass(cls):
-        with cls.registry.cursor() as cr:
-            env = api.Environment(cr, SUPERUSER_ID, {})
-            agreement = env["revshare.agreement"].browse(cls.agreement_id)
-            agreement.action_cancel()
-            agreement.active = False
+        cls._retire_agreement(cls.agreement_id)
         super().tearDownClass()
 
     def _pay(self, env):
@@ -88,18 +82,12 @@ class TestPaymentRetryableFailure(RevshareCommittedCase):
             # The payment's transaction has its snapshot (it read the invoice)...
             pay_env["account.move"].browse(self.invoice_id).mapped("amount_residual")
             # ... when another transaction deletes the expected row and commits.
-            with self.registry.cursor() as other_cr:
-                other_cr.execute(
-                    "DELETE FROM revshare_line WHERE id = %s", [self.expected_id]
-                )
-            failure = None
-            # Odoo logs the failed INSERT.
-            try:
-                with mute_logger("odoo.sql_db"):
-                    self._pay(pay_env)
-            except (UserError, *PG_CONCURRENCY_EXCEPTIONS_TO_RETRY) as error:
-                failure = error
-            pay_cr.rollback()
+            failure = self._raised_after_other_write(
+                pay_cr,
+                "DELETE FROM revshare_line WHERE id = %s",
+                [self.expected_id],
+                lambda: self._pay(pay_env),
+            )
         self.assertIsInstance(failure, PG_CONCURRENCY_EXCEPTIONS_TO_RETRY)
         # The retry, in a new transaction, pays the invoice (nothing left to earn
         # under this agreement).
