@@ -11,6 +11,7 @@ from . import revshare_line_portal
 from . import revshare_line_terms
 from . import revshare_line_payee
 from . import revshare_line_adjustment
+from . import revshare_line_settlement
 from . import revshare_line_hold
 from . import revshare_line_approval
 from . import revshare_rule_hooks

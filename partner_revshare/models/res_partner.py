@@ -346,7 +346,7 @@ class ResPartner(models.Model):
         issued_states = Settlement._revshare_issued_states
         groups = self.env["revshare.line"]._read_group(
             [*scope, ("state", "!=", "cancelled")],
-            ["currency_id", "section", "date:month", "settlement_id"],
+            ["currency_id", "section", "date:month", "settlement_ids"],
             ["amount_earned:sum", "amount_expected:sum"],
         )
         # sudo: only the state of the statements holding the caller's rows is read

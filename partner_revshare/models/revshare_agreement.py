@@ -304,7 +304,7 @@ class RevshareAgreement(models.Model):
     @api.depends(
         "line_ids.amount_earned",
         "line_ids.amount_expected",
-        "line_ids.settlement_id.state",
+        "line_ids.settlement_ids.state",
     )
     def _compute_amounts(self):
         """The agreement's figures, as its partner sees them in the portal
@@ -317,7 +317,7 @@ class RevshareAgreement(models.Model):
             Line = self.env["revshare.line"].sudo()
             groups = Line._read_group(
                 [("agreement_id", "in", self._origin.ids)],
-                ["agreement_id", "settlement_id"],
+                ["agreement_id", "settlement_ids"],
                 ["amount_earned:sum", "amount_expected:sum", "__count"],
             )
             Settlement = self.env["revshare.settlement"]

@@ -17,6 +17,7 @@ class RevshareLine(models.Model):
     _inherit = [
         "revshare.line.alert",
         "revshare.line.approval",
+        "revshare.line.settlement",
         "revshare.line.hold",
         "revshare.line.adjustment",
         "revshare.line.terms",
@@ -193,14 +194,6 @@ class RevshareLine(models.Model):
     reversal_line_ids = fields.One2many(
         "revshare.line", "reversed_line_id", string="Reversed By"
     )
-    settlement_id = fields.Many2one(
-        "revshare.settlement",
-        ondelete="restrict",
-        index="btree_not_null",
-        copy=False,
-        help="The settlement (statement) this row is in; a row is in at most one. "
-        "Company consistency is checked by the settlement, with a clearer message.",
-    )
     section = fields.Selection(
         [
             ("share", "Share"),
@@ -250,15 +243,15 @@ class RevshareLine(models.Model):
 
     def init(self):
         """Partial indexes instead of one on the state (an entry per row and
-        write, a fifth of a settlement run's ``UPDATE``): rows linked or settled
-        leave both. The free earned rows: what a run reads."""
+        write): settled rows leave both. The earned rows: what a run reads
+        (those in no settlement, by the link table's key)."""
         cr = self.env.cr
         sql.create_index(
             cr,
-            "revshare_line_free_earned_index",
+            "revshare_line_earned_index",
             self._table,
             ["agreement_id", "date"],
-            where="state = 'earned' AND settlement_id IS NULL",
+            where="state = 'earned'",
         )
         sql.create_index(
             cr,
@@ -269,6 +262,8 @@ class RevshareLine(models.Model):
         )
         # Odoo keeps the index of a field that no longer asks for one.
         cr.execute(SQL("DROP INDEX IF EXISTS revshare_line__state_index"))
+        # The index of the free earned rows when the link was a column.
+        cr.execute(SQL("DROP INDEX IF EXISTS revshare_line_free_earned_index"))
 
     @api.depends("agreement_id.code", "invoice_id.name", "kind")
     def _compute_display_name(self):
@@ -369,11 +364,13 @@ class RevshareLine(models.Model):
 
     def _revshare_check_write(self, vals):
         """The ledger's guard, crossed by every write of ``vals`` on these rows:
-        :meth:`write` and the SQL fast path (:meth:`_revshare_write_fast`). Only
-        the ledger's own state steps, no frozen term changed once a row is
-        earned, a row booked in one document only."""
+        :meth:`write` and the SQL fast paths (:meth:`_revshare_write_fast`,
+        :meth:`_revshare_join_settlements`). Only the ledger's own state steps,
+        no frozen term changed once a row is earned, a row booked in one
+        document and in one settlement only."""
         if "state" in vals:
             self._revshare_check_transition(vals)
+        self._revshare_check_settlement_link(vals)
         frozen = set(vals) - self._revshare_mutable_field_names()
         if frozen and any(line.state != "expected" for line in self):
             raise UserError(
@@ -411,7 +408,7 @@ class RevshareLine(models.Model):
             if line.state == new_state:
                 continue
             step = (line.state, new_state)
-            leaves_settlement = "settlement_id" in vals and not vals["settlement_id"]
+            leaves_settlement = self._revshare_leaves_settlement(vals)
             if step not in self._revshare_allowed_transitions() or (
                 step == ("settled", "earned") and not leaves_settlement
             ):
@@ -431,7 +428,6 @@ class RevshareLine(models.Model):
         return super()._revshare_mutable_field_names() | {
             "move_id",
             "move_line_id",
-            "settlement_id",
             "state",
         }
 

@@ -1,13 +1,17 @@
 from collections import defaultdict
 
-from odoo import fields, models
+from odoo import Command, fields, models
+from odoo.exceptions import UserError
 from odoo.tools import SQL
+
+from .revshare_settlement_link import SETTLEMENT_LINK_TABLE
 
 
 class RevshareLineFastWrite(models.AbstractModel):
-    """The ledger's SQL fast path: one ``UPDATE`` for a batch write of thousands
-    of rows, through the same guard as ``write`` (ARCHITECTURE.md, "Data
-    flow"). Every raw write of the ledger goes through it."""
+    """The ledger's SQL fast paths: one ``UPDATE`` for a batch write of thousands
+    of rows, one ``INSERT`` into the link table to put them in settlements,
+    through the same guard as ``write`` (ARCHITECTURE.md, "Data flow"). Every
+    raw write of the ledger and of its settlement link goes through them."""
 
     _name = "revshare.line.fast.write"
     _description = "Revenue Share Ledger Fast Write"
@@ -112,6 +116,78 @@ class RevshareLineFastWrite(models.AbstractModel):
                 names=SQL(", ").join(SQL.identifier(f.name) for f in fields_),
             )
         )
+
+    def _revshare_join_settlements(self, settlement_ids):
+        """Put these rows in settlements (``settlement_ids``: one id per row of
+        ``self``, in order) with one ``INSERT`` into the link table: the
+        settlement run's fast path, where :meth:`write` would run once per
+        settlement and Odoo insert the pairs one by one. The rows cross the
+        guard of :meth:`write` (a ``Command.link`` per settlement, on their
+        state and link read with the lock, in one query), then the ORM is told.
+
+        The rows are locked as an ``UPDATE`` would lock them: a row another
+        transaction changed since this one began fails the lock with the
+        serialization failure that Odoo retries; so does a row that a run this
+        transaction cannot see put in a settlement (``ON CONFLICT`` in
+        repeatable read)."""
+        if not self:
+            return
+        if len(settlement_ids) != len(self):
+            raise ValueError("One settlement per row expected")
+        cr = self.env.cr
+        self.flush_model()
+        ids = list(self._ids)
+        # In one query: the lock, and what the guard reads (state and link).
+        cr.execute(
+            SQL(
+                "SELECT line.id, line.state, link.settlement_id FROM %s AS line "
+                "LEFT JOIN %s AS link ON link.line_id = line.id "
+                "WHERE line.id = ANY(%s) ORDER BY line.id FOR NO KEY UPDATE OF line",
+                SQL.identifier(self._table),
+                SQL.identifier(SETTLEMENT_LINK_TABLE),
+                ids,
+            )
+        )
+        current = {row_id: (state, link) for row_id, state, link in cr.fetchall()}
+        link_field = self._fields["settlement_ids"]
+        self.env.cache.update(self, self._fields["state"], [current[i][0] for i in ids])
+        self.env.cache.update(
+            self, link_field, [(current[i][1],) if current[i][1] else () for i in ids]
+        )
+        by_settlement = defaultdict(list)
+        for row_id, settlement_id in zip(ids, settlement_ids, strict=True):
+            by_settlement[settlement_id].append(row_id)
+        for settlement_id, row_ids in by_settlement.items():
+            self.browse(row_ids)._revshare_check_write(
+                {"settlement_ids": [Command.link(settlement_id)]}
+            )
+        # In the rows' order: their keys and foreign-key checks in one pass.
+        pairs = sorted(zip(ids, settlement_ids, strict=True))
+        cr.execute(
+            SQL(
+                "INSERT INTO %s (line_id, settlement_id) "
+                "SELECT * FROM unnest(%s::int[], %s::int[]) ON CONFLICT DO NOTHING",
+                SQL.identifier(SETTLEMENT_LINK_TABLE),
+                [row_id for row_id, __ in pairs],
+                [settlement_id for __, settlement_id in pairs],
+            )
+        )
+        # Under read committed (not Odoo's isolation), a conflict with a link
+        # committed meanwhile is skipped instead of failing: refuse it still.
+        if cr.rowcount != len(ids):
+            raise UserError(
+                self.env._(
+                    "Some revenue-share rows were settled by another run "
+                    "meanwhile: run the settlement again."
+                )
+            )
+        self.env.cache.update(
+            self, link_field, [(settlement_id,) for settlement_id in settlement_ids]
+        )
+        settlements = self.env["revshare.settlement"].browse(by_settlement)
+        settlements.invalidate_recordset(["line_ids"])
+        self.modified(["settlement_ids"])
+        settlements.modified(["line_ids"])
 
     def _revshare_fetch(self, fnames):
         """Read the stored columns ``fnames`` of these rows into the cache in one

@@ -2,6 +2,7 @@ from odoo import fields, models, tools
 from odoo.tools import SQL
 
 from .base import USER_GROUP
+from .revshare_settlement_link import SETTLEMENT_LINK_TABLE
 
 
 class RevshareReview(models.Model):
@@ -21,7 +22,7 @@ class RevshareReview(models.Model):
             "state",
             "hold_reason",
             "note",
-            "settlement_id",
+            "settlement_ids",
             "partner_id",
             "company_id",
             "currency_id",
@@ -86,7 +87,7 @@ class RevshareReview(models.Model):
                            line.currency_id,
                            line.agreement_id,
                            line.id AS line_id,
-                           line.settlement_id,
+                           NULL::integer AS settlement_id,
                            NULL::integer AS alert_id,
                            line.date,
                            COALESCE(line.hold_reason, line.note) AS reason,
@@ -94,8 +95,10 @@ class RevshareReview(models.Model):
                       FROM revshare_line line
                      WHERE line.state = 'to_approve'
                         OR (line.state = 'earned'
-                            AND line.settlement_id IS NULL
-                            AND COALESCE(line.hold_reason, '') != '')
+                            AND COALESCE(line.hold_reason, '') != ''
+                            AND NOT EXISTS (
+                                SELECT 1 FROM %(links)s link
+                                 WHERE link.line_id = line.id))
                     UNION ALL
                     SELECT statement.id * 3 + 1 AS id,
                            'dispute' AS review_type,
@@ -139,6 +142,7 @@ class RevshareReview(models.Model):
                 )
                 """,
                 table=SQL.identifier(self._table),
+                links=SQL.identifier(SETTLEMENT_LINK_TABLE),
             )
         )
 

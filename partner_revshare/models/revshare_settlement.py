@@ -1,11 +1,15 @@
 from collections import defaultdict
 
-from odoo import api, fields, models
+from odoo import Command, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
 from .base import USER_GROUP
 from .revshare_line_states import PAID_STATES
 from .revshare_settlement_engine import SETTLED_PARTNER_FIELD
+from .revshare_settlement_link import (
+    SETTLEMENT_LINK_TABLE,
+    create_settlement_link_table,
+)
 
 
 class RevshareSettlement(models.Model):
@@ -77,8 +81,19 @@ class RevshareSettlement(models.Model):
         string="Agreements",
         check_company=True,
     )
-    line_ids = fields.One2many(
-        "revshare.line", "settlement_id", string="Rows", readonly=True
+    # The link table's other side (revshare_settlement_link): rows join a
+    # settlement through the ledger's guard only (create and write refuse it).
+    # Both sides keep Odoo's cascade (each side sets the foreign key of the
+    # other's column on each upgrade): a settlement is deleted after its rows
+    # are released (unlink), and a row deleted is expected, in no settlement.
+    line_ids = fields.Many2many(
+        "revshare.line",
+        SETTLEMENT_LINK_TABLE,
+        "settlement_id",
+        "line_id",
+        string="Rows",
+        copy=False,
+        readonly=True,
     )
     line_count = fields.Integer(compute="_compute_amounts", store=True)
     amount_share = fields.Monetary(
@@ -163,8 +178,8 @@ class RevshareSettlement(models.Model):
                 self.env["revshare.line"]
                 .sudo()
                 ._read_group(
-                    [("settlement_id", "in", ids)],
-                    ["settlement_id", "settlement_mode", "section"],
+                    [("settlement_ids", "in", ids)],
+                    ["settlement_ids", "settlement_mode", "section"],
                     ["amount:sum", "__count"],
                 )
             )
@@ -280,8 +295,8 @@ class RevshareSettlement(models.Model):
             self.env["revshare.line"]
             .sudo()
             ._read_group(
-                [("settlement_id", "in", self.ids)],
-                ["settlement_id", "company_id", SETTLED_PARTNER_FIELD, "currency_id"],
+                [("settlement_ids", "in", self.ids)],
+                ["settlement_ids", "company_id", SETTLED_PARTNER_FIELD, "currency_id"],
             )
         )
         for settlement, company, partner, currency in groups:
@@ -312,14 +327,34 @@ class RevshareSettlement(models.Model):
     # CRUD
     # ------------------------------------------------------------------
 
+    def _auto_init(self):
+        # Whichever side of the link Odoo initializes first creates its table.
+        create_settlement_link_table(self.env.cr)
+        return super()._auto_init()
+
     @api.model_create_multi
     def create(self, vals_list):
         # Numbers are drawn before Odoo's create checks the access: check it first.
         self.check_access("create")
+        self._revshare_refuse_rows(vals_list)
         self._revshare_fill_numbers(
             [vals for vals in vals_list if vals.get("name", "/") == "/"]
         )
         return super().create(vals_list)
+
+    def write(self, vals):
+        self._revshare_refuse_rows([vals])
+        return super().write(vals)
+
+    @api.model
+    def _revshare_refuse_rows(self, vals_list):
+        """Rows join a settlement through the ledger's guard (the run's
+        :meth:`revshare.line._revshare_join_settlements`), never through the
+        settlement's side of the link."""
+        if any("line_ids" in vals for vals in vals_list):
+            raise UserError(
+                self.env._("Rows are put in settlements by the settlement run only.")
+            )
 
     @api.model
     def _revshare_fill_numbers(self, vals_list):
@@ -489,7 +524,7 @@ class RevshareSettlement(models.Model):
         # sudo: links written by our code only (rows are read-only for users).
         rows = self.sudo().line_ids
         if rows:
-            rows.write({"settlement_id": False, "state": "earned"})
+            rows.write({"settlement_ids": [Command.clear()], "state": "earned"})
 
     def _revshare_settle_lines(self):
         """The rows of these settlements become ``settled``, with one UPDATE (a
@@ -502,7 +537,7 @@ class RevshareSettlement(models.Model):
             self.env["revshare.line"]
             .sudo()
             .search_fetch(
-                [("settlement_id", "in", self.ids), ("state", "!=", "settled")],
+                [("settlement_ids", "in", self.ids), ("state", "!=", "settled")],
                 ["state"],
             )
         )

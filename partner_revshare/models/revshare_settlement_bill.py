@@ -27,10 +27,10 @@ class RevshareSettlementBill(models.AbstractModel):
             .sudo()
             ._read_group(
                 [
-                    ("settlement_id", "in", self.ids),
+                    ("settlement_ids", "in", self.ids),
                     ("settlement_mode", "=", "periodic"),
                 ],
-                ["settlement_id", "agreement_id"],
+                ["settlement_ids", "agreement_id"],
             )
         ):
             agreements[settlement.id] |= agreement
@@ -87,7 +87,7 @@ class RevshareSettlementBill(models.AbstractModel):
             .sudo()
             .get_param("partner_revshare.settlement_bill_per_product", "False")
         )
-        groupby = ["settlement_id", "agreement_id", "expense_account_id"]
+        groupby = ["settlement_ids", "agreement_id", "expense_account_id"]
         if per_product:
             groupby.append("product_id")
         groups = (
@@ -95,7 +95,7 @@ class RevshareSettlementBill(models.AbstractModel):
             .sudo()
             ._read_group(
                 [
-                    ("settlement_id", "in", to_bill.ids),
+                    ("settlement_ids", "in", to_bill.ids),
                     ("settlement_mode", "=", "periodic"),
                 ],
                 groupby,

@@ -493,10 +493,11 @@ class RevshareSettlementEngine(models.AbstractModel):
 
     def _revshare_link_lines(self, line_ids_list):
         """Put rows in these new settlements (``line_ids_list``: one list of row ids
-        per settlement) with one UPDATE for all, through the ledger's guarded
-        fast path; they become ``settled`` when the settlement is confirmed.
-        Only rows still earned and free are taken: a concurrent run that took
-        one of them makes this one fail rather than settle a row twice."""
+        per settlement) with one INSERT into the link table, through the
+        ledger's guarded fast path; they become ``settled`` when the settlement
+        is confirmed. Only rows still earned and free are taken: a concurrent
+        run that took one of them makes this one fail rather than settle a row
+        twice."""
         pairs = [
             (line_id, settlement.id)
             for settlement, ids in zip(self, line_ids_list, strict=True)
@@ -505,24 +506,11 @@ class RevshareSettlementEngine(models.AbstractModel):
         if not pairs:
             return
         rows = self.env["revshare.line"].sudo().browse(i for i, __ in pairs)
-        # Only the ledger: the totals of the new settlements are computed once,
-        # after the UPDATE, instead of once empty and once again.
-        rows.flush_model()
-        # One query, and the fast path finds the rows' settlement (the link it
-        # follows to the totals) in the cache.
-        rows._revshare_fetch(["state", "settlement_id"])
-        if rows.mapped("settlement_id") or set(rows.mapped("state")) - {"earned"}:
-            raise UserError(
-                self.env._(
-                    "Some revenue-share rows were settled by another run "
-                    "meanwhile: run the settlement again."
-                )
-            )
         # A row changed since this transaction began (a run committed meanwhile,
-        # a payment undone emptying its partial) fails the UPDATE with a
-        # serialization failure, left as it is: Odoo retries the request in a
-        # new transaction, which plans again, and the cron calls again.
-        rows._revshare_write_fast({"settlement_id": [s for __, s in pairs]})
+        # a payment undone emptying its partial) fails with a serialization
+        # failure, left as it is: Odoo retries the request in a new
+        # transaction, which plans again, and the cron calls again.
+        rows._revshare_join_settlements([s for __, s in pairs])
         self._check_lines()
 
     @api.model

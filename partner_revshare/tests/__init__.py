@@ -9,6 +9,7 @@ from . import test_portal_lines
 from . import test_portal_statements
 from . import test_settlement
 from . import test_settlement_statement
+from . import test_settlement_link_migration
 from . import test_revshare_check
 from . import test_revshare_check_sql
 from . import test_revshare_row_terms

@@ -259,9 +259,9 @@ class TestRevshareCheck(RevshareCommon):
     def test_settled_row_without_settlement_is_found(self):
         row = self.invoice.revshare_line_ids[:1]
         self.env.cr.execute(
-            "UPDATE revshare_line SET state = 'settled', settlement_id = NULL "
-            "WHERE id = %s",
-            [row.id],
+            "UPDATE revshare_line SET state = 'settled' WHERE id = %s; "
+            "DELETE FROM revshare_settlement_line_rel WHERE line_id = %s",
+            [row.id, row.id],
         )
         found = self._check()
         self.assertEqual(self._kinds(found), [("settlement", "revshare.line", row.id)])

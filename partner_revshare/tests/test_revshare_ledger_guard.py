@@ -1,14 +1,20 @@
 import re
 from pathlib import Path
 
+from odoo import Command
 from odoo.exceptions import UserError
 from odoo.tests import tagged
 
 from .common import RevshareSettlementCommon
 
 ADDONS = Path(__file__).resolve().parents[2]
-# A raw write of the ledger's table, whatever the case and spacing.
-RAW_LEDGER_UPDATE = re.compile(r"UPDATE\s+revshare_line\b", re.IGNORECASE)
+# A raw write of the ledger's table or of its settlement links, whatever the
+# case and spacing.
+RAW_LEDGER_UPDATE = re.compile(
+    r"UPDATE\s+revshare_line\b|(INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+"
+    r"revshare_settlement_line_rel\b",
+    re.IGNORECASE,
+)
 
 
 @tagged("post_install", "-at_install")
@@ -59,7 +65,13 @@ class TestLedgerGuard(RevshareSettlementCommon):
         self._earned_rows(agreement, "2026-03-10")
         settlement = self._run("2026-03-31")
         expected = self._earned_rows(agreement, "2026-03-11", state="expected")
-        expected.settlement_id = settlement
+        # Slipped in behind the guard (which refuses it: see below).
+        self.env.cr.execute(
+            "INSERT INTO revshare_settlement_line_rel (line_id, settlement_id) "
+            "VALUES (%s, %s)",
+            [expected.id, settlement.id],
+        )
+        self.env.invalidate_all()
         with self._raises(UserError, "cannot go from Expected to Settled"):
             settlement.action_confirm()
         self.assertEqual(settlement.workflow_state, "draft")
@@ -75,6 +87,36 @@ class TestLedgerGuard(RevshareSettlementCommon):
         self.env.invalidate_all()
         with self._raises(UserError, "settled by another run"):
             settlement._revshare_link_lines([rows[:1].ids])
+
+    def test_link_crosses_the_guard_on_every_path(self):
+        """A row joins a settlement when earned and in none, whichever path
+        writes the link: the run's INSERT, the ledger's write, the statement's
+        side of the link (refused: rows join through the run only)."""
+        agreement = self._periodic()
+        earned = self._earned_rows(agreement, "2026-03-10")
+        settlement = self._run("2026-03-31")
+        expected = self._earned_rows(agreement, "2026-03-11", state="expected")
+        free = self._earned_rows(agreement, "2026-03-12")
+        refusals = {
+            "run": lambda: settlement._revshare_link_lines([expected.ids]),
+            "write": lambda: expected.write(
+                {"settlement_ids": [Command.link(settlement.id)]}
+            ),
+            "write twice": lambda: earned.write(
+                {"settlement_ids": [Command.link(settlement.id)]}
+            ),
+        }
+        for path, action in refusals.items():
+            with self.subTest(path=path):
+                with self._raises(UserError, "Only earned revenue-share rows"):
+                    action()
+        with self._raises(UserError, "through the settlement run only"):
+            free.write({"settlement_ids": [Command.set(settlement.ids)]})
+        with self._raises(UserError, "by the settlement run only"):
+            settlement.write({"line_ids": [Command.link(free.id)]})
+        self.env.invalidate_all()
+        self.assertEqual(settlement.line_ids, earned)
+        self.assertFalse((expected | free).settlement_id)
 
     def test_fast_path_recomputes_what_depends_on_it(self):
         """Stored computes depending on the written fields are refreshed, as after
@@ -92,8 +134,9 @@ class TestLedgerGuard(RevshareSettlementCommon):
         self.assertEqual(row.amount_earned, 10.0)
 
     def test_no_raw_ledger_update_outside_the_fast_path(self):
-        """Every raw UPDATE of the ledger is the fast path's: a new one elsewhere
-        would bypass the guard. (Migrations and tests may write it.)"""
+        """Every raw write of the ledger and its settlement links is a fast
+        path's: a new one elsewhere would bypass the guard. (Migrations and
+        tests may write them.)"""
         offenders = [
             str(path.relative_to(ADDONS))
             for addon in ("partner_revshare", "partner_revshare_payment")

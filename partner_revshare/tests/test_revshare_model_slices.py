@@ -13,8 +13,9 @@ class TestRevshareModelSlices(TransactionCase):
                 # revshare.line: links and settlement state
                 "move_id",
                 "move_line_id",
-                "settlement_id",
                 "state",
+                # revshare.line.settlement: the settlement link
+                "settlement_ids",
                 # revshare.line.adjustment: the approver
                 "approver_id",
                 # revshare.line.hold: the hold

@@ -7,9 +7,10 @@ from .common import RevshareSettlementCommon, d
 
 # Queries of a settlement run that creates settlements for several partners (plan,
 # adjustments, numbers, settlements, link of the rows: one read of the rows' state
-# and settlement (one array parameter), the check that they are still free and the
-# ledger's guard reading nothing more; the responsible accountant following them:
-# one subscription per accountant), whatever their number. 34 before the written
+# and link with their lock (one array parameter), the check that they are still
+# free and the ledger's guard reading nothing more, one INSERT; the responsible
+# accountant following them: one subscription per accountant), whatever their
+# number. 34 before the written
 # links went straight into the cache, 33 before the check and the guard shared
 # their read.
 RUN_QUERIES = 32
@@ -20,8 +21,8 @@ RUN_QUERIES = 32
 CRON_RUN_QUERIES = 35
 # One call of the chunked cron settling two partners, confirming and billing
 # them, whatever the number of their rows (99 before the link's check and the
-# guard shared their read).
-CRON_CHUNK_QUERIES = 98
+# guard shared their read, 98 before the link left the row for the link table).
+CRON_CHUNK_QUERIES = 94
 
 
 @tagged("post_install", "-at_install")

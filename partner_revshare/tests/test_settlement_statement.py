@@ -235,22 +235,28 @@ class TestSettlementStatement(RevshareSettlementCommon):
         self.Settlement.create(vals)
 
     def test_rows_of_two_companies(self):
-        agreement = self._periodic()
+        """Rows join a settlement through the run's guarded path only, and a
+        settlement holds the rows of its own company."""
+        self._periodic()
         invoice = self._create_invoice([(self.product_cloud, 10, 100.0)])
+        rows = invoice.revshare_line_ids
         other = self.setup_other_company(name="Other Co")["company"]
+        vals = {
+            "partner_id": self.reseller.id,
+            "company_id": other.id,
+            "currency_id": self.currency.id,
+            "date_from": "2026-03-01",
+            "date_to": "2026-03-31",
+        }
+        Settlement = self.Settlement.sudo()
+        with self._raises(UserError, "by the settlement run only"):
+            Settlement.create(dict(vals, line_ids=[Command.set(rows.ids)]))
+        settlement = Settlement.create(vals)
+        with self._raises(UserError, "by the settlement run only"):
+            settlement.write({"line_ids": [Command.link(rows[0].id)]})
         with self._raises(ValidationError, "holds the rows of one company"):
-            self.Settlement.sudo().create(
-                {
-                    "partner_id": self.reseller.id,
-                    "company_id": other.id,
-                    "currency_id": self.currency.id,
-                    "date_from": "2026-03-01",
-                    "date_to": "2026-03-31",
-                    "agreement_ids": [Command.set(agreement.ids)],
-                    "line_ids": [Command.set(invoice.revshare_line_ids.ids)],
-                }
-            )
-        self.assertFalse(invoice.revshare_line_ids.settlement_id)
+            settlement._revshare_link_lines([rows.ids])
+        self.assertFalse(rows.settlement_id)
 
     def test_confirm_without_product_refused(self):
         # Activation needs a product: it goes missing afterwards.

@@ -28,9 +28,10 @@ class RevshareCheck(models.TransientModel):
     * our documents (``revshare_origin``) on each payee's payable add up to what
       the ledger booked for them (booked rows, billed settlements) plus the taxes our
       bills owe on top of it (tax lines are counted, not reported);
-    * each settled row is in one settlement (``settlement_id`` is a single link, so
-      never in two), of its own payee and company, not cancelled; a row released
-      from a cancelled settlement whose bill stayed posted shows on the payable;
+    * each settled row is in one settlement (the row is the key of the link
+      table, so never in two), of its own payee and company, not cancelled; a row
+      released from a cancelled settlement whose bill stayed posted shows on the
+      payable;
     * each row still holds its agreement's terms (beneficiary, payee, company, currency,
       settlement mode), a row that left the ledger (expected or cancelled) carries
       no document nor settlement, a periodic row is billed by its settlement only,

@@ -5,7 +5,7 @@ from ..models.revshare_settlement_engine import SETTLED_PARTNER_FIELD
 
 class RevshareCheckSettlements(models.AbstractModel):
     """A step of the check (``revshare.check`` inherits it): each row in at most
-    one settlement (``settlement_id`` is a single link), of its own payee and
+    one settlement (the row is the key of the link table), of its own payee and
     company, not cancelled; settled rows in a settlement, confirmed ones settled.
     Set-based: one grouped read whatever the number of rows."""
 
@@ -28,7 +28,7 @@ class RevshareCheckSettlements(models.AbstractModel):
         ]
         mismatches = []
         for settlement, partner, row_company, state in Line._read_group(
-            domain, ["settlement_id", SETTLED_PARTNER_FIELD, "company_id", "state"]
+            domain, ["settlement_ids", SETTLED_PARTNER_FIELD, "company_id", "state"]
         ):
             problem = self._revshare_settlement_problem(
                 settlement, partner, row_company, state
