@@ -700,7 +700,8 @@ RECOUNT = {
         SELECT count(*) FROM revshare_line r
           JOIN revshare_agreement a ON a.id = r.agreement_id
          WHERE a.id = ANY(%(settle_agreements)s) AND r.state IN ('earned', 'settled')
-           AND r.settlement_id IS NULL
+           AND NOT EXISTS (SELECT 1 FROM revshare_settlement_line_rel link
+                            WHERE link.line_id = r.id)
     """,
     "partners of the killed run with more than one live settlement": """
         SELECT count(*) FROM (
