@@ -132,8 +132,6 @@ class RevshareLineFastWrite(models.AbstractModel):
         repeatable read)."""
         if not self:
             return
-        if len(settlement_ids) != len(self):
-            raise ValueError("One settlement per row expected")
         cr = self.env.cr
         self.flush_model()
         ids = list(self._ids)
@@ -161,15 +159,13 @@ class RevshareLineFastWrite(models.AbstractModel):
             self.browse(row_ids)._revshare_check_write(
                 {"settlement_ids": [Command.link(settlement_id)]}
             )
-        # In the rows' order: their keys and foreign-key checks in one pass.
-        pairs = sorted(zip(ids, settlement_ids, strict=True))
         cr.execute(
             SQL(
                 "INSERT INTO %s (line_id, settlement_id) "
                 "SELECT * FROM unnest(%s::int[], %s::int[]) ON CONFLICT DO NOTHING",
                 SQL.identifier(SETTLEMENT_LINK_TABLE),
-                [row_id for row_id, __ in pairs],
-                [settlement_id for __, settlement_id in pairs],
+                ids,
+                list(settlement_ids),
             )
         )
         # Under read committed (not Odoo's isolation), a conflict with a link
