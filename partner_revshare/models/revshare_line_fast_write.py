@@ -4,6 +4,7 @@ from odoo import Command, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL
 
+from .revshare_settlement_engine import ROW_KEY_FIELDS
 from .revshare_settlement_link import SETTLEMENT_LINK_TABLE
 
 
@@ -122,8 +123,8 @@ class RevshareLineFastWrite(models.AbstractModel):
         ``self``, in order) with one ``INSERT`` into the link table: the
         settlement run's fast path, where :meth:`write` would run once per
         settlement and Odoo insert the pairs one by one. The rows cross the
-        guard of :meth:`write` (a ``Command.link`` per settlement, on their
-        state and link read with the lock, in one query), then the ORM is told.
+        guard of :meth:`write` (a ``Command.link`` per settlement, on what it
+        reads of them read with the lock, in one query), then the ORM is told.
 
         The rows are locked as an ``UPDATE`` would lock them: a row another
         transaction changed since this one began fails the lock with the
@@ -135,23 +136,27 @@ class RevshareLineFastWrite(models.AbstractModel):
         cr = self.env.cr
         self.flush_model()
         ids = list(self._ids)
-        # In one query: the lock, and what the guard reads (state and link).
+        # In one query: the lock, and what the guard reads (the state, the
+        # link, the fields a settlement holds one value of).
+        read = [self._fields[fname] for fname in ("state", *ROW_KEY_FIELDS)]
         cr.execute(
             SQL(
-                "SELECT line.id, line.state, link.settlement_id FROM %s AS line "
+                "SELECT line.id, link.settlement_id, %s FROM %s AS line "
                 "LEFT JOIN %s AS link ON link.line_id = line.id "
                 "WHERE line.id = ANY(%s) ORDER BY line.id FOR NO KEY UPDATE OF line",
+                SQL(", ").join(SQL("line.%s", SQL.identifier(f.name)) for f in read),
                 SQL.identifier(self._table),
                 SQL.identifier(SETTLEMENT_LINK_TABLE),
                 ids,
             )
         )
-        current = {row_id: (state, link) for row_id, state, link in cr.fetchall()}
+        current = {row[0]: row[1:] for row in cr.fetchall()}
         link_field = self._fields["settlement_ids"]
-        self.env.cache.update(self, self._fields["state"], [current[i][0] for i in ids])
         self.env.cache.update(
-            self, link_field, [(current[i][1],) if current[i][1] else () for i in ids]
+            self, link_field, [(current[i][0],) if current[i][0] else () for i in ids]
         )
+        for column, field in enumerate(read, 1):
+            self.env.cache.update(self, field, [current[i][column] for i in ids])
         by_settlement = defaultdict(list)
         for row_id, settlement_id in zip(ids, settlement_ids, strict=True):
             by_settlement[settlement_id].append(row_id)

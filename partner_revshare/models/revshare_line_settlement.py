@@ -1,6 +1,7 @@
 from odoo import Command, api, fields, models
 from odoo.exceptions import UserError
 
+from .revshare_settlement_engine import ROW_KEY_FIELDS
 from .revshare_settlement_link import (
     SETTLEMENT_LINK_TABLE,
     create_settlement_link_table,
@@ -65,7 +66,8 @@ class RevshareLineSettlement(models.AbstractModel):
 
     def _revshare_check_settlement_link(self, vals):
         """The guard's part for the link: rows leave their settlement, or join
-        one settlement (``Command.link``) when earned and in none. Called by
+        one settlement (``Command.link``) when earned, in none, and of its
+        company, payee and currency (``ROW_KEY_FIELDS``). Called by
         :meth:`_revshare_check_write`, which every write of the link crosses."""
         if "settlement_ids" not in vals or self._revshare_leaves_settlement(vals):
             return
@@ -85,3 +87,5 @@ class RevshareLineSettlement(models.AbstractModel):
                     "earned. Run the settlement again."
                 )
             )
+        settlement = self.env["revshare.settlement"].browse(commands[0][1])
+        settlement._revshare_check_row_keys(*map(self.mapped, ROW_KEY_FIELDS))

@@ -5,7 +5,7 @@ from odoo.exceptions import UserError, ValidationError
 
 from .base import USER_GROUP
 from .revshare_line_states import PAID_STATES
-from .revshare_settlement_engine import SETTLED_PARTNER_FIELD
+from .revshare_settlement_engine import ROW_KEY_FIELDS
 from .revshare_settlement_link import (
     SETTLEMENT_LINK_TABLE,
     create_settlement_link_table,
@@ -288,7 +288,8 @@ class RevshareSettlement(models.Model):
 
     @api.constrains("line_ids", "company_id", "partner_id", "currency_id")
     def _check_lines(self):
-        """Rows of one company, payee and currency only. One grouped read."""
+        """Rows of one company, payee and currency only (a statement changed
+        after its rows joined it). One grouped read."""
         if not self.ids:
             return
         groups = (
@@ -296,32 +297,40 @@ class RevshareSettlement(models.Model):
             .sudo()
             ._read_group(
                 [("settlement_ids", "in", self.ids)],
-                ["settlement_ids", "company_id", SETTLED_PARTNER_FIELD, "currency_id"],
+                ["settlement_ids", *ROW_KEY_FIELDS],
             )
         )
-        for settlement, company, partner, currency in groups:
-            if company != settlement.company_id:
-                raise ValidationError(
-                    self.env._(
-                        "Settlement %(settlement)s is for company %(company)s but "
-                        "holds rows of company %(other)s: a settlement holds the "
-                        "rows of one company. Settle each company separately.",
-                        settlement=settlement.display_name,
-                        company=settlement.company_id.display_name,
-                        other=company.display_name,
-                    )
+        for settlement, *keys in groups:
+            settlement._revshare_check_row_keys(*keys)
+
+    def _revshare_check_row_keys(self, companies, partners, currencies):
+        """Raise unless rows of ``companies``, payees ``partners`` and
+        ``currencies`` may be in this statement: those of its own company,
+        payee and currency. The ledger's guard checks the rows that join it,
+        :meth:`_check_lines` the rows of a statement changed since."""
+        self.ensure_one()
+        if companies - self.company_id:
+            raise ValidationError(
+                self.env._(
+                    "Settlement %(settlement)s is for company %(company)s but "
+                    "holds rows of company %(other)s: a settlement holds the "
+                    "rows of one company. Settle each company separately.",
+                    settlement=self.display_name,
+                    company=self.company_id.display_name,
+                    other=(companies - self.company_id)[0].display_name,
                 )
-            if partner != settlement.partner_id or currency != settlement.currency_id:
-                raise ValidationError(
-                    self.env._(
-                        "Settlement %(settlement)s holds rows paid to another partner "
-                        "or in another currency (%(partner)s, %(currency)s): a "
-                        "settlement holds the rows of one payee in one currency.",
-                        settlement=settlement.display_name,
-                        partner=partner.display_name,
-                        currency=currency.name,
-                    )
+            )
+        if partners - self.partner_id or currencies - self.currency_id:
+            raise ValidationError(
+                self.env._(
+                    "Settlement %(settlement)s holds rows paid to another partner "
+                    "or in another currency (%(partner)s, %(currency)s): a "
+                    "settlement holds the rows of one payee in one currency.",
+                    settlement=self.display_name,
+                    partner=", ".join(partners.mapped("display_name")),
+                    currency=", ".join(currencies.mapped("name")),
                 )
+            )
 
     # ------------------------------------------------------------------
     # CRUD

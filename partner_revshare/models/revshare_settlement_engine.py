@@ -24,6 +24,9 @@ RUN_LOCK_KEY = 0x52535331  # "RSS1"
 # The row field whose partner a settlement is for: the partner billed and paid
 # (the statement's and vendor bill's partner), the one key of the grouping.
 SETTLED_PARTNER_FIELD = "payee_id"
+# The row fields of which a settlement holds one value: its company, payee and
+# currency (checked by the ledger's guard on the rows that join it).
+ROW_KEY_FIELDS = ("company_id", SETTLED_PARTNER_FIELD, "currency_id")
 
 # One group of the rows a run takes (its grouped read): per payee, company,
 # currency, agreement, month, kind and adjustment reason, the sums and the row ids.
@@ -511,7 +514,6 @@ class RevshareSettlementEngine(models.AbstractModel):
         # failure, left as it is: Odoo retries the request in a new
         # transaction, which plans again, and the cron calls again.
         rows._revshare_join_settlements([s for __, s in pairs])
-        self._check_lines()
 
     @api.model
     def _revshare_execute(self, plan, confirm=False):

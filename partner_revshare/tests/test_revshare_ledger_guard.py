@@ -2,8 +2,9 @@ import re
 from pathlib import Path
 
 from odoo import Command
-from odoo.exceptions import UserError
+from odoo.exceptions import UserError, ValidationError
 from odoo.tests import tagged
+from odoo.tools import SQL
 
 from .common import RevshareSettlementCommon
 
@@ -117,6 +118,47 @@ class TestLedgerGuard(RevshareSettlementCommon):
         self.env.invalidate_all()
         self.assertEqual(settlement.line_ids, earned)
         self.assertFalse((expected | free).settlement_id)
+
+    def test_link_keeps_a_statement_to_one_payee_currency_company(self):
+        """A statement holds the rows of its company, payee and currency,
+        whichever path links them: the guard checks the rows it links."""
+        agreement = self._periodic()
+        self._earned_rows(agreement, "2026-03-10")
+        settlement = self._run("2026-03-31")
+        other_currency = self.env["res.currency"].search(
+            [("id", "!=", self.currency.id)], limit=1
+        )
+        others = {
+            "payee_id": self.techpartner,
+            "currency_id": other_currency,
+            "company_id": self.setup_other_company(name="Other Co")["company"],
+        }
+        for fname, other in others.items():
+            row = self._earned_rows(agreement, "2026-03-12")
+            # A row of the same agreement but of another payee, currency or
+            # company than the statement's (made behind the ORM: no path makes
+            # one, the guard must refuse it still).
+            self.env.cr.execute(
+                SQL(
+                    "UPDATE revshare_line SET %s = %s WHERE id = %s",
+                    SQL.identifier(fname),
+                    other.id,
+                    row.id,
+                )
+            )
+            row.invalidate_recordset()
+            paths = {
+                "run": lambda row=row: settlement._revshare_link_lines([row.ids]),
+                "write": lambda row=row: row.write(
+                    {"settlement_ids": [Command.link(settlement.id)]}
+                ),
+            }
+            for path, action in paths.items():
+                with self.subTest(field=fname, path=path):
+                    with self._raises(ValidationError, "holds"):
+                        action()
+                    row.invalidate_recordset()
+                    self.assertFalse(row.settlement_id)
 
     def test_fast_path_recomputes_what_depends_on_it(self):
         """Stored computes depending on the written fields are refreshed, as after

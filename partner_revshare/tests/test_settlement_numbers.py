@@ -12,17 +12,19 @@ from .common import RevshareSettlementCommon, d
 # accountant following them: one subscription per accountant), whatever their
 # number. 34 before the written
 # links went straight into the cache, 33 before the check and the guard shared
-# their read.
-RUN_QUERIES = 32
+# their read, 32 before the guard checked the rows' company, payee and currency
+# on that read instead of a grouped read of the settlements' rows.
+RUN_QUERIES = 31
 # The same run by the daily cron, after a first run warmed the caches: the
 # superuser creates the statements, and their responsible accountant is a
 # manager of the company, read once for the run. 37, then 36 before the check
-# and the guard shared their read.
-CRON_RUN_QUERIES = 35
+# and the guard shared their read, 35 before the guard checked the rows' keys.
+CRON_RUN_QUERIES = 34
 # One call of the chunked cron settling two partners, confirming and billing
 # them, whatever the number of their rows (99 before the link's check and the
-# guard shared their read, 98 before the link left the row for the link table).
-CRON_CHUNK_QUERIES = 94
+# guard shared their read, 98 before the link left the row for the link table,
+# 94 before the guard checked the rows' keys on its read).
+CRON_CHUNK_QUERIES = 93
 
 
 @tagged("post_install", "-at_install")
