@@ -5,6 +5,7 @@ from odoo.exceptions import UserError, ValidationError
 
 from .base import USER_GROUP
 from .revshare_line_states import PAID_STATES
+from .revshare_monetary_field import RevshareMonetary
 from .revshare_settlement_engine import ROW_KEY_FIELDS
 from .revshare_settlement_link import (
     SETTLEMENT_LINK_TABLE,
@@ -96,16 +97,16 @@ class RevshareSettlement(models.Model):
         readonly=True,
     )
     line_count = fields.Integer(compute="_compute_amounts", store=True)
-    amount_share = fields.Monetary(
+    amount_share = RevshareMonetary(
         string="Shares", compute="_compute_amounts", store=True
     )
-    amount_clawback = fields.Monetary(
+    amount_clawback = RevshareMonetary(
         string="Clawbacks and Reversals", compute="_compute_amounts", store=True
     )
-    amount_adjustment = fields.Monetary(
+    amount_adjustment = RevshareMonetary(
         string="Adjustments", compute="_compute_amounts", store=True
     )
-    amount_carried = fields.Monetary(
+    amount_carried = RevshareMonetary(
         string="Carried Balance",
         readonly=True,
         help="Negative balance carried from the previous settlement.",
@@ -116,13 +117,13 @@ class RevshareSettlement(models.Model):
         copy=False,
         index="btree_not_null",
     )
-    amount_total = fields.Monetary(
+    amount_total = RevshareMonetary(
         string="Total",
         compute="_compute_amounts",
         store=True,
         help="Rows plus the carried balance.",
     )
-    amount_billable = fields.Monetary(
+    amount_billable = RevshareMonetary(
         string="To Bill",
         compute="_compute_amounts",
         store=True,

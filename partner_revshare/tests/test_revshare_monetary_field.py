@@ -126,3 +126,42 @@ class TestRevshareMonetaryField(RevshareCommon):
                 self.assertEqual(
                     row.base_amount, self.agreement_currency.round(raw * 3)
                 )
+
+    def test_statement_amounts_as_odoo_monetary(self):
+        """A statement's amounts, inserted and then written (the flush's
+        ``UPDATE``), are stored as Odoo's Monetary stores them in its currency
+        (3 decimals here)."""
+        Settlement = self.env["revshare.settlement"].sudo()
+        field = Settlement._fields["amount_carried"]
+        vals = {
+            "partner_id": self.reseller.id,
+            "currency_id": self.agreement_currency.id,
+            "date_from": "2026-03-01",
+            "date_to": "2026-03-31",
+        }
+
+        def stored(settlement):
+            self.env.flush_all()
+            self.env.cr.execute(
+                "SELECT amount_carried FROM revshare_settlement WHERE id = %s",
+                [settlement.id],
+            )
+            return float(self.env.cr.fetchone()[0])
+
+        for raw in RAW_AMOUNTS:
+            with self.subTest(amount=raw):
+                settlement = Settlement.create(dict(vals, amount_carried=raw))
+                odoo_insert = fields.Monetary.convert_to_column_insert(
+                    field, raw, Settlement, vals
+                )
+                self.assertEqual(stored(settlement), float(odoo_insert))
+                self.assertNotEqual(float(odoo_insert), raw)
+                settlement.amount_carried = raw * 7
+                odoo_update = fields.Monetary.convert_to_column_update(
+                    field, settlement.amount_carried, settlement
+                )
+                self.assertEqual(stored(settlement), float(odoo_update))
+                self.assertEqual(
+                    float(odoo_update), self.agreement_currency.round(raw * 7)
+                )
+                settlement.action_cancel()
