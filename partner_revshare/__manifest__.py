@@ -2,7 +2,7 @@
     "name": "Partner Revenue Share",
     "summary": "Share revenue with resellers, agents, technology partners and "
     "gateways by agreement, with an exact ledger in Odoo accounting",
-    "version": "18.0.7.0.0",
+    "version": "18.0.7.0.1",
     "category": "Accounting",
     "website": "https://github.com/partner-revshare/partner-revshare",
     "author": "Partner Revshare contributors",
