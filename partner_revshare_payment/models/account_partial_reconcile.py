@@ -45,7 +45,9 @@ class AccountPartialReconcile(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         partials = super().create(vals_list)
-        partials._revshare_earn()
+        # Earned now, or with the other partials of the reconciliation batch in
+        # progress when it is over.
+        partials._revshare_defer("earn", partials)
         return partials
 
     def unlink(self):
@@ -53,6 +55,7 @@ class AccountPartialReconcile(models.Model):
         # and only for whoever may remove them (the reversal writes with sudo).
         self.check_access("unlink")
         if self:
+            self._revshare_earn_pending()
             self._revshare_unearn()
         return super().unlink()
 
@@ -376,9 +379,10 @@ class AccountPartialReconcile(models.Model):
 
     @contextmanager
     def _revshare_booking_batch(self):
-        """Book what the reconciliations inside the block earned or undid once the
-        block is over, in the same transaction: one document per date and
-        beneficiary set for the whole block (see :class:`BookingBatch`).
+        """Earn from the partials the reconciliations inside the block made, and
+        book what they earned or undid, once the block is over, in the same
+        transaction: the partials of the whole block earned together, one
+        document per date and beneficiary set (see :class:`BookingBatch`).
 
         Inside ``account.move.line._reconcile_plan`` Odoo disables the
         synchronization of invoice lines for the whole cursor: a vendor bill
@@ -400,9 +404,9 @@ class AccountPartialReconcile(models.Model):
 
     @api.model
     def _revshare_defer(self, kind, item):
-        """Book (``kind="book"``, a list of :class:`CashEvent`) or reverse
-        (``kind="reverse"``, ledger rows) now, or when the reconciliation batch in
-        progress is over."""
+        """Earn from new partials (``kind="earn"``), book (``kind="book"``, a
+        list of :class:`CashEvent`) or reverse (``kind="reverse"``, ledger rows)
+        now, or when the reconciliation batch in progress is over."""
         batch = self.env.cr.cache.get(PENDING_KEY)
         if batch is None:
             batch = BookingBatch()
@@ -414,10 +418,26 @@ class AccountPartialReconcile(models.Model):
     @api.model
     def _revshare_run_batch(self, batch):
         for kind, item in batch.steps:
-            if kind == "book":
+            if kind == "earn":
+                # In the batch's environment, not in the context Odoo created the
+                # partials with (which disables the synchronization of invoice
+                # lines: a vendor bill booked in it would be empty). A partial
+                # removed meanwhile was earned before (unlink).
+                item.with_env(self.env)._revshare_earn()
+            elif kind == "book":
                 self._revshare_book_events(item)
             else:
                 item._revshare_reverse()
+
+    @api.model
+    def _revshare_earn_pending(self):
+        """Earn at once what the reconciliation batch in progress left to earn
+        when it is over: a partial removed meanwhile must have its rows to have
+        them reversed."""
+        batch = self.env.cr.cache.get(PENDING_KEY)
+        pending = batch.take("earn") if batch else []
+        if pending:
+            self.union(*pending)._revshare_earn()
 
     @api.model
     def _revshare_write_rows(self, Line, vals_list, events):

@@ -111,6 +111,58 @@ class TestPaymentEarning(RevsharePaymentCommon):
         self.assertEqual(len(rows.move_id), 2, "one entry per payment event")
         self.assertEqual(self._payable_balance(self.reseller), 100.0)
 
+    def _posted_payment(self, amount, date):
+        payment = self.env["account.payment"].create(
+            {
+                "payment_type": "inbound",
+                "partner_type": "customer",
+                "partner_id": self.customer.id,
+                "amount": amount,
+                "date": date,
+                "journal_id": self.bank_journal.id,
+            }
+        )
+        payment.action_post()
+        return payment
+
+    def test_two_payments_in_one_reconciliation(self):
+        """Two payments reconciled with the invoice at once (one plan, whose
+        partials are earned together when it is over): each earns its own part,
+        dated and linked as if reconciled one after the other."""
+        invoice = self._invoice(1000.0)
+        first = self._posted_payment(300.0, "2024-01-20")
+        second = self._posted_payment(700.0, "2024-01-25")
+        lines = (
+            self._receivable(invoice)
+            | self._receivable(first.move_id)
+            | self._receivable(second.move_id)
+        )
+        lines.reconcile()
+        rows = self._earned(invoice).sorted("id")
+        self.assertEqual(rows.mapped("amount"), [30.0, 70.0])
+        self.assertEqual(rows.mapped("payment_move_id"), first.move_id + second.move_id)
+        self.assertEqual(len(rows.partial_id), 2)
+        self.assertEqual(
+            rows.mapped("date"), [self._date("2024-01-20"), self._date("2024-01-25")]
+        )
+        self.assertEqual(self._payable_balance(self.reseller), 100.0)
+
+    def test_partial_removed_in_its_reconciliation_batch(self):
+        """A partial removed before its reconciliation batch is over has its
+        rows earned first, then reversed: nothing is owed, nothing is left
+        unbooked."""
+        invoice = self._invoice(1000.0)
+        payment = self._posted_payment(1000.0, "2024-01-20")
+        Partial = self.env["account.partial.reconcile"]
+        with Partial._revshare_booking_batch():
+            (self._receivable(invoice) | self._receivable(payment.move_id)).reconcile()
+            self.assertFalse(self._earned(invoice), "earned when the batch is over")
+            self._receivable(payment.move_id).remove_move_reconcile()
+        rows = self._earned(invoice)
+        self.assertEqual(sorted(rows.mapped("amount")), [-100.0, 100.0])
+        self.assertTrue(all(rows.mapped("move_id")))
+        self.assertEqual(self._payable_balance(self.reseller), 0.0)
+
     def test_expected_remaining_follows_payments(self):
         """What is still expected of a share: the full share until paid, less what
         each payment earned, back up when a payment is undone."""
