@@ -2,7 +2,7 @@
     "name": "Partner Revenue Share on Payments",
     "summary": "Earn partner revenue shares when customer invoices are paid, "
     "pro rata and reversibly, from any reconciliation or payment provider",
-    "version": "18.0.1.3.1",
+    "version": "18.0.1.4.0",
     "category": "Accounting",
     "website": "https://github.com/partner-revshare/partner-revshare",
     "author": "Partner Revshare contributors",
