@@ -121,6 +121,23 @@ class RevsharePaymentCommon(RevshareCommon):
         )
 
     @classmethod
+    def _posted_payment(cls, amount, date="2024-01-20", partner=None):
+        """A customer payment of ``amount`` registered and posted on its own (an
+        outstanding credit, not yet reconciled with any invoice)."""
+        payment = cls.env["account.payment"].create(
+            {
+                "payment_type": "inbound",
+                "partner_type": "customer",
+                "partner_id": (partner or cls.customer).id,
+                "amount": amount,
+                "date": date,
+                "journal_id": cls.bank_journal.id,
+            }
+        )
+        payment.action_post()
+        return payment
+
+    @classmethod
     def _pay_by_statement(cls, invoice, amount, date="2024-01-22"):
         """A bank statement line of ``amount`` reconciled with the invoice's
         receivable, as a user does in the bank reconciliation."""

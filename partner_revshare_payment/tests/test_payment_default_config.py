@@ -180,17 +180,7 @@ class TestPaymentDefaultConfig(RevsharePaymentDefaultCommon):
     def test_outstanding_credit(self):
         """A payment registered on its own, then matched from the invoice."""
         invoice = self._taxed_invoice()
-        payment = self.env["account.payment"].create(
-            {
-                "payment_type": "inbound",
-                "partner_type": "customer",
-                "partner_id": self.customer.id,
-                "amount": 575.0,
-                "date": "2024-01-20",
-                "journal_id": self.bank_journal.id,
-            }
-        )
-        payment.action_post()
+        payment = self._posted_payment(575.0)
         invoice.js_assign_outstanding_line(self._receivable(payment.move_id).id)
         self._assert_earned(invoice, [50.0])
 

@@ -111,20 +111,6 @@ class TestPaymentEarning(RevsharePaymentCommon):
         self.assertEqual(len(rows.move_id), 2, "one entry per payment event")
         self.assertEqual(self._payable_balance(self.reseller), 100.0)
 
-    def _posted_payment(self, amount, date):
-        payment = self.env["account.payment"].create(
-            {
-                "payment_type": "inbound",
-                "partner_type": "customer",
-                "partner_id": self.customer.id,
-                "amount": amount,
-                "date": date,
-                "journal_id": self.bank_journal.id,
-            }
-        )
-        payment.action_post()
-        return payment
-
     def test_two_payments_in_one_reconciliation(self):
         """Two payments reconciled with the invoice at once (one plan, whose
         partials are earned together when it is over): each earns its own part,
@@ -323,17 +309,7 @@ class TestPaymentEarning(RevsharePaymentCommon):
 
     def test_payment_in_locked_period(self):
         invoice = self._invoice(1000.0)
-        payment = self.env["account.payment"].create(
-            {
-                "payment_type": "inbound",
-                "partner_type": "customer",
-                "partner_id": self.customer.id,
-                "amount": 1000.0,
-                "date": "2024-01-20",
-                "journal_id": self.bank_journal.id,
-            }
-        )
-        payment.action_post()
+        payment = self._posted_payment(1000.0)
         self.company.fiscalyear_lock_date = "2024-01-31"
         invoice.js_assign_outstanding_line(self._receivable(payment.move_id).id)
         row = self._earned(invoice)

@@ -37,17 +37,7 @@ class TestPaymentQueryCount(RevsharePaymentCommon):
 
     def _invoice_and_payment(self, partner=None):
         invoice = self._invoice(1000.0, partner=partner)
-        payment = self.env["account.payment"].create(
-            {
-                "payment_type": "inbound",
-                "partner_type": "customer",
-                "partner_id": (partner or self.customer).id,
-                "amount": 1000.0,
-                "date": "2024-01-20",
-                "journal_id": self.bank_journal.id,
-            }
-        )
-        payment.action_post()
+        payment = self._posted_payment(1000.0, partner=partner)
         line = self._receivable(payment.move_id)
         self.env.flush_all()
         self.env.invalidate_all()
