@@ -17,7 +17,9 @@ both sides alike:
    batches and one by one, agreements active against suspended; queries per payment
    with 10 and with 100 agreements; and the native reference for "one more entry per
    payment": Odoo's cash-basis taxes (the same invoices with an on-payment tax against
-   an on-invoice tax, agreements suspended);
+   an on-invoice tax, agreements suspended); and the floor of a payment booked by
+   entry: Odoo creating and posting alone journal entries of the shape the 10
+   agreements book;
 3. settlement run over earned rows inserted in bulk (SQL) for many partners;
 payout. one payout batch paying confirmed statements against Odoo's grouped
    register-payment of the same kind of bills (``bench_payout.py``);
@@ -686,7 +688,74 @@ class Bench:
         )
         if res["caba_entries"] < n:
             self.note(f"cash basis: {res['caba_entries']} entries for {n} invoices")
+        res["entry_floor"] = self.part_entry_floor(s["one_by_one"])
         return res
+
+    def part_entry_floor(self, count):
+        """Odoo's own price of the document a payment books with the 10
+        agreements: ``count`` journal entries of its shape (one payable line per
+        payee, one expense line), created and posted alone, one by one, through
+        Odoo's API in the context our booking uses. The floor of a payment
+        registered alone, next to the cash-basis entry's whole extra."""
+        env = self.env
+        from odoo.addons.partner_revshare.models.revshare_line_booking import (
+            QUIET_DOCUMENT_CONTEXT,
+        )
+
+        Command = __import__("odoo").fields.Command
+        payees = self.agreements_10.payee_id
+        currency = self.company.currency_id
+        Move = (
+            env["account.move"]
+            .sudo()
+            .with_context(
+                **QUIET_DOCUMENT_CONTEXT,
+                skip_invoice_sync=True,
+                skip_invoice_line_sync=True,
+                skip_account_move_synchronization=True,
+            )
+        )
+
+        def line(partner, account, amount):
+            return Command.create(
+                {
+                    "partner_id": partner.id,
+                    "account_id": account.id,
+                    "currency_id": currency.id,
+                    "name": "Bench entry floor",
+                    "balance": amount,
+                    "amount_currency": amount,
+                    "tax_ids": [Command.clear()],
+                    "analytic_distribution": False,
+                }
+            )
+
+        vals = {
+            "move_type": "entry",
+            "journal_id": self.misc_journal.id,
+            "date": self.payment_date,
+            "ref": "Bench entry floor",
+            "line_ids": [
+                line(env["res.partner"], self.expense, 5.0 * len(payees)),
+                *(
+                    line(payee, payee.property_account_payable_id, -5.0)
+                    for payee in payees
+                ),
+            ],
+        }
+        self.log("part 2: %s journal entries of %s lines alone", count, len(payees) + 1)
+        for __ in range(count):
+            with self.meter.measure("entry_floor"):
+                with env["res.partner"]._revshare_batched_ranks():
+                    Move.create(vals)._post(soft=False)
+        self.commit()
+        m = self.meter.get("entry_floor")
+        return {
+            "entries": m["count"],
+            "lines": len(payees) + 1,
+            "seconds": m["seconds"],
+            "queries_per_entry": m["queries"] / max(m["count"], 1),
+        }
 
     # ------------------------------------------------------------------ part 3
 
@@ -1378,7 +1447,37 @@ def _render_cash_basis(p, sizes):
                 ),
             )
         )
+    out += _render_entry_floor(p)
     return out
+
+
+def _render_entry_floor(p):
+    """The row of the floor of a payment registered alone: Odoo's entry of our
+    shape alone, against the whole extra of a cash-basis payment and ours."""
+    floor = (p.get("cash_basis") or {}).get("entry_floor")
+    caba = (p.get("cash_basis") or {}).get("single")
+    ours = p.get("single")
+    if not floor or not floor["entries"] or not caba or not ours:
+        return []
+
+    def extra_ms(m):
+        return 1000 * (m["seconds_active"] - m["seconds_inactive"]) / m["payments"]
+
+    entry_ms = 1000 * floor["seconds"] / floor["entries"]
+    return [
+        _row(
+            2,
+            f"Floor of a payment registered alone (reference): Odoo creating and "
+            f"posting alone {floor['entries']:,} journal entries of {floor['lines']} "
+            "lines, the shape the 10 agreements book (one payable line per payee, "
+            "one expense line) / the extra time of a payment with cash-basis "
+            "taxes: milliseconds each (queries)",
+            f"{_fmt(entry_ms, 1)} ({_fmt(floor['queries_per_entry'], 1)})",
+            _fmt(extra_ms(caba), 1),
+            _fmt(_ratio(entry_ms, extra_ms(caba))),
+            f"ours: {_fmt(extra_ms(ours), 1)} ms more per payment",
+        )
+    ]
 
 
 def _render_fingerprint(fingerprint):
