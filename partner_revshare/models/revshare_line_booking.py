@@ -17,6 +17,14 @@ QUIET_DOCUMENT_CONTEXT = {
     "mail_create_nosubscribe": True,
     "mail_notrack": True,
 }
+# Our journal entries are balanced and untaxed (their lines say so): created
+# without Odoo's invoice synchronization, as Odoo creates its cash-basis tax
+# entries (_create_tax_cash_basis_moves); the balance is still checked.
+UNSYNCED_ENTRY_CONTEXT = {
+    "skip_invoice_sync": True,
+    "skip_invoice_line_sync": True,
+    "skip_account_move_synchronization": True,
+}
 
 # One line of a vendor bill of ours: its agreement (the bill product), label,
 # amount and expense account (empty: the product's).
@@ -82,14 +90,9 @@ class RevshareLineBooking(models.AbstractModel):
         entry_count = len(move_vals) - len(by_partner)
         entries = bills = quiet
         if entry_count:
-            # Balanced and untaxed (their lines say so): created without Odoo's
-            # invoice synchronization, as Odoo creates its cash-basis tax entries
-            # (_create_tax_cash_basis_moves); the balance is still checked.
-            entries = quiet.with_context(
-                skip_invoice_sync=True,
-                skip_invoice_line_sync=True,
-                skip_account_move_synchronization=True,
-            ).create(move_vals[:entry_count])
+            entries = quiet.with_context(**UNSYNCED_ENTRY_CONTEXT).create(
+                move_vals[:entry_count]
+            )
         if by_partner:
             bills = quiet.create(move_vals[entry_count:])
         with self.env["res.partner"]._revshare_batched_ranks():

@@ -700,6 +700,7 @@ class Bench:
         env = self.env
         from odoo.addons.partner_revshare.models.revshare_line_booking import (
             QUIET_DOCUMENT_CONTEXT,
+            UNSYNCED_ENTRY_CONTEXT,
         )
 
         Command = __import__("odoo").fields.Command
@@ -708,12 +709,7 @@ class Bench:
         Move = (
             env["account.move"]
             .sudo()
-            .with_context(
-                **QUIET_DOCUMENT_CONTEXT,
-                skip_invoice_sync=True,
-                skip_invoice_line_sync=True,
-                skip_account_move_synchronization=True,
-            )
+            .with_context(**QUIET_DOCUMENT_CONTEXT, **UNSYNCED_ENTRY_CONTEXT)
         )
 
         def line(partner, account, amount):
